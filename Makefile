@@ -1,0 +1,71 @@
+# The two commands: `make run` (set up everything and serve the demo) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+STAMPS := .stamps
+export FLASK_APP := wsgi
+
+.PHONY: run test lint pytest bench install assets browser clean
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Python packages: reinstalled when the package metadata changes.
+$(STAMPS)/python: $(BIN)/python setup.cfg pyproject.toml | $(STAMPS)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+# Front-end packages from npm, built into diversion/static/vendor (never committed).
+$(STAMPS)/assets: package.json package-lock.json scripts/build-assets.mjs diversion/static/src/app.scss | $(STAMPS)
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js and npm are needed for the front-end assets"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/build-assets.mjs
+	@touch $@
+
+install: $(STAMPS)/python $(STAMPS)/assets
+
+assets: $(STAMPS)/assets
+
+# Debian's Chromium for the browser journeys (never Playwright's own download).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+run: install
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo
+	@echo "Court diversion scheduler: http://$(HOST):$(PORT)/  (Ctrl-C stops the app and the scheduler)"
+	@echo
+	@trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask scheduler & scheduler=$$!; \
+	  $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: install browser
+	@echo "== Test suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== Test suite on PostgreSQL =="; \
+	  $(BIN)/pytest -p no:cacheprovider; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (CI sets it)."; fi
+
+test: lint pytest
+
+bench: install
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+clean:
+	rm -rf $(STAMPS) diversion/static/vendor

@@ -1,0 +1,136 @@
+"""The database: declarative base, UTC-aware column type and the per-request session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: refuses naive datetimes, stores UTC, always returns an aware UTC datetime."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for an instant column; pass an aware one")
+        value = value.astimezone(UTC)
+        # SQLite keeps no zone: store the naive UTC wall time there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model; instants are UTC-aware."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a URL, with SQLite made safe for several threads."""
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """Flask extension holding the engine; one session per application context."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        app.extensions["diversion.db"] = (engine, factory)
+        app.teardown_appcontext(self._close)
+
+    @staticmethod
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("_db_session", None)
+        if session is not None:
+            session.close()
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["diversion.db"][0]
+
+    @property
+    def session(self) -> Session:
+        session = g.get("_db_session")
+        if session is None:
+            session = current_app.extensions["diversion.db"][1]()
+            g._db_session = session
+        return session
+
+
+db = Database()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a service function as one transaction: commit on success, roll back on any error."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = db.session
+        try:
+            result = fn(*args, **kwargs)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return result
+
+    return wrapper
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """The same as @transactional, for a block."""
+    session = db.session
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

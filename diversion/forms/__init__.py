@@ -1,0 +1,1 @@
+"""WTForms forms, one module per area; shared fields live in fields.py."""

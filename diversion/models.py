@@ -1,0 +1,372 @@
+"""The data model: organisations, people, courts, venues, requirement types, clients, cases."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diversion.db import Base
+
+
+def utcnow() -> datetime:
+    """The current instant, for column defaults only (rules take `now` as a parameter)."""
+    return datetime.now(UTC)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        create_constraint=True,
+        name=cls.__name__.lower(),
+    )
+
+
+class LabelledEnum(enum.Enum):
+    """An enum whose members carry the words a user reads."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class OrganisationKind(LabelledEnum):
+    PROJECT = "project"
+    CJIT = "cjit"
+    COURT = "court"
+    CPS = "cps"
+
+    @property
+    def label(self) -> str:
+        return {
+            "project": "Specialist project",
+            "cjit": "Criminal Justice Integrated Team",
+            "court": "Magistrates' court",
+            "cps": "Crown Prosecution Service",
+        }[self.value]
+
+
+class Role(LabelledEnum):
+    WORKER = "worker"
+    MANAGER = "manager"
+    COURT_LIAISON = "court_liaison"
+    CPS = "cps"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "worker": "Diversion worker",
+            "manager": "Team manager",
+            "court_liaison": "Court liaison officer",
+            "cps": "Crown Prosecution Service",
+            "admin": "Administrator",
+        }[self.value]
+
+
+class WindowRule(LabelledEnum):
+    COURT_TO_RETURN = "court_to_return"
+    FROM_POSITIVE_TEST = "from_positive_test"
+    CASE_DEADLINE = "case_deadline"
+    ORDER_END_DATE = "order_end_date"
+
+    @property
+    def label(self) -> str:
+        return {
+            "court_to_return": "From the court date to the return date",
+            "from_positive_test": "Days from the positive drug test",
+            "case_deadline": "A deadline set for each case",
+            "order_end_date": "A date set by the order",
+        }[self.value]
+
+
+class DrugTestResult(LabelledEnum):
+    NOT_TESTED = "not_tested"
+    NEGATIVE = "negative"
+    POSITIVE_OPIATES = "positive_opiates"
+    POSITIVE_COCAINE = "positive_cocaine"
+    POSITIVE_BOTH = "positive_both"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_tested": "Not tested",
+            "negative": "Negative",
+            "positive_opiates": "Positive for opiates (heroin)",
+            "positive_cocaine": "Positive for cocaine (crack)",
+            "positive_both": "Positive for both",
+        }[self.value]
+
+
+class CourtOutcome(LabelledEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NOT_ELIGIBLE = "not_eligible"
+    ADJOURNED = "adjourned"
+
+    @property
+    def label(self) -> str:
+        return {
+            "accepted": "Offered and accepted",
+            "declined": "Offered and declined",
+            "not_eligible": "Not eligible",
+            "adjourned": "Adjourned",
+        }[self.value]
+
+
+class CaseStatus(LabelledEnum):
+    AWAITING_COURT = "awaiting_court"
+    ON_SCHEME = "on_scheme"
+    DECLINED = "declined"
+    NOT_ELIGIBLE = "not_eligible"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "awaiting_court": "Awaiting court",
+            "on_scheme": "On scheme",
+            "declined": "Declined",
+            "not_eligible": "Not eligible",
+            "withdrawn": "Withdrawn",
+            "closed": "Closed",
+        }[self.value]
+
+
+class AppointmentStatus(LabelledEnum):
+    BOOKED = "booked"
+    ATTENDED = "attended"
+    DID_NOT_ATTEND = "did_not_attend"
+    CANCELLED_BY_CLIENT = "cancelled_by_client"
+    CANCELLED_BY_SERVICE = "cancelled_by_service"
+    RESCHEDULED = "rescheduled"
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change or disabling, so that every session of the user ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.role in (Role.WORKER, Role.MANAGER)
+
+
+class Court(Base):
+    __tablename__ = "court"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Weekday numbers, Monday = 0: the days this court hears these cases.
+    sitting_weekdays: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2])
+    report_lead_working_days: Mapped[int] = mapped_column(default=2)
+    report_due_time: Mapped[time] = mapped_column(default=time(12, 0))
+    court_email: Mapped[str | None] = mapped_column(String(254))
+    cps_email: Mapped[str | None] = mapped_column(String(254))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    cps_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Venue(Base):
+    __tablename__ = "venue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    # The name used in text messages: never a giveaway such as "drug service".
+    neutral_name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(Text)
+    # {"0": [["09:00", "17:00"]], ...}: weekday (Monday = 0) to opening periods, local time.
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class RequirementType(Base):
+    __tablename__ = "requirement_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # [{"kind": "assessment", "name": "Comprehensive assessment", "duration_minutes": 90}, ...]
+    sessions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    window_rule: Mapped[WindowRule] = mapped_column(_enum(WindowRule))
+    window_days: Mapped[int | None]
+    max_window_days: Mapped[int | None]
+    min_gap_days: Mapped[int] = mapped_column(default=2)
+    sessions_chosen_per_case: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Client(Base):
+    __tablename__ = "client"
+    __table_args__ = (
+        Index("ix_client_names", "last_name", "first_name"),
+        Index("ix_client_date_of_birth", "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date]
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    consent_to_texts: Mapped[bool] = mapped_column(default=False)
+    safe_to_text_confirmed_on: Mapped[date | None]
+    text_name: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    aliases: Mapped[list[ClientAlias]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="ClientAlias.id"
+    )
+    cases: Mapped[list[Case]] = relationship(back_populates="client", order_by="Case.id.desc()")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class ClientAlias(Base):
+    __tablename__ = "client_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    client: Mapped[Client] = relationship(back_populates="aliases")
+
+
+class Case(Base):
+    __tablename__ = "diversion_case"
+    __table_args__ = (Index("ix_case_court_dates", "court_id", "first_court_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(30), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    requirement_type_id: Mapped[int] = mapped_column(ForeignKey("requirement_type.id"))
+    arrest_date: Mapped[date | None]
+    charge: Mapped[str] = mapped_column(String(200))
+    custody_drug_test: Mapped[DrugTestResult] = mapped_column(_enum(DrugTestResult))
+    court_id: Mapped[int] = mapped_column(ForeignKey("court.id"))
+    first_court_date: Mapped[date]
+    court_reference: Mapped[str | None] = mapped_column(String(50))
+    # The hearing the case next goes to after an adjournment.
+    adjourned_to: Mapped[date | None]
+    court_outcome: Mapped[CourtOutcome | None] = mapped_column(_enum(CourtOutcome))
+    outcome_hearing_date: Mapped[date | None]
+    return_date: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.AWAITING_COURT)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="cases")
+    organisation: Mapped[Organisation] = relationship()
+    worker: Mapped[User | None] = relationship()
+    requirement_type: Mapped[RequirementType] = relationship()
+    court: Mapped[Court] = relationship()
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="case", order_by="Appointment.starts_at", foreign_keys="Appointment.case_id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id.desc()"
+    )
+
+    @property
+    def next_hearing_date(self) -> date:
+        """The hearing the case is waiting for: the first, or the one it was adjourned to."""
+        return self.adjourned_to or self.first_court_date
+
+
+class Appointment(Base):
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_worker_starts", "worker_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    session_number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venue.id"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _enum(AppointmentStatus), default=AppointmentStatus.BOOKED
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="appointments", foreign_keys=[case_id])
+    venue: Mapped[Venue] = relationship()
+    worker: Mapped[User] = relationship()
+    successor: Mapped[Appointment | None] = relationship(remote_side=[id])
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: what happened, when, and who did it."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only record of sign-ins, refusals, views and changes: ids only, never content."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    client_id: Mapped[int | None] = mapped_column(index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,1 @@
+"""Services: one user-level operation each, inside one transaction (views never commit)."""

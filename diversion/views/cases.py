@@ -1,0 +1,147 @@
+"""Opening cases, recording court outcomes and the case page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from diversion import audit, clock, queries
+from diversion.access import CASEWORKERS, allow
+from diversion.db import db
+from diversion.errors import RuleBroken
+from diversion.forms.cases import CaseForm, OutcomeForm
+from diversion.models import (
+    Case,
+    CaseStatus,
+    Court,
+    CourtOutcome,
+    DrugTestResult,
+    RequirementType,
+    Role,
+    User,
+)
+from diversion.services import cases as case_service
+from scheduling import calendar
+
+bp = Blueprint("cases", __name__)
+
+
+def _case_or_404(case_id: int) -> Case:
+    case = queries.case_for(g.user, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _fill_choices(form: CaseForm) -> None:
+    form.requirement_type_id.choices = [(t.id, t.name) for t in queries.requirement_types()]
+    form.court_id.choices = [(c.id, c.name) for c in queries.courts()]
+    form.worker_id.choices = [(u.id, u.name) for u in queries.caseworkers(g.user.organisation_id)]
+
+
+def _put_error(form: object, error: RuleBroken) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        field = next(iter(form))  # type: ignore[call-overload]
+    field.errors = [*field.errors, error.message]
+
+
+@bp.route("/clients/<int:client_id>/cases/new", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def open_case(client_id: int) -> Response | str:
+    client = queries.client_for(g.user, client_id)
+    if client is None:
+        abort(404)
+    form = CaseForm(today=clock.today())
+    _fill_choices(form)
+    if request.method == "GET":
+        if g.user.role is Role.WORKER:
+            form.worker_id.data = g.user.id
+        if form.court_id.choices:
+            form.court_id.data = form.court_id.choices[0][0]
+        if form.requirement_type_id.choices:
+            form.requirement_type_id.data = form.requirement_type_id.choices[0][0]
+    if form.validate_on_submit():
+        details = case_service.CaseDetails(
+            requirement_type=db.session.get(RequirementType, form.requirement_type_id.data),
+            court=db.session.get(Court, form.court_id.data),
+            first_court_date=form.first_court_date.data,
+            court_reference=form.court_reference.data,
+            arrest_date=form.arrest_date.data,
+            charge=form.charge.data or "",
+            custody_drug_test=DrugTestResult(form.custody_drug_test.data),
+            worker=db.session.get(User, form.worker_id.data),
+        )
+        try:
+            case = case_service.open_case(actor=g.user, client=client, details=details)
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash(f"Case {case.reference} opened.", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/open.html", title="Open a case", form=form, client=client)
+
+
+@bp.route("/cases/<int:case_id>")
+@allow(*CASEWORKERS)
+def show(case_id: int) -> str:
+    case = _case_or_404(case_id)
+    today = clock.today()
+    window = queries.window_of(case)
+    audit.record("case_viewed", object_type="case", object_id=case.id, client_id=case.client_id)
+    return render_template(
+        "cases/show.html",
+        title=f"Case {case.reference}",
+        case=case,
+        window=window,
+        days_left=calendar.days_left(today, window.last_appointment_date) if window else None,
+        today=today,
+        can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
+    )
+
+
+@bp.route("/cases/<int:case_id>/outcome", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def record_outcome(case_id: int) -> Response | str:
+    case = _case_or_404(case_id)
+    if case.status not in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME):
+        flash(f"This case is {case.status.label.lower()}; its court outcome cannot change.")
+        return redirect(url_for("cases.show", case_id=case.id))
+    form = OutcomeForm()
+    hearing = (
+        case.next_hearing_date
+        if case.status is CaseStatus.AWAITING_COURT
+        else (case.outcome_hearing_date or case.first_court_date)
+    )
+    suggestion = case_service.suggested_return_date(case, hearing)
+    if request.method == "GET":
+        form.hearing_date.data = hearing
+        if case.status is CaseStatus.ON_SCHEME:
+            form.outcome.data = CourtOutcome.ACCEPTED.value
+            form.return_date.data = case.return_date
+        else:
+            form.return_date.data = suggestion
+    if form.validate_on_submit():
+        decision = case_service.OutcomeDecision(
+            outcome=CourtOutcome(form.outcome.data),
+            hearing_date=form.hearing_date.data,
+            return_date=form.return_date.data,
+            adjourned_to=form.adjourned_to.data,
+        )
+        try:
+            warnings = case_service.record_outcome(actor=g.user, case=case, decision=decision)
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash("Court outcome saved.", "success")
+            for warning in warnings:
+                flash(warning, "warning")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template(
+        "cases/outcome.html",
+        title="Record the court outcome",
+        form=form,
+        case=case,
+        suggestion=suggestion,
+        hearing=hearing,
+    )

@@ -1,0 +1,97 @@
+"""Finding, adding and editing clients."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from diversion import audit, clock, queries
+from diversion.access import CASEWORKERS, allow
+from diversion.forms.clients import ClientForm, ClientSearchForm, display_mobile
+from diversion.models import Client
+from diversion.services import clients as client_service
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+
+
+def _client_or_404(client_id: int) -> Client:
+    client = queries.client_for(g.user, client_id)
+    if client is None:
+        abort(404)
+    return client
+
+
+@bp.route("", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def search() -> str:
+    # The search is sent as a POST so that names and dates of birth never appear in URLs.
+    form = ClientSearchForm(formdata=request.form if request.method == "POST" else None)
+    results = None
+    if request.method == "POST" and form.validate():
+        if form.q.data or form.dob.data:
+            results = queries.search_clients(
+                organisation_id=g.user.organisation_id,
+                text=form.q.data,
+                date_of_birth=form.dob.data,
+            )
+            audit.record("client_search", detail=f"{len(results)} results")
+        else:
+            form.q.errors = ["Enter a name, an alias or a date of birth"]
+    return render_template("clients/search.html", title="Clients", form=form, results=results)
+
+
+def _details(form: ClientForm) -> client_service.ClientDetails:
+    return client_service.ClientDetails(
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+        aliases=form.alias_list(),
+        date_of_birth=form.date_of_birth.data,
+        text_name=form.text_name.data or None,
+        mobile=form.mobile_e164,
+        consent_to_texts=bool(form.consent_to_texts.data),
+        safe_to_text=bool(form.safe_to_text.data),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def add() -> Response | str:
+    today = clock.today()
+    form = ClientForm(today=today)
+    if form.validate_on_submit():
+        client = client_service.add_client(actor=g.user, details=_details(form), today=today)
+        flash("Client added.", "success")
+        return redirect(url_for("clients.show", client_id=client.id))
+    return render_template("clients/form.html", title="Add a client", form=form, client=None)
+
+
+@bp.route("/<int:client_id>")
+@allow(*CASEWORKERS)
+def show(client_id: int) -> str:
+    client = _client_or_404(client_id)
+    audit.record("client_viewed", object_type="client", object_id=client.id, client_id=client.id)
+    return render_template(
+        "clients/show.html",
+        title=client.full_name,
+        client=client,
+        mobile=display_mobile(client.mobile),
+    )
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def edit(client_id: int) -> Response | str:
+    client = _client_or_404(client_id)
+    today = clock.today()
+    form = ClientForm(today=today, obj=client if request.method == "GET" else None)
+    if request.method == "GET":
+        form.aliases.data = "\n".join(alias.name for alias in client.aliases)
+        form.mobile.data = display_mobile(client.mobile)
+        form.safe_to_text.data = client.safe_to_text_confirmed_on is not None
+    if form.validate_on_submit():
+        client_service.update_client(client=client, details=_details(form), today=today)
+        flash("Client details saved.", "success")
+        return redirect(url_for("clients.show", client_id=client.id))
+    return render_template(
+        "clients/form.html", title=f"Edit {client.full_name}", form=form, client=client
+    )

@@ -1,0 +1,37 @@
+"""Where each role lands after signing in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from diversion import clock, queries
+from diversion.access import CASEWORKERS, allow, public
+from diversion.models import Role
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@allow(*Role)
+def index() -> Response | str:
+    user = g.user
+    if user.role in CASEWORKERS:
+        return redirect(url_for("home.caseload"))
+    if user.role is Role.ADMIN:
+        return redirect(url_for("admin.index"))
+    return render_template("home/partner.html", title="Your account")
+
+
+@bp.route("/home")
+@allow(*CASEWORKERS)
+def caseload() -> str:
+    today = clock.today()
+    cases = queries.caseload(g.user, today=today)
+    return render_template("home/caseload.html", title="Home", caseload=cases, today=today)
+
+
+@bp.route("/healthz")
+@public
+def health() -> tuple[str, int, dict[str, str]]:
+    return "ok", 200, {"Content-Type": "text/plain"}

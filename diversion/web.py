@@ -1,0 +1,99 @@
+"""Web plumbing: template filters in Europe/London, navigation, headers and error pages."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from diversion.formatting import format_date, format_datetime, format_time
+from diversion.models import Role
+
+log = logging.getLogger(__name__)
+
+
+def navigation() -> list[dict[str, Any]]:
+    """The service navigation for the signed-in user's role."""
+    user = g.get("user")
+    if user is None:
+        return []
+    path = request.path
+    items: list[tuple[str, str]] = []
+    if user.role in (Role.WORKER, Role.MANAGER):
+        items += [("Home", "/home"), ("Clients", "/clients")]
+    if user.role is Role.ADMIN:
+        items += [("Administration", "/admin")]
+    items.append(("Sign out", "/sign-out"))
+    return [
+        {"text": text, "href": href, "active": path == href or path.startswith(href + "/")}
+        for text, href in items
+    ]
+
+
+def _make_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(18)
+
+
+def security_headers(response: Response) -> Response:
+    """Headers on every response; pages with personal data are never cached."""
+    nonce = g.get("csp_nonce", "")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+ERROR_TEXT = {
+    400: ("Sorry, there is a problem with that request", "Go back and try again."),
+    403: ("You do not have access to this page", "Ask your manager if you think you should."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Sorry, there is a problem with that request", "Go back and try again."),
+    413: ("That was too large to send", "Send less at once."),
+    500: ("Sorry, there is a problem with the service", "Try again later."),
+}
+
+
+def error_page(error: Exception) -> tuple[str, int]:
+    """A plain error page: no internals, no personal data."""
+    code = error.code if isinstance(error, HTTPException) and error.code else 500
+    if isinstance(error, CSRFError):
+        title, body = "Your form has expired", "Go back, reload the page and try again."
+    else:
+        title, body = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    if code >= 500:
+        log.error("unhandled error on %s", request.endpoint, exc_info=error)
+    return render_template("error.html", title=title, body=body, code=code), code
+
+
+def init_app(app: Flask) -> None:
+    """Register filters, globals, headers and error pages."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_time, "time")
+    app.add_template_global(navigation)
+    app.before_request(_make_nonce)
+    app.after_request(security_headers)
+    for code in ERROR_TEXT:
+        app.register_error_handler(code, error_page)
+    app.register_error_handler(CSRFError, error_page)
+
+    @app.context_processor
+    def service_context() -> dict[str, Any]:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "current_user": g.get("user"),
+            "cspNonce": g.get("csp_nonce"),
+        }

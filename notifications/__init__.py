@@ -1,0 +1,1 @@
+"""Text messages: reminder policy, templates, senders, the outbox dispatcher and webhooks."""
