@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from diversion.models import (
     Role,
     User,
     Venue,
+    WorkingPeriod,
 )
 from diversion.passwords import hash_password
 from diversion.services.reference import seed_requirement_types
@@ -39,18 +40,18 @@ ORGANISATIONS = [
 ]
 
 USERS = [
-    ("worker@demo.invalid", "Asha Demo-Worker", Role.WORKER, "Riverside Women's Project"),
-    ("worker2@demo.invalid", "Bea Demo-Worker", Role.WORKER, "Riverside Women's Project"),
-    ("manager@demo.invalid", "Cara Demo-Manager", Role.MANAGER, "Riverside Women's Project"),
-    ("cjit@demo.invalid", "Dee Demo-CJIT", Role.WORKER, "Southbank CJIT"),
+    ("worker@example.org", "Asha Demo-Worker", Role.WORKER, "Riverside Women's Project"),
+    ("worker2@example.org", "Bea Demo-Worker", Role.WORKER, "Riverside Women's Project"),
+    ("manager@example.org", "Cara Demo-Manager", Role.MANAGER, "Riverside Women's Project"),
+    ("cjit@example.org", "Dee Demo-CJIT", Role.WORKER, "Southbank CJIT"),
     (
-        "liaison@demo.invalid",
+        "liaison@example.org",
         "Eve Demo-Liaison",
         Role.COURT_LIAISON,
         "Northgate Magistrates' Court",
     ),
-    ("cps@demo.invalid", "Fay Demo-Prosecutor", Role.CPS, "CPS London South (demo)"),
-    ("admin@demo.invalid", "Gail Demo-Admin", Role.ADMIN, "Riverside Women's Project"),
+    ("cps@example.org", "Fay Demo-Prosecutor", Role.CPS, "CPS London South (demo)"),
+    ("admin@example.org", "Gail Demo-Admin", Role.ADMIN, "Riverside Women's Project"),
 ]
 
 # (first, last, alias, born, text name, days from today to her court date, outcome)
@@ -89,14 +90,28 @@ def _users(orgs: dict[str, Organisation]) -> dict[str, User]:
     return found
 
 
+def _working_patterns(users: dict[str, User]) -> None:
+    """Monday to Friday, 09:30 to 17:00 with lunch from 13:00, for every demo caseworker."""
+    for user in users.values():
+        if user.role not in (Role.WORKER, Role.MANAGER) or user.working_periods:
+            continue
+        for day in range(5):
+            user.working_periods.append(
+                WorkingPeriod(weekday=day, starts=time(9, 30), ends=time(17, 0))
+            )
+            user.working_periods.append(
+                WorkingPeriod(weekday=day, starts=time(13, 0), ends=time(14, 0), is_break=True)
+            )
+
+
 def _court(orgs: dict[str, Organisation]) -> Court:
     court = db.session.scalar(select(Court).where(Court.name == "Northgate Magistrates' Court"))
     if court is None:
         court = Court(
             name="Northgate Magistrates' Court",
             sitting_weekdays=[2],
-            court_email="listing@northgate-court.demo.invalid",
-            cps_email="cps@demo.invalid",
+            court_email="listing@northgate-court.example.org",
+            cps_email="cps@example.org",
             organisation_id=orgs["Northgate Magistrates' Court"].id,
             cps_organisation_id=orgs["CPS London South (demo)"].id,
         )
@@ -120,7 +135,7 @@ def _venue(orgs: dict[str, Organisation]) -> None:
 
 def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court) -> None:
     project = orgs["Riverside Women's Project"]
-    worker = users["worker@demo.invalid"]
+    worker = users["worker@example.org"]
     diversion = db.session.scalar(select(RequirementType).where(RequirementType.code == "CD"))
     assert diversion is not None
     today = clock.today()
@@ -177,6 +192,7 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
 def _load() -> list[tuple[str, str]]:
     orgs = _organisations()
     users = _users(orgs)
+    _working_patterns(users)
     court = _court(orgs)
     _venue(orgs)
     db.session.flush()

@@ -176,8 +176,19 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Bumped as the first write of every booking of this worker: it serialises bookings of one
+    # worker on SQLite (write lock) and on PostgreSQL (row lock), so double booking cannot
+    # happen even when two people book the same moment.
+    schedule_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Secret for the worker's calendar subscription feed; None when she has none (revoked).
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
+    working_periods: Mapped[list[WorkingPeriod]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        order_by="(WorkingPeriod.weekday, WorkingPeriod.starts)",
+    )
 
     @property
     def is_caseworker(self) -> bool:
@@ -214,6 +225,55 @@ class Venue(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     organisation: Mapped[Organisation] = relationship()
+    closures: Mapped[list[VenueClosure]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", order_by="VenueClosure.first_day"
+    )
+
+
+class VenueClosure(Base):
+    """Days a venue is shut (inclusive range), for example for refurbishment."""
+
+    __tablename__ = "venue_closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venue.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    venue: Mapped[Venue] = relationship(back_populates="closures")
+
+
+class WorkingPeriod(Base):
+    """One period of a worker's weekly pattern, in local time: working hours or a break."""
+
+    __tablename__ = "working_period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    starts: Mapped[time]
+    ends: Mapped[time]
+    is_break: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="working_periods")
+
+
+class Absence(Base):
+    """Leave, training or other time a worker is away, as instants."""
+
+    __tablename__ = "absence"
+    __table_args__ = (Index("ix_absence_user_starts", "user_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40), default="leave")
+
+    user: Mapped[User] = relationship()
 
 
 class RequirementType(Base):
@@ -230,6 +290,7 @@ class RequirementType(Base):
     max_window_days: Mapped[int | None]
     min_gap_days: Mapped[int] = mapped_column(default=2)
     sessions_chosen_per_case: Mapped[bool] = mapped_column(default=False)
+    slot_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -332,7 +393,11 @@ class Appointment(Base):
     )
     reason: Mapped[str | None] = mapped_column(Text)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    # iCalendar SEQUENCE: rises with every change a calendar should pick up.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    outcome_recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="appointments", foreign_keys=[case_id])
     venue: Mapped[Venue] = relationship()

@@ -6,7 +6,7 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -35,6 +35,17 @@ def navigation() -> list[dict[str, Any]]:
     ]
 
 
+def refuse_unexpected_bodies() -> None:
+    """Pages take HTML form posts only: a JSON or other body is refused before any view runs."""
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.content_length
+        and request.mimetype not in FORM_TYPES
+        and request.endpoint not in RAW_BODY_ENDPOINTS
+    ):
+        abort(415)
+
+
 def _make_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(18)
 
@@ -56,12 +67,17 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+# Endpoints that read a request body of another type themselves (none yet).
+RAW_BODY_ENDPOINTS: set[str] = set()
+
 ERROR_TEXT = {
     400: ("Sorry, there is a problem with that request", "Go back and try again."),
     403: ("You do not have access to this page", "Ask your manager if you think you should."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, there is a problem with that request", "Go back and try again."),
     413: ("That was too large to send", "Send less at once."),
+    415: ("Sorry, there is a problem with that request", "Send the form from the page."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
 }
 
@@ -85,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_global(navigation)
     app.before_request(_make_nonce)
+    app.before_request(refuse_unexpected_bodies)
     app.after_request(security_headers)
     for code in ERROR_TEXT:
         app.register_error_handler(code, error_page)

@@ -1,4 +1,4 @@
-"""Dates and bookings: court calendar rules, and the scheduler process."""
+"""Dates and bookings: court calendar rules, availability, proposals, booking, calendars."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the scheduler command; web workers never start a scheduler themselves."""
+    """Register the booking pages and the scheduler command (web workers never run jobs)."""
     from scheduling.process import scheduler_command
+    from scheduling.views import bp
 
+    app.register_blueprint(bp)
     app.cli.add_command(scheduler_command)

@@ -8,7 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from diversion.forms.fields import (
     GovDateField,
@@ -49,7 +49,7 @@ class CaseForm(FlaskForm):
         filters=[strip_filter],
         default=DEFAULT_CHARGE,
         validators=[
-            InputRequired("Enter the charge"),
+            DataRequired("Enter the charge"),
             Length(max=200, message="Charge must be 200 characters or fewer"),
             no_control_characters,
         ],
@@ -99,6 +99,19 @@ class OutcomeForm(FlaskForm):
     )
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
 
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def _check_within_two_years(self, field: GovDateField) -> None:
+        # As for the first court date: a typing slip (9999) must not be saved, and dates near
+        # the end of the calendar break the date arithmetic of the case's later pages.
+        if field.data is not None and field.data.year > self.today.year + 2:
+            raise ValidationError(f"{field.noun.capitalize()} must be within the next two years")
+
+    def validate_hearing_date(self, field: GovDateField) -> None:
+        self._check_within_two_years(field)
+
     def validate_return_date(self, field: GovDateField) -> None:
         if (
             self.outcome.data == CourtOutcome.ACCEPTED.value
@@ -106,6 +119,7 @@ class OutcomeForm(FlaskForm):
             and not field.errors
         ):
             raise ValidationError("Enter the return date set by the court")
+        self._check_within_two_years(field)
 
     def validate_adjourned_to(self, field: GovDateField) -> None:
         if (
@@ -114,3 +128,4 @@ class OutcomeForm(FlaskForm):
             and not field.errors
         ):
             raise ValidationError("Enter the date the case was adjourned to")
+        self._check_within_two_years(field)

@@ -13,8 +13,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from diversion.forms.fields import GovDateField, no_control_characters, strip_filter
 
@@ -69,7 +69,7 @@ def age_on(born: date, day: date) -> int:
 def _name(
     label: str, message: str, *, required: bool = True, max_length: int = 100, description: str = ""
 ) -> StringField:
-    validators: list[Any] = [InputRequired(message)] if required else [Optional()]
+    validators: list[Any] = [DataRequired(message)] if required else [Optional()]
     validators += [
         Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
         no_control_characters,
@@ -84,7 +84,7 @@ def _name(
 
 
 class ClientSearchForm(FlaskForm):
-    """Search by name, alias or date of birth; read from the query string."""
+    """Search by name, alias or date of birth; sent as a POST so names stay out of URLs."""
 
     class Meta:
         csrf = False
@@ -93,7 +93,11 @@ class ClientSearchForm(FlaskForm):
         "Name or alias",
         widget=GovTextInput(),
         filters=[strip_filter],
-        validators=[Optional(), Length(max=100, message="Search must be 100 characters or fewer")],
+        validators=[
+            Optional(),
+            Length(max=100, message="Search must be 100 characters or fewer"),
+            no_control_characters,
+        ],
     )
     dob = GovDateField("Date of birth", noun="date of birth", required=False)
     submit = SubmitField("Search", widget=GovSubmitInput())
@@ -133,6 +137,9 @@ class ClientForm(FlaskForm):
     safe_to_text = BooleanField(
         "I have checked with her that this number is safe to text", widget=GovCheckboxInput()
     )
+    # The number the safe-to-text box was ticked for when the page was drawn (edit page), so
+    # that a box left ticked from before does not vouch for a number typed in since.
+    safe_number = HiddenField(filters=[strip_filter])
     submit = SubmitField("Save client", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
@@ -168,6 +175,15 @@ class ClientForm(FlaskForm):
     def validate_safe_to_text(self, field: BooleanField) -> None:
         if field.data and not self.mobile.data:
             raise ValidationError("Enter her mobile number, or untick safe to text")
+        ticked_for = self.safe_number.data or None
+        if field.data and ticked_for and self.mobile_e164 and ticked_for != self.mobile_e164:
+            # A new number has not been checked: untick the box so she must tick it again.
+            field.data = False
+            self.safe_number.data = ""
+            raise ValidationError(
+                "You changed her mobile number. Check the new number is safe to text, "
+                "then tick the box again"
+            )
 
     def alias_list(self) -> tuple[str, ...]:
         lines = (self.aliases.data or "").splitlines()

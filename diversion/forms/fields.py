@@ -42,7 +42,8 @@ class GovDateField(DateField):
         if missing:
             self._problem = f"{self.noun.capitalize()} must include a {' and '.join(missing)}"
             return
-        if not all(p.isdigit() and len(p) <= 4 for p in parts):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if not all(p.isdecimal() and len(p) <= 4 for p in parts):
             self._problem = f"{self.noun.capitalize()} must be a real date"
             return
         day, month, year = (int(p) for p in parts)
@@ -106,10 +107,22 @@ class GovSelectField(_ChoiceMessages, SelectField):
         self.choose_message = choose
 
 
+class _RadiosWithLegend(GovRadioInput):
+    """govuk-frontend-wtf's radios, with the question as the fieldset legend and no empty hint."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        legend = params.setdefault("fieldset", {}).setdefault("legend", {})
+        legend.setdefault("text", field.label.text)
+        if not (params.get("hint") or {}).get("text"):
+            params.pop("hint", None)
+        return params
+
+
 class GovRadioField(_ChoiceMessages, RadioField):
     """Radios whose errors read "Select what the court decided"."""
 
-    widget = GovRadioInput()
+    widget = _RadiosWithLegend()
 
     def __init__(self, label: str, *, choose: str, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)

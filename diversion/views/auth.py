@@ -21,6 +21,10 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an absolute URL to somewhere else."""
     if not target:
         return None
+    # Browsers read a backslash as a slash and drop tabs and new lines, so "/\\evil.example"
+    # would leave the site; a new line would also break the Location header.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -34,7 +38,11 @@ def sign_in() -> Response | str:
         return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = auth.sign_in(email=form.email.data or "", password=form.password.data or "")
+        email = form.email.data or ""
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in email):
+            # No account has such an address, and PostgreSQL refuses NUL in a query.
+            email = ""
+        user = auth.sign_in(email=email, password=form.password.data or "")
         if user is not None:
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
         form.email.errors = [FAILURE]

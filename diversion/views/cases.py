@@ -107,7 +107,7 @@ def record_outcome(case_id: int) -> Response | str:
     if case.status not in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME):
         flash(f"This case is {case.status.label.lower()}; its court outcome cannot change.")
         return redirect(url_for("cases.show", case_id=case.id))
-    form = OutcomeForm()
+    form = OutcomeForm(today=clock.today())
     hearing = (
         case.next_hearing_date
         if case.status is CaseStatus.AWAITING_COURT

@@ -88,6 +88,7 @@ def edit(client_id: int) -> Response | str:
         form.aliases.data = "\n".join(alias.name for alias in client.aliases)
         form.mobile.data = display_mobile(client.mobile)
         form.safe_to_text.data = client.safe_to_text_confirmed_on is not None
+        form.safe_number.data = client.mobile if form.safe_to_text.data else ""
     if form.validate_on_submit():
         client_service.update_client(client=client, details=_details(form), today=today)
         flash("Client details saved.", "success")

@@ -1,0 +1,483 @@
+"""Booking services: propose, book, reschedule, cancel and mark appointments.
+
+Each public function that changes data is one transaction (rule 2 of architecture.md) and
+calls the appointment hook inside it. Double booking is prevented by taking a write lock on
+each worker involved (`schedule_version` bump) before re-checking her free time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from diversion import audit
+from diversion.db import db, transactional
+from diversion.errors import RuleBroken
+from diversion.formatting import format_date, format_datetime
+from diversion.models import (
+    Absence,
+    Appointment,
+    AppointmentStatus,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Role,
+    User,
+    Venue,
+    WorkingPeriod,
+)
+from scheduling import calendar
+from scheduling.availability import DateRange, Interval, free_time
+from scheduling.hooks import notify_appointment_changed
+from scheduling.plan import Candidate, NoPlan, Plan, SessionSpec, Slot, propose_plan
+
+log = logging.getLogger(__name__)
+
+MIN_NOTICE = timedelta(hours=2)
+LIVE = (AppointmentStatus.BOOKED,)
+DONE = (AppointmentStatus.ATTENDED,)
+CANCELLATIONS = {
+    "client": AppointmentStatus.CANCELLED_BY_CLIENT,
+    "service": AppointmentStatus.CANCELLED_BY_SERVICE,
+}
+
+
+class SlotTaken(RuleBroken):
+    """Someone else booked this time first."""
+
+
+def _hours(periods: Sequence[tuple[int, time, time]]) -> dict[int, list[tuple[time, time]]]:
+    out: dict[int, list[tuple[time, time]]] = {}
+    for weekday, starts, ends in periods:
+        out.setdefault(weekday, []).append((starts, ends))
+    return out
+
+
+def venue_hours(venue: Venue) -> dict[int, list[tuple[time, time]]]:
+    """A venue's weekly opening hours as times."""
+    out: dict[int, list[tuple[time, time]]] = {}
+    for key, periods in (venue.opening_hours or {}).items():
+        for start, end in periods:
+            out.setdefault(int(key), []).append(
+                (time.fromisoformat(start), time.fromisoformat(end))
+            )
+    return out
+
+
+def session_specs(case: Case) -> list[SessionSpec]:
+    """Every required session of a case's requirement type, in order."""
+    return [
+        SessionSpec(
+            number=index,
+            kind=str(spec["kind"]),
+            name=str(spec["name"]),
+            duration=timedelta(minutes=int(spec["duration_minutes"])),
+        )
+        for index, spec in enumerate(case.requirement_type.sessions, start=1)
+    ]
+
+
+def outstanding_sessions(case: Case) -> list[SessionSpec]:
+    """Sessions still to book: from the first one not yet attended, to the last.
+
+    A later session already booked is planned again with them, because it must stay after
+    the earlier one (domain.md: sessions in order, at least min_gap_days apart).
+    """
+    attended = {a.session_number for a in case.appointments if a.status in DONE}
+    specs = session_specs(case)
+    for index, spec in enumerate(specs):
+        if spec.number not in attended:
+            return specs[index:]
+    return []
+
+
+def booked_for(case: Case, numbers: set[int]) -> list[Appointment]:
+    """The live bookings of a case for these session numbers (replaced when a plan is booked)."""
+    return [a for a in case.appointments if a.status in LIVE and a.session_number in numbers]
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    """Where a case's appointments may go."""
+
+    earliest_start: datetime
+    last_day: date
+
+
+def booking_window(case: Case, *, now: datetime) -> BookingWindow | None:
+    """From the court date (or now plus notice, if later) to the last appointment date."""
+    if case.status is not CaseStatus.ON_SCHEME or case.return_date is None:
+        return None
+    court_day = case.outcome_hearing_date or case.first_court_date
+    start_of_court_day = datetime.combine(court_day, time(0), calendar.LONDON)
+    last_day = calendar.last_appointment_date(
+        case.return_date, report_lead_working_days=case.court.report_lead_working_days
+    )
+    return BookingWindow(max(now + MIN_NOTICE, start_of_court_day), last_day)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), calendar.LONDON)
+
+
+def _candidates(
+    *,
+    organisation_id: int,
+    preferred_worker_id: int | None,
+    venue: Venue,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    ignore: set[int],
+    horizon_days: int = 28,
+    only_worker_id: int | None = None,
+) -> list[Candidate]:
+    """Free time of the preferred (allocated) worker first, then her colleagues, at a venue."""
+    query = (
+        select(User)
+        .where(User.organisation_id == organisation_id, User.active.is_(True))
+        .where(User.role.in_([Role.WORKER, Role.MANAGER]))
+        .options(selectinload(User.working_periods))
+    )
+    if only_worker_id is not None:
+        query = query.where(User.id == only_worker_id)
+    workers = list(db.session.scalars(query))
+    workers.sort(key=lambda u: (u.id != preferred_worker_id, u.name))
+    # Look past the window too, so that "no plan" can say when the next free slot is.
+    search_last = last_day + timedelta(days=horizon_days)
+    lo, hi = _day_start(first_day), _day_start(search_last + timedelta(days=1))
+    ids = [w.id for w in workers]
+    busy_rows = db.session.execute(
+        select(Appointment.worker_id, Appointment.id, Appointment.starts_at, Appointment.ends_at)
+        .where(Appointment.worker_id.in_(ids), Appointment.status.in_(LIVE))
+        .where(Appointment.starts_at < hi, Appointment.ends_at > lo)
+    ).all()
+    absence_rows = db.session.execute(
+        select(Absence.user_id, Absence.starts_at, Absence.ends_at)
+        .where(Absence.user_id.in_(ids))
+        .where(Absence.starts_at < hi, Absence.ends_at > lo)
+    ).all()
+    closures = [DateRange(c.first_day, c.last_day) for c in venue.closures]
+    opening = venue_hours(venue)
+    out = []
+    for worker in workers:
+        busy = [Interval(s, e) for w, a, s, e in busy_rows if w == worker.id and a not in ignore]
+        away = [Interval(s, e) for w, s, e in absence_rows if w == worker.id]
+        free = free_time(
+            first_day=first_day,
+            last_day=search_last,
+            venue_hours=opening,
+            venue_closures=closures,
+            working_hours=_hours(
+                [(p.weekday, p.starts, p.ends) for p in worker.working_periods if not p.is_break]
+            ),
+            breaks=_hours(
+                [(p.weekday, p.starts, p.ends) for p in worker.working_periods if p.is_break]
+            ),
+            absences=away,
+            busy=busy,
+            now=now,
+            min_notice=MIN_NOTICE,
+        )
+        out.append(Candidate(worker_id=worker.id, name=worker.name, free=free))
+    return out
+
+
+def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
+    """The earliest plan for a case's outstanding sessions, or why there is none."""
+    window = booking_window(case, now=now)
+    if window is None:
+        return NoPlan("Appointments can be booked once the court outcome is recorded as accepted.")
+    sessions = outstanding_sessions(case)
+    if not sessions:
+        return NoPlan("Every required session has been attended.")
+    replaced = {a.id for a in booked_for(case, {s.number for s in sessions})}
+    first_day = window.earliest_start.astimezone(calendar.LONDON).date()
+    candidates = _candidates(
+        organisation_id=case.organisation_id,
+        preferred_worker_id=case.worker_id,
+        venue=venue,
+        first_day=first_day,
+        last_day=window.last_day,
+        now=now,
+        ignore=replaced,
+    )
+    return propose_plan(
+        sessions=sessions,
+        min_gap_days=case.requirement_type.min_gap_days,
+        earliest_start=window.earliest_start,
+        last_day=window.last_day,
+        candidates=candidates,
+        slot_minutes=case.requirement_type.slot_minutes,
+    )
+
+
+def _event(case: Case, actor: User | None, kind: str, summary: str) -> None:
+    db.session.add(
+        CaseEvent(case=case, actor_id=actor.id if actor else None, kind=kind, summary=summary)
+    )
+
+
+def _lock_workers(worker_ids: set[int]) -> None:
+    """Take the booking lock of each worker, in id order so two bookings cannot deadlock."""
+    for worker_id in sorted(worker_ids):
+        db.session.execute(
+            update(User)
+            .where(User.id == worker_id)
+            .values(schedule_version=User.schedule_version + 1)
+        )
+
+
+def _check_free(
+    *, case: Case, venue: Venue, slots: Sequence[Slot], now: datetime, ignore: set[int]
+) -> None:
+    """Under the lock: every slot still lies wholly inside its worker's free time."""
+    window = booking_window(case, now=now)
+    assert window is not None
+    days = [s.start.astimezone(calendar.LONDON).date() for s in slots]
+    candidates = {
+        c.worker_id: c
+        for c in _candidates(
+            organisation_id=case.organisation_id,
+            preferred_worker_id=case.worker_id,
+            venue=venue,
+            first_day=min(days),
+            last_day=max(days),
+            now=now,
+            ignore=ignore,
+            horizon_days=0,
+        )
+    }
+    for slot in slots:
+        candidate = candidates.get(slot.worker_id)
+        free = candidate.free if candidate else []
+        if not any(i.start <= slot.start and slot.end <= i.end for i in free):
+            raise SlotTaken(
+                f"{format_datetime(slot.start)} is no longer free. Someone may have just "
+                "booked it: choose from the new proposals."
+            )
+
+
+def _check_plan_rules(case: Case, slots: Sequence[Slot], *, now: datetime) -> None:
+    """Refuse a chosen set of slots that breaks the window, order or gap rules."""
+    window = booking_window(case, now=now)
+    if window is None:
+        raise RuleBroken("Record the court outcome as accepted before booking appointments")
+    gap = case.requirement_type.min_gap_days
+    first = slots[0].session.number
+    kept = [a for a in case.appointments if a.session_number < first and a.status in (*LIVE, *DONE)]
+    previous: Slot | None = None
+    if kept:
+        last = max(kept, key=lambda a: a.starts_at)
+        spec = session_specs(case)[last.session_number - 1]
+        previous = Slot(
+            session=spec, worker_id=last.worker_id, start=last.starts_at, end=last.ends_at
+        )
+    for slot in slots:
+        day = slot.start.astimezone(calendar.LONDON).date()
+        if slot.start < window.earliest_start:
+            raise RuleBroken(f"{format_datetime(slot.start)} is too soon to book")
+        if day > window.last_day:
+            raise RuleBroken(
+                f"{slot.session.name} must be on or before {format_date(window.last_day)}"
+            )
+        if previous is not None:
+            previous_day = previous.start.astimezone(calendar.LONDON).date()
+            if (day - previous_day).days < gap or slot.start < previous.end:
+                raise RuleBroken(
+                    f"{slot.session.name} must be at least {gap} days after "
+                    f"{previous.session.name.lower()}"
+                )
+        previous = slot
+
+
+@transactional
+def book_plan(
+    *, actor: User, case: Case, venue: Venue, slots: Sequence[Slot], now: datetime
+) -> list[Appointment]:
+    """Book every chosen session at once; replaced bookings are kept as rescheduled."""
+    if not slots:
+        raise RuleBroken("Choose a time for each session")
+    _check_plan_rules(case, slots, now=now)
+    replaced = booked_for(case, {s.session.number for s in slots})
+    _lock_workers({s.worker_id for s in slots} | {a.worker_id for a in replaced})
+    _check_free(case=case, venue=venue, slots=slots, now=now, ignore={a.id for a in replaced})
+    by_number = {a.session_number: a for a in replaced}
+    booked = []
+    for slot in slots:
+        appointment = Appointment(
+            case=case,
+            session_number=slot.session.number,
+            kind=slot.session.kind,
+            starts_at=slot.start,
+            ends_at=slot.end,
+            venue_id=venue.id,
+            worker_id=slot.worker_id,
+            status=AppointmentStatus.BOOKED,
+        )
+        db.session.add(appointment)
+        db.session.flush()
+        old = by_number.get(slot.session.number)
+        if old is not None:
+            old.status = AppointmentStatus.RESCHEDULED
+            old.successor_id = appointment.id
+            old.sequence += 1
+            notify_appointment_changed(old, change="rescheduled")
+        notify_appointment_changed(appointment, change="booked")
+        _event(
+            case, actor, "booked", f"{slot.session.name} booked for {format_datetime(slot.start)}."
+        )
+        audit.add(
+            "appointment_booked",
+            object_type="appointment",
+            object_id=appointment.id,
+            client_id=case.client_id,
+        )
+        booked.append(appointment)
+    case.at_risk_reason = None
+    return booked
+
+
+def _reflag(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
+    """After a miss or cancellation: the earliest rebooking, or flag the case at risk."""
+    result = propose(case, venue=venue, now=now)
+    if isinstance(result, NoPlan) and outstanding_sessions(case):
+        case.at_risk_reason = f"Cannot complete before the return date: {result.reason}"
+        _event(case, None, "at_risk", case.at_risk_reason)
+    else:
+        case.at_risk_reason = None
+    return result
+
+
+@transactional
+def cancel(
+    *, actor: User, appointment: Appointment, by: str, reason: str, now: datetime
+) -> Plan | NoPlan:
+    """Cancel a booking (by the client or the service), keeping its row and the reason."""
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise RuleBroken("Only a booked appointment can be cancelled")
+    if by not in CANCELLATIONS:
+        raise RuleBroken("Select who cancelled", field="by")
+    appointment.status = CANCELLATIONS[by]
+    appointment.reason = reason or None
+    appointment.sequence += 1
+    case = appointment.case
+    notify_appointment_changed(appointment, change="cancelled")
+    _event(
+        case,
+        actor,
+        "cancelled",
+        f"Session {appointment.session_number} on {format_datetime(appointment.starts_at)} "
+        f"cancelled by {'her' if by == 'client' else 'the service'}.",
+    )
+    audit.add(
+        "appointment_cancelled",
+        object_type="appointment",
+        object_id=appointment.id,
+        client_id=case.client_id,
+    )
+    return _reflag(case, venue=appointment.venue, now=now)
+
+
+@transactional
+def mark_attended(*, actor: User, appointment: Appointment, now: datetime) -> None:
+    """Record that she came."""
+    _check_markable(appointment, now=now)
+    appointment.status = AppointmentStatus.ATTENDED
+    appointment.outcome_recorded_at = now
+    notify_appointment_changed(appointment, change="attended")
+    _event(
+        appointment.case,
+        actor,
+        "attended",
+        f"Attended session {appointment.session_number} on "
+        f"{format_datetime(appointment.starts_at)}.",
+    )
+    audit.add(
+        "appointment_attended",
+        object_type="appointment",
+        object_id=appointment.id,
+        client_id=appointment.case.client_id,
+    )
+    appointment.case.at_risk_reason = None
+
+
+@transactional
+def mark_did_not_attend(
+    *, actor: User, appointment: Appointment, reason: str, now: datetime
+) -> Plan | NoPlan:
+    """Record a missed appointment (the row stays) and look for the earliest rebooking."""
+    _check_markable(appointment, now=now)
+    appointment.status = AppointmentStatus.DID_NOT_ATTEND
+    appointment.reason = reason or None
+    appointment.outcome_recorded_at = now
+    notify_appointment_changed(appointment, change="did_not_attend")
+    case = appointment.case
+    _event(
+        case,
+        actor,
+        "did_not_attend",
+        f"Did not attend session {appointment.session_number} on "
+        f"{format_datetime(appointment.starts_at)}.",
+    )
+    audit.add(
+        "appointment_missed",
+        object_type="appointment",
+        object_id=appointment.id,
+        client_id=case.client_id,
+    )
+    return _reflag(case, venue=appointment.venue, now=now)
+
+
+def _check_markable(appointment: Appointment, *, now: datetime) -> None:
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise RuleBroken("Attendance has already been recorded for this appointment")
+    if appointment.starts_at > now:
+        raise RuleBroken("Attendance can be recorded once the appointment has started")
+
+
+def free_time_for(
+    worker: User, *, venue: Venue, first_day: date, last_day: date, now: datetime
+) -> list[Interval]:
+    """One worker's free time at a venue over some days (for the diary)."""
+    candidates = _candidates(
+        organisation_id=worker.organisation_id,
+        preferred_worker_id=worker.id,
+        venue=venue,
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        ignore=set(),
+        horizon_days=0,
+        only_worker_id=worker.id,
+    )
+    return list(candidates[0].free) if candidates else []
+
+
+@transactional
+def set_working_pattern(*, worker: User, periods: Sequence[tuple[int, time, time, bool]]) -> None:
+    """Replace a worker's weekly pattern."""
+    worker.working_periods = [
+        WorkingPeriod(weekday=day, starts=start, ends=end, is_break=is_break)
+        for day, start, end, is_break in periods
+    ]
+    audit.add("working_pattern_changed", object_type="user", object_id=worker.id)
+
+
+@transactional
+def add_absence(*, worker: User, first_day: date, last_day: date, kind: str) -> Absence:
+    """Record whole days away (leave, training, sickness), from local midnight to midnight."""
+    absence = Absence(
+        user_id=worker.id,
+        starts_at=_day_start(first_day),
+        ends_at=_day_start(last_day + timedelta(days=1)),
+        kind=kind,
+    )
+    db.session.add(absence)
+    audit.add("absence_added", object_type="user", object_id=worker.id)
+    return absence

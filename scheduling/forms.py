@@ -1,0 +1,189 @@
+"""Forms for booking, cancelling, attendance and availability."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from diversion.forms.fields import (
+    GovDateField,
+    GovRadioField,
+    GovSelectField,
+    no_control_characters,
+    strip_filter,
+)
+
+
+def slot_value(worker_id: int, start: datetime) -> str:
+    """How a proposed slot travels in a form: 'worker id|UTC start'."""
+    return f"{worker_id}|{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%M')}"
+
+
+def parse_slot_value(value: str) -> tuple[int, datetime] | None:
+    """The worker id and start of a slot value, or None when it is malformed."""
+    try:
+        worker, start = value.split("|", 1)
+        return int(worker), datetime.strptime(start, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+    except (ValueError, TypeError):
+        return None
+
+
+class BookForm(FlaskForm):
+    """Only CSRF and the venue: the slot radios are rendered from the plan."""
+
+    venue_id = GovSelectField("Venue", coerce=int, choose="Select the venue")
+    submit = SubmitField("Book appointments", widget=GovSubmitInput())
+
+
+class CancelForm(FlaskForm):
+    by = GovRadioField(
+        "Who cancelled?",
+        choices=[("client", "She cancelled"), ("service", "We cancelled")],
+        choose="Select who cancelled",
+    )
+    reason = TextAreaField(
+        "Reason",
+        description="For example, she was in hospital. The court may ask.",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[InputRequired("Enter the reason"), Length(max=500), no_control_characters],
+    )
+    submit = SubmitField("Cancel appointment", widget=GovSubmitInput())
+
+
+class AttendanceForm(FlaskForm):
+    attended = GovRadioField(
+        "Did she attend?",
+        choices=[("yes", "Yes, she attended"), ("no", "No, she did not attend")],
+        choose="Select whether she attended",
+    )
+    reason = TextAreaField(
+        "Reason she gave, if any (optional)",
+        description="An acceptable absence is for the court to judge; record what she said.",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500), no_control_characters],
+    )
+    submit = SubmitField("Save attendance", widget=GovSubmitInput())
+
+
+def _hhmm(label: str) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=5)],
+    )
+
+
+def parse_hhmm(text: str | None) -> time | None:
+    """'09:30' or '9:30' as a time; ValueError for anything else."""
+    if not text:
+        return None
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        raise ValueError("enter a time like 09:30")
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ValueError("enter a real time, like 17:30")
+    return time(int(hours), int(minutes))
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class PatternForm(FlaskForm):
+    """A worker's weekly pattern: working hours and an optional break for each weekday.
+
+    Fields are named d{weekday}_start, d{weekday}_end, d{weekday}_break_start and
+    d{weekday}_break_end (Monday = 0); a day with no hours is a day off.
+    """
+
+    submit = SubmitField("Save working pattern", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        self.periods: list[tuple[int, time, time, bool]] = []
+        for day, name in enumerate(WEEKDAYS):
+            fields = [getattr(self, f"d{day}_{part}") for part in PARTS]
+            try:
+                start, end, break_start, break_end = (parse_hhmm(f.data) for f in fields)
+            except ValueError as error:
+                for f in fields:
+                    try:
+                        parse_hhmm(f.data)
+                    except ValueError:
+                        f.errors = [f"{name}: {error}"]
+                ok = False
+                continue
+            if start is None and end is None:
+                if break_start or break_end:
+                    fields[2].errors = [f"{name}: enter working hours before a break"]
+                    ok = False
+                continue
+            if start is None or end is None or end <= start:
+                fields[1].errors = [f"{name}: finishing time must be after starting time"]
+                ok = False
+                continue
+            self.periods.append((day, start, end, False))
+            if break_start is None and break_end is None:
+                continue
+            if (
+                break_start is None
+                or break_end is None
+                or not (start <= break_start < break_end <= end)
+            ):
+                fields[3].errors = [f"{name}: the break must start and end within working hours"]
+                ok = False
+                continue
+            self.periods.append((day, break_start, break_end, True))
+        return ok
+
+
+PARTS = ("start", "end", "break_start", "break_end")
+for _day, _name in enumerate(WEEKDAYS):
+    setattr(PatternForm, f"d{_day}_start", _hhmm(f"{_name} start"))
+    setattr(PatternForm, f"d{_day}_end", _hhmm(f"{_name} finish"))
+    setattr(PatternForm, f"d{_day}_break_start", _hhmm(f"{_name} break start"))
+    setattr(PatternForm, f"d{_day}_break_end", _hhmm(f"{_name} break end"))
+
+
+class AbsenceForm(FlaskForm):
+    first_day = GovDateField("First day away", noun="first day away")
+    last_day = GovDateField("Last day away", noun="last day away")
+    kind = GovRadioField(
+        "Why",
+        choices=[
+            ("leave", "Leave"),
+            ("training", "Training"),
+            ("sickness", "Sickness"),
+            ("other", "Other"),
+        ],
+        default="leave",
+        choose="Select why she is away",
+    )
+    submit = SubmitField("Add absence", widget=GovSubmitInput())
+
+    def validate_last_day(self, field: GovDateField) -> None:
+        if field.data and self.first_day.data and field.data < self.first_day.data:
+            raise ValidationError("Last day away must be the same as or after the first day")
+
+
+class ClosureForm(FlaskForm):
+    first_day = GovDateField("First day closed", noun="first day closed")
+    last_day = GovDateField("Last day closed", noun="last day closed")
+    reason = StringField(
+        "Reason (optional)",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200), no_control_characters],
+    )
+    submit = SubmitField("Add closure", widget=GovSubmitInput())
+
+    def validate_last_day(self, field: GovDateField) -> None:
+        if field.data and self.first_day.data and field.data < self.first_day.data:
+            raise ValidationError("Last day closed must be the same as or after the first day")

@@ -1,0 +1,280 @@
+"""The caseworker's home page: cases grouped by what needs doing next, and only her own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from html import unescape
+
+import pytest
+import time_machine
+from flask.testing import FlaskClient
+
+from diversion.models import CaseStatus, Client, CourtOutcome
+from tests.conftest import World, sign_in
+from tests.factories import Factory
+
+# Tuesday 15 December 2026, late morning in London.
+TODAY = datetime(2026, 12, 15, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today() -> Iterator[None]:
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+def sections(response) -> dict[str, list[list[str]]]:
+    """Each table on the page by its caption (without the count): rows of cell texts."""
+    html = response.get_data(as_text=True)
+    out: dict[str, list[list[str]]] = {}
+    for table in re.findall(r"<table.*?</table>", html, re.S):
+        caption = re.search(r"<caption[^>]*>(.*?)</caption>", table, re.S)
+        if caption is None:
+            continue
+        name = re.sub(r"\s*\(\d+\)\s*$", "", unescape(caption.group(1)).strip())
+        rows = []
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+            if cells:
+                rows.append(
+                    [
+                        re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", c))).strip()
+                        for c in cells
+                    ]
+                )
+        out[name] = rows
+    return out
+
+
+def names_in(rows: list[list[str]]) -> list[str]:
+    return [row[0] for row in rows]
+
+
+def caption_counts(response) -> dict[str, int]:
+    html = response.get_data(as_text=True)
+    return {
+        unescape(name).strip(): int(n)
+        for name, n in re.findall(r"<caption[^>]*>\s*(.*?) \((\d+)\)\s*</caption>", html, re.S)
+    }
+
+
+@pytest.fixture
+def caseload(make: Factory, world: World) -> dict[str, Client]:
+    """Cases of every kind, for the worker, her colleague, nobody and another organisation."""
+
+    def client(first: str) -> Client:
+        return make.client(organisation=world.project, first_name=first, last_name="Testcase")
+
+    people = {
+        name: client(name)
+        for name in ("Coming", "Adjourned", "Outcome", "Onscheme", "Report", "Declined")
+    }
+    make.case(
+        client=people["Coming"],
+        court=world.court,
+        worker=world.worker,
+        first_court_date=date(2026, 12, 16),
+    )
+    make.case(
+        client=people["Adjourned"],
+        court=world.court,
+        worker=world.worker,
+        first_court_date=date(2026, 12, 2),
+        adjourned_to=date(2026, 12, 23),
+        court_outcome=CourtOutcome.ADJOURNED,
+        outcome_hearing_date=date(2026, 12, 2),
+    )
+    make.case(
+        client=people["Outcome"],
+        court=world.court,
+        worker=world.worker,
+        first_court_date=date(2026, 12, 9),
+    )
+    make.accepted_case(
+        client=people["Onscheme"],
+        court=world.court,
+        worker=world.worker,
+        court_date=date(2026, 12, 2),
+        return_date=date(2026, 12, 30),
+    )
+    make.accepted_case(
+        client=people["Report"],
+        court=world.court,
+        worker=world.worker,
+        court_date=date(2026, 11, 18),
+        return_date=date(2026, 12, 16),
+    )
+    make.case(
+        client=people["Declined"],
+        court=world.court,
+        worker=world.worker,
+        status=CaseStatus.DECLINED,
+        court_outcome=CourtOutcome.DECLINED,
+        first_court_date=date(2026, 12, 9),
+    )
+    colleagues = make.client(
+        organisation=world.project, first_name="Colleagues", last_name="Testcase"
+    )
+    make.case(
+        client=colleagues,
+        court=world.court,
+        worker=world.colleague,
+        first_court_date=date(2027, 1, 6),
+    )
+    unallocated = make.client(
+        organisation=world.project, first_name="Unallocated", last_name="Testcase"
+    )
+    make.case(
+        client=unallocated, court=world.court, worker=None, first_court_date=date(2026, 12, 30)
+    )
+    elsewhere = make.client(
+        organisation=world.other_project, first_name="Elsewhere", last_name="Testcase"
+    )
+    make.case(
+        client=elsewhere,
+        court=world.court,
+        worker=world.other_worker,
+        first_court_date=date(2026, 12, 16),
+    )
+    make.accepted_case(client=elsewhere, court=world.court, worker=world.other_worker)
+    return people
+
+
+@pytest.mark.usefixtures("caseload")
+def test_a_workers_home_groups_her_cases_by_what_needs_doing_next(
+    web: FlaskClient, world: World
+) -> None:
+    sign_in(web, world.worker)
+
+    response = web.get("/home")
+
+    assert response.status_code == 200
+    page = sections(response)
+    assert names_in(page["Court outcome to record"]) == ["Outcome Testcase"]
+    assert page["Court outcome to record"][0][2:] == [
+        "Wed 9 Dec 2026",
+        world.court.name,
+        "Wendy Worker",
+    ]
+    assert names_in(page["Court date coming"]) == ["Coming Testcase", "Adjourned Testcase"]
+    assert [row[2] for row in page["Court date coming"]] == ["Wed 16 Dec 2026", "Wed 23 Dec 2026"]
+    # Return 30 Dec: last appointment Thu 24 Dec, 10 days from Tue 15 Dec counting both.
+    assert page["On scheme"][0][0] == "Onscheme Testcase"
+    assert page["On scheme"][0][2:4] == ["Thu 24 Dec 2026", "10 days left"]
+    # Return Wed 16 Dec: the last appointment date (Mon 14 Dec) has passed; report due today.
+    assert page["Report due"][0][0] == "Report Testcase"
+    assert page["Report due"][0][2:4] == ["Tue 15 Dec 2026, 12:00", "Wed 16 Dec 2026"]
+    assert caption_counts(response) == {
+        "Court outcome to record": 1,
+        "Court date coming": 2,
+        "On scheme": 1,
+        "Report due": 1,
+    }
+    text = response.get_data(as_text=True)
+    assert "Today is Tuesday 15 December 2026." in re.sub(r"\s+", " ", text)
+    assert "Your cases" in text
+
+
+@pytest.mark.usefixtures("caseload")
+def test_a_worker_sees_only_her_own_cases(web: FlaskClient, world: World) -> None:
+    sign_in(web, world.worker)
+
+    text = web.get("/home").get_data(as_text=True)
+
+    assert "Declined Testcase" not in text
+    assert "Colleagues Testcase" not in text
+    assert "Unallocated Testcase" not in text
+    assert "Elsewhere Testcase" not in text
+
+
+@pytest.mark.usefixtures("caseload")
+def test_a_manager_sees_her_whole_organisation_but_never_another(
+    web: FlaskClient, world: World
+) -> None:
+    sign_in(web, world.manager)
+
+    response = web.get("/home")
+
+    page = sections(response)
+    assert names_in(page["Court date coming"]) == [
+        "Coming Testcase",
+        "Adjourned Testcase",
+        "Unallocated Testcase",
+        "Colleagues Testcase",
+    ]
+    assert [row[-1] for row in page["Court date coming"]] == [
+        "Wendy Worker",
+        "Wendy Worker",
+        "Not allocated",
+        "Colin Colleague",
+    ]
+    assert names_in(page["Court outcome to record"]) == ["Outcome Testcase"]
+    assert names_in(page["On scheme"]) == ["Onscheme Testcase"]
+    assert names_in(page["Report due"]) == ["Report Testcase"]
+    text = response.get_data(as_text=True)
+    assert "Your organisation&#39;s cases" in text
+    assert "Elsewhere Testcase" not in text
+    assert "Declined Testcase" not in text
+
+
+def test_another_organisations_manager_sees_only_her_own(
+    web: FlaskClient, world: World, caseload: dict[str, Client]
+) -> None:
+    sign_in(web, world.other_org_worker)
+
+    response = web.get("/home")
+
+    page = sections(response)
+    assert names_in(page["Court date coming"]) == ["Elsewhere Testcase"]
+    assert names_in(page["On scheme"]) == ["Elsewhere Testcase"]
+    text = response.get_data(as_text=True)
+    for name in caseload:
+        assert f"{name} Testcase" not in text
+
+
+def test_an_empty_caseload_says_so(web: FlaskClient, world: World) -> None:
+    sign_in(web, world.worker)
+
+    text = web.get("/home").get_data(as_text=True)
+
+    assert "No court dates coming." in text
+    assert "Nobody is on the scheme." in text
+    assert "No reports are due." in text
+    assert "Court outcome to record" not in text
+
+
+def test_home_links_each_case_to_its_page(web: FlaskClient, world: World, make: Factory) -> None:
+    client = make.client(organisation=world.project, first_name="Linked", last_name="Testcase")
+    case = make.accepted_case(client=client, court=world.court, worker=world.worker)
+    sign_in(web, world.worker)
+
+    html = web.get("/home").get_data(as_text=True)
+
+    assert f'<a class="govuk-link" href="/cases/{case.id}">Linked Testcase</a>' in html
+
+
+def test_the_root_sends_caseworkers_home_and_administrators_to_administration(
+    web: FlaskClient, world: World
+) -> None:
+    sign_in(web, world.worker)
+    assert web.get("/").headers["Location"] == "/home"
+
+    sign_in(web, world.admin)
+    assert web.get("/").headers["Location"] == "/admin"
+
+
+def test_court_users_land_on_a_page_with_no_case_content(
+    web: FlaskClient, world: World, caseload: dict[str, Client]
+) -> None:
+    sign_in(web, world.liaison)
+
+    response = web.get("/")
+
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert f"Signed in as {world.liaison.name}" in text
+    for name in caseload:
+        assert name not in text
+    assert web.get("/home").status_code == 403

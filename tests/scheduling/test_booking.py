@@ -1,0 +1,221 @@
+"""Booking services against a real database: plans, double booking, DNA and rebooking."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from flask import Flask
+
+from diversion.db import db
+from diversion.models import Appointment, AppointmentStatus, Case, User, Venue, WorkingPeriod
+from scheduling import booking
+from scheduling.hooks import appointment_changed
+from scheduling.plan import NoPlan, Plan
+from tests.conftest import World
+from tests.factories import Factory
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # Wed 2 Dec 2026, just after court
+
+
+def give_pattern(make: Factory, worker: User) -> None:
+    """Monday to Friday, 09:00 to 17:00 with lunch from 13:00 to 14:00."""
+    for day in range(5):
+        make.session.add(
+            WorkingPeriod(user_id=worker.id, weekday=day, starts=time(9), ends=time(17))
+        )
+        make.session.add(
+            WorkingPeriod(
+                user_id=worker.id, weekday=day, starts=time(13), ends=time(14), is_break=True
+            )
+        )
+    make.session.commit()
+
+
+@pytest.fixture
+def venue(make: Factory, world: World) -> Venue:
+    give_pattern(make, world.worker)
+    return make.venue(organisation=world.project)
+
+
+@pytest.fixture
+def case(make: Factory, world: World, venue: Venue) -> Case:
+    client = make.client(organisation=world.project)
+    return make.accepted_case(client=client, court=world.court, worker=world.worker)
+
+
+def load(app: Flask, model: type, ident: int):
+    return db.session.get(model, ident)
+
+
+def test_the_proposed_plan_starts_as_early_as_possible_and_keeps_the_gap(app, case, venue):
+    with app.app_context():
+        plan = booking.propose(load(app, Case, case.id), venue=load(app, Venue, venue.id), now=NOW)
+    assert isinstance(plan, Plan)
+    first, second = plan.slots
+    # Two hours' notice after 12:00 on court day; lunch ends at 14:00.
+    assert first.start == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    assert first.end - first.start == timedelta(minutes=90)
+    # At least two days later: Friday 4 December, first thing.
+    assert second.start == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    assert plan.latest[1].astimezone(UTC).date() <= date(2026, 12, 24)
+
+
+def test_booking_the_plan_writes_both_appointments_in_one_go_and_calls_the_hook(
+    app, case, venue, world
+):
+    seen: list[str] = []
+
+    def listener(appointment: Appointment, change: str) -> None:
+        seen.append(change)
+
+    appointment_changed.connect(listener)
+    try:
+        with app.app_context():
+            the_case = load(app, Case, case.id)
+            the_venue = load(app, Venue, venue.id)
+            plan = booking.propose(the_case, venue=the_venue, now=NOW)
+            booked = booking.book_plan(
+                actor=load(app, User, world.worker.id),
+                case=the_case,
+                venue=the_venue,
+                slots=plan.slots,
+                now=NOW,
+            )
+            assert [a.session_number for a in booked] == [1, 2]
+            assert all(a.status is AppointmentStatus.BOOKED for a in booked)
+    finally:
+        appointment_changed.disconnect(listener)
+    assert seen == ["booked", "booked"]
+
+
+def test_a_slot_outside_the_window_is_refused_and_nothing_is_written(app, case, venue, world):
+    with app.app_context():
+        the_case = load(app, Case, case.id)
+        plan = booking.propose(the_case, venue=load(app, Venue, venue.id), now=NOW)
+        late = plan.slots[1].__class__(
+            session=plan.slots[1].session,
+            worker_id=world.worker.id,
+            start=datetime(2026, 12, 29, 10, tzinfo=UTC),
+            end=datetime(2026, 12, 29, 11, tzinfo=UTC),
+        )
+        with pytest.raises(booking.RuleBroken, match="on or before"):
+            booking.book_plan(
+                actor=load(app, User, world.worker.id),
+                case=the_case,
+                venue=load(app, Venue, venue.id),
+                slots=[plan.slots[0], late],
+                now=NOW,
+            )
+        assert db.session.query(Appointment).count() == 0
+
+
+def test_two_people_booking_the_same_time_at_once_exactly_one_wins(app, make, world, venue):
+    cases = [
+        make.accepted_case(
+            client=make.client(organisation=world.project), court=world.court, worker=world.worker
+        )
+        for _ in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def attempt(case_id: int) -> None:
+        with app.app_context():
+            the_case = load(app, Case, case_id)
+            the_venue = load(app, Venue, venue.id)
+            plan = booking.propose(the_case, venue=the_venue, now=NOW)
+            barrier.wait()
+            try:
+                booking.book_plan(
+                    actor=load(app, User, world.worker.id),
+                    case=the_case,
+                    venue=the_venue,
+                    slots=plan.slots,
+                    now=NOW,
+                )
+                results.append("booked")
+            except booking.SlotTaken as error:
+                assert "no longer free" in error.message
+                results.append("taken")
+
+    threads = [threading.Thread(target=attempt, args=(c.id,)) for c in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["booked", "taken"]
+    with app.app_context():
+        rows = db.session.query(Appointment).filter_by(worker_id=world.worker.id).all()
+        starts = [a.starts_at for a in rows]
+        assert len(starts) == len(set(starts)) == 2
+
+
+def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, world):
+    with app.app_context():
+        the_case = load(app, Case, case.id)
+        the_venue = load(app, Venue, venue.id)
+        plan = booking.propose(the_case, venue=the_venue, now=NOW)
+        first, _second = booking.book_plan(
+            actor=load(app, User, world.worker.id),
+            case=the_case,
+            venue=the_venue,
+            slots=plan.slots,
+            now=NOW,
+        )
+        later = first.starts_at + timedelta(hours=2)
+        result = booking.mark_did_not_attend(
+            actor=load(app, User, world.worker.id), appointment=first, reason="", now=later
+        )
+        assert isinstance(result, Plan)
+        assert result.slots[0].session.number == 1
+        assert result.slots[0].start > later
+        assert result.slots[-1].start.date() <= date(2026, 12, 24)
+        booked = booking.book_plan(
+            actor=load(app, User, world.worker.id),
+            case=the_case,
+            venue=the_venue,
+            slots=result.slots,
+            now=later,
+        )
+        db.session.refresh(first)
+        assert first.status is AppointmentStatus.DID_NOT_ATTEND  # the missed row stays
+        old_second = [
+            a
+            for a in the_case.appointments
+            if a.session_number == 2 and a.status is AppointmentStatus.RESCHEDULED
+        ]
+        assert old_second and old_second[0].successor_id == booked[1].id
+
+
+def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
+    app, make, world, venue
+):
+    client = make.client(organisation=world.project)
+    case = make.accepted_case(client=client, court=world.court, worker=world.worker)
+    with app.app_context():
+        the_case = load(app, Case, case.id)
+        the_venue = load(app, Venue, venue.id)
+        plan = booking.propose(the_case, venue=the_venue, now=NOW)
+        booking.book_plan(
+            actor=load(app, User, world.worker.id),
+            case=the_case,
+            venue=the_venue,
+            slots=plan.slots,
+            now=NOW,
+        )
+        second = next(a for a in the_case.appointments if a.session_number == 2)
+        first = next(a for a in the_case.appointments if a.session_number == 1)
+        booking.mark_attended(
+            actor=load(app, User, world.worker.id), appointment=first, now=first.ends_at
+        )
+        # She misses the care-plan session on the very last working day of the window.
+        very_late = datetime(2026, 12, 24, 16, 0, tzinfo=UTC)
+        result = booking.mark_did_not_attend(
+            actor=load(app, User, world.worker.id), appointment=second, reason="", now=very_late
+        )
+        assert isinstance(result, NoPlan)
+        db.session.refresh(the_case)
+        assert the_case.at_risk_reason is not None
+        assert "Cannot complete before the return date" in the_case.at_risk_reason

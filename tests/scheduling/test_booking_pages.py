@@ -1,0 +1,170 @@
+"""Booking pages, the appointment page, attendance and the diary, through HTTP."""
+# ruff: noqa: RUF001  (the diary writes time ranges with an en dash, as GOV.UK style does)
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time
+
+import pytest
+import time_machine
+
+from diversion.models import Appointment, AppointmentStatus, Case, WorkingPeriod
+from tests.conftest import World, sign_in
+from tests.factories import Factory
+
+COURT_DAY_NOON = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def setup(make: Factory, world: World):
+    for worker in (world.worker, world.colleague):
+        for day in range(5):
+            make.session.add(
+                WorkingPeriod(user_id=worker.id, weekday=day, starts=time(9), ends=time(17))
+            )
+    make.session.commit()
+    venue = make.venue(organisation=world.project)
+    client = make.client(organisation=world.project, first_name="Nell", last_name="Tester")
+    case = make.accepted_case(client=client, court=world.court, worker=world.worker)
+    return case, venue
+
+
+@contextmanager
+def signed_in_at(web, user, when: datetime) -> Iterator[None]:
+    """Freeze the clock and sign in then (sessions end after 30 idle minutes)."""
+    with time_machine.travel(when, tick=False):
+        sign_in(web, user)
+        yield
+
+
+def appointments(make: Factory, case: Case) -> list[Appointment]:
+    make.session.expire_all()
+    return list(
+        make.session.query(Appointment)
+        .filter_by(case_id=case.id)
+        .order_by(Appointment.session_number, Appointment.id)
+    )
+
+
+def test_the_booking_page_shows_the_plan_with_its_slack_and_books_both_sessions(
+    web, world, setup, make
+):
+    case, _venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        page = web.get(f"/cases/{case.id}/book")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "Comprehensive assessment" in text and "Care-plan session" in text
+        assert "Wednesday 2 December 2026, 14:00" in text
+        assert "Latest possible start" in text
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        assert set(chosen) == {"session-1", "session-2"}
+        done = web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": _venue.id})
+        assert done.status_code == 302
+    rows = appointments(make, case)
+    assert [(a.session_number, a.status) for a in rows] == [
+        (1, AppointmentStatus.BOOKED),
+        (2, AppointmentStatus.BOOKED),
+    ]
+
+
+def test_a_time_taken_meanwhile_shows_a_clear_message_and_fresh_proposals(
+    web, app, world, setup, make
+):
+    case, venue = setup
+    other_case = make.accepted_case(
+        client=make.client(organisation=world.project), court=world.court, worker=world.worker
+    )
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        # A colleague books the same times for another woman first.
+        assert (
+            web.post(
+                f"/cases/{other_case.id}/book", data={**chosen, "venue_id": venue.id}
+            ).status_code
+            == 302
+        )
+        again = web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": venue.id})
+        assert again.status_code == 200
+        body = again.get_data(as_text=True)
+        assert "is no longer free" in body
+        assert "There is a problem" in body
+        fresh = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', body))
+        assert fresh and fresh != chosen
+    assert appointments(make, case) == []
+
+
+def test_marking_a_missed_appointment_keeps_its_row_and_offers_a_rebooking(web, world, setup, make):
+    case, venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": venue.id})
+    first = appointments(make, case)[0]
+    with signed_in_at(web, world.worker, datetime(2026, 12, 2, 16, 0, tzinfo=UTC)):
+        page = web.get(f"/appointments/{first.id}")
+        assert "Did she attend?" in page.get_data(as_text=True)
+        response = web.post(
+            f"/appointments/{first.id}/attendance", data={"attended": "no", "reason": "Unwell"}
+        )
+        assert response.status_code == 302
+        rebook = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        assert "Comprehensive assessment" in rebook
+    rows = appointments(make, case)
+    assert rows[0].status is AppointmentStatus.DID_NOT_ATTEND
+    assert rows[0].reason == "Unwell"
+
+
+def test_cancelling_needs_who_and_why_and_keeps_the_row(web, world, setup, make):
+    case, venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": venue.id})
+        second = appointments(make, case)[1]
+        empty = web.post(f"/appointments/{second.id}/cancel", data={})
+        assert empty.status_code == 200
+        assert "Select who cancelled" in empty.get_data(as_text=True)
+        done = web.post(
+            f"/appointments/{second.id}/cancel", data={"by": "client", "reason": "Childcare"}
+        )
+        assert done.status_code == 302
+    row = appointments(make, case)[1]
+    assert row.status is AppointmentStatus.CANCELLED_BY_CLIENT and row.reason == "Childcare"
+
+
+def test_the_diary_shows_bookings_and_free_time_for_the_week(web, world, setup):
+    case, venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": venue.id})
+        diary = web.get("/diary?week=2026-11-30").get_data(as_text=True)
+    assert "14:00–15:30" in diary
+    assert "Free: 09:00–14:00, 15:30–17:00" not in diary  # before now + notice is not free
+    assert "Free: 15:30–17:00" in diary
+    assert "Nell" not in diary
+
+
+def test_a_manager_edits_a_workers_pattern_and_absence(web, world, make):
+    sign_in(web, world.manager)
+    data = {f"d{d}_{p}": "" for d in range(7) for p in ("start", "end", "break_start", "break_end")}
+    data.update(
+        {"d0_start": "09:30", "d0_end": "17:00", "d0_break_start": "13:00", "d0_break_end": "14:00"}
+    )
+    assert web.post(f"/availability/workers/{world.worker.id}", data=data).status_code == 302
+    bad = dict(data, d1_start="18:00", d1_end="09:00")
+    page = web.post(f"/availability/workers/{world.worker.id}", data=bad)
+    assert page.status_code == 200
+    assert "Tuesday: finishing time must be after starting time" in page.get_data(as_text=True)
+    make.session.expire_all()
+    periods = make.session.query(WorkingPeriod).filter_by(user_id=world.worker.id).all()
+    assert sorted((p.weekday, p.starts, p.is_break) for p in periods) == [
+        (0, time(9, 30), False),
+        (0, time(13), True),
+    ]
+    assert web.get(f"/availability/workers/{world.other_worker.id}").status_code == 404
