@@ -356,6 +356,8 @@ class Case(Base):
     outcome_hearing_date: Mapped[date | None]
     return_date: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.AWAITING_COURT)
+    # Set when the required sessions can no longer all fit before the last appointment date.
+    at_risk_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     client: Mapped[Client] = relationship(back_populates="cases")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from diversion.db import db
 from diversion.models import (
+    Appointment,
+    AppointmentStatus,
     Case,
     CaseEvent,
     CaseStatus,
@@ -120,6 +122,8 @@ class Caseload:
     court_date_coming: list[CaseLine] = field(default_factory=list)
     on_scheme: list[CaseLine] = field(default_factory=list)
     report_due: list[CaseLine] = field(default_factory=list)
+    # Cases whose required sessions can no longer all fit before the last appointment date.
+    at_risk: list[CaseLine] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -149,6 +153,8 @@ def caseload(user: User, *, today: date) -> Caseload:
             continue
         window = window_of(case)
         line = CaseLine(case, window)
+        if case.at_risk_reason:
+            result.at_risk.append(line)
         if window is None or today <= window.last_appointment_date:
             line.days_left = days_left(today, window.last_appointment_date) if window else None
             result.on_scheme.append(line)
@@ -194,4 +200,19 @@ def venues(organisation_id: int | None = None) -> list[Venue]:
     query = select(Venue).order_by(Venue.name)
     if organisation_id is not None:
         query = query.where(Venue.organisation_id == organisation_id)
+    return list(db.session.scalars(query))
+
+
+def appointments_awaiting_outcome(user: User, *, now: datetime) -> list[Appointment]:
+    """Booked appointments that have started but whose attendance nobody has recorded yet."""
+    query = (
+        select(Appointment)
+        .join(Case, Appointment.case_id == Case.id)
+        .where(Case.organisation_id == user.organisation_id)
+        .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at <= now)
+        .options(joinedload(Appointment.case).joinedload(Case.client))
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if user.role is Role.WORKER:
+        query = query.where(Appointment.worker_id == user.id)
     return list(db.session.scalars(query))

@@ -25,7 +25,9 @@ def navigation() -> list[dict[str, Any]]:
     path = request.path
     items: list[tuple[str, str]] = []
     if user.role in (Role.WORKER, Role.MANAGER):
-        items += [("Home", "/home"), ("Clients", "/clients")]
+        items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        items += [("Availability", "/availability")]
     if user.role is Role.ADMIN:
         items += [("Administration", "/admin")]
     items.append(("Sign out", "/sign-out"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import diversion.db
+import diversion.db  # noqa: F401  (autogenerate writes column types from it)
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

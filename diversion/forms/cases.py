@@ -110,6 +110,9 @@ class OutcomeForm(FlaskForm):
             raise ValidationError(f"{field.noun.capitalize()} must be within the next two years")
 
     def validate_hearing_date(self, field: GovDateField) -> None:
+        # The outcome is what the court decided: it is recorded at or after the hearing.
+        if field.data is not None and field.data > self.today:
+            raise ValidationError("Hearing date must be today or in the past")
         self._check_within_two_years(field)
 
     def validate_return_date(self, field: GovDateField) -> None:

@@ -21,7 +21,7 @@ from diversion.models import (
     User,
 )
 from diversion.services import cases as case_service
-from scheduling import calendar
+from scheduling import booking, calendar
 
 bp = Blueprint("cases", __name__)
 
@@ -97,6 +97,8 @@ def show(case_id: int) -> str:
         days_left=calendar.days_left(today, window.last_appointment_date) if window else None,
         today=today,
         can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
+        to_book=booking.outstanding_sessions(case) if case.status is CaseStatus.ON_SCHEME else [],
+        session_names={i: s["name"] for i, s in enumerate(case.requirement_type.sessions, 1)},
     )
 
 

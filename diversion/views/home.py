@@ -28,7 +28,10 @@ def index() -> Response | str:
 def caseload() -> str:
     today = clock.today()
     cases = queries.caseload(g.user, today=today)
-    return render_template("home/caseload.html", title="Home", caseload=cases, today=today)
+    waiting = queries.appointments_awaiting_outcome(g.user, now=clock.now())
+    return render_template(
+        "home/caseload.html", title="Home", caseload=cases, today=today, waiting=waiting
+    )
 
 
 @bp.route("/healthz")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -27,15 +27,15 @@ from playwright.sync_api import (
 )
 from werkzeug.serving import make_server
 
-from diversion.models import Court, Organisation, User
+from diversion.models import Court, Organisation, User, WorkingPeriod
 from tests.conftest import POSTGRES_URL, _empty_postgres, make_app
 from tests.factories import PASSWORD, Factory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-# A Wednesday morning, a week before the first court date the journey uses.
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+# A court Wednesday, just after the morning list: the journey records that day's outcome.
+NOW = datetime(2026, 12, 2, 11, 50, tzinfo=UTC)
 
 
 @dataclass
@@ -69,6 +69,12 @@ def site(tmp_path: Path, frozen_time: None) -> Iterator[Site]:
     project = make.organisation(name="Riverside Diversion Project")
     worker = make.user(organisation=project, name="Wendy Worker", email="wendy.worker@example.test")
     court = make.court(name="Testbury Magistrates' Court", sitting_weekdays=[2])
+    make.venue(organisation=project, name="Riverside office")
+    for weekday in range(5):
+        make.session.add(
+            WorkingPeriod(user_id=worker.id, weekday=weekday, starts=time(9), ends=time(17))
+        )
+    make.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

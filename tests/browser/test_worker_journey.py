@@ -1,7 +1,7 @@
 """A worker's first morning: sign in, add a client, open her case, record the court outcome.
 
 Every page on the way is checked with axe against WCAG 2.2 AA; the forms are the real ones,
-CSRF tokens and all. Today is Wednesday 25 November 2026 (see conftest.NOW).
+CSRF tokens and all. Today is Wednesday 2 December 2026, court day (see conftest.NOW).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     sign_in(page, site)
 
     expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
-    expect(page.get_by_text("Today is Wednesday 25 November 2026.")).to_be_visible()
+    expect(page.get_by_text("Today is Wednesday 2 December 2026.")).to_be_visible()
     check_accessibility(page)
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Clients").click()
@@ -140,6 +140,31 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     expect(summary_value(page, "Report due")).to_have_text("Tuesday 29 December 2026, 12:00")
     check_accessibility(page)
     page.screenshot(path=artifacts / "case-page.png", full_page=True)
+
+    # One click from "accepted at court" to both appointments booked inside the window.
+    page.get_by_role("link", name="Book appointments").click()
+    expect(page.get_by_role("heading", name="Book appointments")).to_be_visible()
+    assessment = page.get_by_role("group", name=re.compile("^Comprehensive assessment"))
+    expect(assessment.get_by_label(re.compile("Wednesday 2 December 2026, 14:00"))).to_be_checked()
+    care_plan = page.get_by_role("group", name=re.compile("^Care-plan session"))
+    expect(care_plan.get_by_label(re.compile("Friday 4 December 2026, 09:00"))).to_be_checked()
+    check_accessibility(page)
+    page.get_by_role("button", name="Book appointments").click()
+
+    expect(page.get_by_text("Appointments booked.")).to_be_visible()
+    table = page.locator("#appointments")
+    expect(table).to_contain_text("Wed 2 Dec 2026, 14:00")
+    expect(table).to_contain_text("Fri 4 Dec 2026, 09:00")
+    check_accessibility(page)
+
+    page.get_by_role("link", name="Wed 2 Dec 2026, 14:00").click()
+    expect(page.get_by_role("heading", name=re.compile("^Session 1"))).to_be_visible()
+    check_accessibility(page)
+
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Diary").click()
+    expect(page.get_by_role("heading", name="Your diary")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("14:00.15:30"))).to_be_visible()
+    check_accessibility(page)
 
 
 def test_the_case_page_and_client_form_work_on_a_narrow_screen_by_keyboard_alone(

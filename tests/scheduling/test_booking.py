@@ -216,6 +216,8 @@ def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
             actor=load(app, User, world.worker.id), appointment=second, reason="", now=very_late
         )
         assert isinstance(result, NoPlan)
-        db.session.refresh(the_case)
-        assert the_case.at_risk_reason is not None
-        assert "Cannot complete before the return date" in the_case.at_risk_reason
+    # Read back through another session: the flag was stored, not just set on the object.
+    make.session.expire_all()
+    stored = make.session.get(Case, case.id)
+    assert stored.at_risk_reason is not None
+    assert "Cannot complete before the return date" in stored.at_risk_reason

@@ -168,3 +168,45 @@ def test_a_manager_edits_a_workers_pattern_and_absence(web, world, make):
         (0, time(13), True),
     ]
     assert web.get(f"/availability/workers/{world.other_worker.id}").status_code == 404
+
+
+def test_home_lists_appointments_waiting_for_attendance_and_managers_see_cases_at_risk(
+    web, world, setup, make
+):
+    case, venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": venue.id})
+    late = datetime(2026, 12, 24, 16, 0, tzinfo=UTC)
+    with signed_in_at(web, world.worker, late):
+        home = web.get("/home").get_data(as_text=True)
+        assert "Appointments waiting for attendance (2)" in home
+        first, second = appointments(make, case)
+        web.post(f"/appointments/{first.id}/attendance", data={"attended": "yes"})
+        web.post(f"/appointments/{second.id}/attendance", data={"attended": "no"})
+        page = web.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert "At risk. Cannot complete before the return date" in page
+    manager = web.application.test_client()
+    with signed_in_at(manager, world.manager, late):
+        home = manager.get("/home").get_data(as_text=True)
+    assert "At risk: cannot complete before the return date" in home
+    assert "Nell Tester" in home
+
+
+def test_a_venue_closure_moves_the_proposal_past_the_closed_days(web, world, setup):
+    case, venue = setup
+    with signed_in_at(web, world.manager, COURT_DAY_NOON):
+        response = web.post(
+            f"/availability/venues/{venue.id}",
+            data={
+                "first_day": ["2", "12", "2026"],
+                "last_day": ["4", "12", "2026"],
+                "reason": "Boiler repair",
+            },
+        )
+        assert response.status_code == 302
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+    assert "Monday 7 December 2026, 09:00" in text  # first day after the closure
+    assert "Wednesday 2 December 2026, 14:00" not in text
