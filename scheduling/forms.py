@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from diversion.forms.fields import (
@@ -43,7 +44,7 @@ class BookForm(FlaskForm):
 class CancelForm(FlaskForm):
     by = GovRadioField(
         "Who cancelled?",
-        choices=[("client", "She cancelled"), ("service", "We cancelled")],
+        choices=[SelectChoice("client", "She cancelled"), SelectChoice("service", "We cancelled")],
         choose="Select who cancelled",
     )
     reason = TextAreaField(
@@ -59,7 +60,10 @@ class CancelForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     attended = GovRadioField(
         "Did she attend?",
-        choices=[("yes", "Yes, she attended"), ("no", "No, she did not attend")],
+        choices=[
+            SelectChoice("yes", "Yes, she attended"),
+            SelectChoice("no", "No, she did not attend"),
+        ],
         choose="Select whether she attended",
     )
     reason = TextAreaField(
@@ -158,10 +162,10 @@ class AbsenceForm(FlaskForm):
     kind = GovRadioField(
         "Why",
         choices=[
-            ("leave", "Leave"),
-            ("training", "Training"),
-            ("sickness", "Sickness"),
-            ("other", "Other"),
+            SelectChoice("leave", "Leave"),
+            SelectChoice("training", "Training"),
+            SelectChoice("sickness", "Sickness"),
+            SelectChoice("other", "Other"),
         ],
         default="leave",
         choose="Select why she is away",

@@ -18,6 +18,7 @@ from flask import (
 )
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms.fields import SelectChoice
 
 from diversion import audit, clock, queries
 from diversion.access import CASEWORKERS, allow, public
@@ -105,7 +106,7 @@ def book(case_id: int) -> Response | str:
     now = clock.now()
     form = BookForm()
     venues = _venues_for(case)
-    form.venue_id.choices = [(v.id, v.name) for v in venues]
+    form.venue_id.choices = [SelectChoice(v.id, v.name) for v in venues]
     requested = request.values.get("venue", type=int) or (
         form.venue_id.data if request.method == "POST" else None
     )

@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from diversion.forms.fields import (
@@ -56,7 +57,7 @@ class CaseForm(FlaskForm):
     )
     custody_drug_test = GovRadioField(
         "Drug test in custody",
-        choices=[(r.value, r.label) for r in DrugTestResult],
+        choices=[SelectChoice(r.value, r.label) for r in DrugTestResult],
         default=DrugTestResult.NOT_TESTED.value,
         choose="Select the result of the drug test in custody",
     )
@@ -81,7 +82,7 @@ class OutcomeForm(FlaskForm):
 
     outcome = GovRadioField(
         "What did the court decide?",
-        choices=[(o.value, o.label) for o in CourtOutcome],
+        choices=[SelectChoice(o.value, o.label) for o in CourtOutcome],
         choose="Select what the court decided",
     )
     hearing_date = GovDateField("Date of the hearing", noun="hearing date")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
 
 from diversion import audit, clock, queries
 from diversion.access import CASEWORKERS, allow
@@ -34,9 +35,13 @@ def _case_or_404(case_id: int) -> Case:
 
 
 def _fill_choices(form: CaseForm) -> None:
-    form.requirement_type_id.choices = [(t.id, t.name) for t in queries.requirement_types()]
-    form.court_id.choices = [(c.id, c.name) for c in queries.courts()]
-    form.worker_id.choices = [(u.id, u.name) for u in queries.caseworkers(g.user.organisation_id)]
+    form.requirement_type_id.choices = [
+        SelectChoice(t.id, t.name) for t in queries.requirement_types()
+    ]
+    form.court_id.choices = [SelectChoice(c.id, c.name) for c in queries.courts()]
+    form.worker_id.choices = [
+        SelectChoice(u.id, u.name) for u in queries.caseworkers(g.user.organisation_id)
+    ]
 
 
 def _put_error(form: object, error: RuleBroken) -> None:
@@ -58,9 +63,9 @@ def open_case(client_id: int) -> Response | str:
         if g.user.role is Role.WORKER:
             form.worker_id.data = g.user.id
         if form.court_id.choices:
-            form.court_id.data = form.court_id.choices[0][0]
+            form.court_id.data = form.court_id.choices[0].value
         if form.requirement_type_id.choices:
-            form.requirement_type_id.data = form.requirement_type_id.choices[0][0]
+            form.requirement_type_id.data = form.requirement_type_id.choices[0].value
     if form.validate_on_submit():
         details = case_service.CaseDetails(
             requirement_type=db.session.get(RequirementType, form.requirement_type_id.data),

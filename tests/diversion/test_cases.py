@@ -24,14 +24,15 @@ from diversion.models import (
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 
-LATE_NOVEMBER_2026 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+# The evening of the first court day used below: outcomes are recorded after the hearing.
+COURT_EVENING = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 COURT_DAY = date(2026, 12, 2)  # a Wednesday
 RETURN_DAY = date(2026, 12, 30)  # four weeks later, a Wednesday
 
 
 @pytest.fixture(autouse=True)
 def clock() -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(LATE_NOVEMBER_2026, tick=False) as traveller:
+    with time_machine.travel(COURT_EVENING, tick=False) as traveller:
         yield traveller
 
 
@@ -219,7 +220,7 @@ def test_a_bank_holiday_wednesday_is_refused_as_a_bank_holiday(
         ({"first_court_date": ["", "", ""]}, "Enter the court date"),
         ({"first_court_date": ["2", "", "2026"]}, "Court date must include a month"),
         ({"first_court_date": ["1", "12", "2029"]}, "Court date must be within the next two years"),
-        ({"arrest_date": ["26", "11", "2026"]}, "Date of arrest must be today or in the past"),
+        ({"arrest_date": ["3", "12", "2026"]}, "Date of arrest must be today or in the past"),
         ({"charge": "  "}, "Enter the charge"),
         ({"court_id": "999999"}, "Select the court"),
         ({"requirement_type_id": "nonsense"}, "Select the type of case"),
@@ -572,7 +573,7 @@ def test_a_wildly_distant_adjourned_date_is_refused_and_the_outcome_page_still_o
 
 
 def test_the_timeline_lists_what_happened_newest_first_and_who_did_it(
-    worker_web: FlaskClient, client: Client, world: World, make: Factory
+    worker_web: FlaskClient, client: Client, world: World, make: Factory, sign_in_on
 ) -> None:
     worker_web.post(f"/clients/{client.id}/cases/new", data=case_form(make, world))
     [case] = make.session.scalars(select(Case)).all()
@@ -582,6 +583,8 @@ def test_the_timeline_lists_what_happened_newest_first_and_who_did_it(
             CourtOutcome.ADJOURNED, hearing_date=COURT_DAY, adjourned_to=date(2026, 12, 9)
         ),
     )
+    # A week later, after the adjourned hearing.
+    worker_web = sign_in_on(datetime(2026, 12, 9, 18, 0, tzinfo=UTC))
     worker_web.post(
         f"/cases/{case.id}/outcome",
         data=outcome_form(
@@ -644,3 +647,17 @@ def test_another_organisations_case_is_not_found_on_get_or_post(
     assert saved.court_outcome is None
     assert count(make, Case) == 1
     assert count(make, CaseEvent) == 0
+
+
+def test_an_outcome_cannot_be_recorded_for_a_hearing_that_has_not_happened(
+    worker_web: FlaskClient, case: Case, make: Factory
+) -> None:
+    response = worker_web.post(
+        f"/cases/{case.id}/outcome",
+        data=outcome_form(
+            CourtOutcome.ACCEPTED, hearing_date=date(2026, 12, 9), return_date=date(2027, 1, 6)
+        ),
+    )
+    assert error_summary(response) == ["Hearing date must be today or in the past"]
+    make.session.expire_all()
+    assert make.session.get(Case, case.id).status is CaseStatus.AWAITING_COURT
