@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +19,9 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
 def alembic_config() -> Config:
     """Alembic's configuration, pointed at this app's database."""
+    # Imported here, not at start-up: the web app and the scheduler never need Alembic.
+    from alembic.config import Config
+
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["database_url"] = current_app.config["DATABASE_URL"]
@@ -27,6 +32,8 @@ def alembic_config() -> Config:
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from alembic import command
+
     from diversion.services.reference import seed_requirement_types
 
     command.upgrade(alembic_config(), revision)
@@ -38,6 +45,8 @@ def upgrade(revision: str) -> None:
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Undo migrations down to REVISION."""
+    from alembic import command
+
     command.downgrade(alembic_config(), revision)
 
 
@@ -45,12 +54,16 @@ def downgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True)
 def revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
     command.revision(alembic_config(), message=message, autogenerate=True)
 
 
 @db_cli.command("current")
 def current() -> None:
     """Show the database's migration revision."""
+    from alembic import command
+
     command.current(alembic_config())
 
 

@@ -24,13 +24,13 @@ from diversion.models import (
     Appointment,
     AppointmentStatus,
     Case,
-    CaseEvent,
     CaseStatus,
     Role,
     User,
     Venue,
     WorkingPeriod,
 )
+from diversion.services.cases import add_case_event
 from scheduling import calendar
 from scheduling.availability import DateRange, Interval, free_time
 from scheduling.hooks import notify_appointment_changed
@@ -217,12 +217,6 @@ def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
     )
 
 
-def _event(case: Case, actor: User | None, kind: str, summary: str) -> None:
-    db.session.add(
-        CaseEvent(case=case, actor_id=actor.id if actor else None, kind=kind, summary=summary)
-    )
-
-
 def _lock_workers(worker_ids: set[int]) -> None:
     """Take the booking lock of each worker, in id order so two bookings cannot deadlock."""
     for worker_id in sorted(worker_ids):
@@ -329,7 +323,7 @@ def book_plan(
             old.sequence += 1
             notify_appointment_changed(old, change="rescheduled")
         notify_appointment_changed(appointment, change="booked")
-        _event(
+        add_case_event(
             case, actor, "booked", f"{slot.session.name} booked for {format_datetime(slot.start)}."
         )
         audit.add(
@@ -348,7 +342,7 @@ def _reflag(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
     result = propose(case, venue=venue, now=now)
     if isinstance(result, NoPlan) and outstanding_sessions(case):
         case.at_risk_reason = f"Cannot complete before the return date: {result.reason}"
-        _event(case, None, "at_risk", case.at_risk_reason)
+        add_case_event(case, None, "at_risk", case.at_risk_reason)
     else:
         case.at_risk_reason = None
     return result
@@ -368,7 +362,7 @@ def cancel(
     appointment.sequence += 1
     case = appointment.case
     notify_appointment_changed(appointment, change="cancelled")
-    _event(
+    add_case_event(
         case,
         actor,
         "cancelled",
@@ -391,7 +385,7 @@ def mark_attended(*, actor: User, appointment: Appointment, now: datetime) -> No
     appointment.status = AppointmentStatus.ATTENDED
     appointment.outcome_recorded_at = now
     notify_appointment_changed(appointment, change="attended")
-    _event(
+    add_case_event(
         appointment.case,
         actor,
         "attended",
@@ -418,7 +412,7 @@ def mark_did_not_attend(
     appointment.outcome_recorded_at = now
     notify_appointment_changed(appointment, change="did_not_attend")
     case = appointment.case
-    _event(
+    add_case_event(
         case,
         actor,
         "did_not_attend",

@@ -16,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovPasswordInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import BooleanField, Field, PasswordField, StringField, SubmitField, TextAreaField
@@ -35,6 +34,7 @@ from diversion.forms.fields import (
     GovSelectField,
     no_control_characters,
     strip_filter,
+    text_field,
 )
 from diversion.models import Role, WindowRule
 
@@ -81,32 +81,6 @@ class AdminForm(FlaskForm):
             if formdata is _Auto:
                 return request.form if request.method == "POST" else None
             return formdata
-
-
-def text_field(
-    label: str,
-    *,
-    required: str | None = None,
-    max_length: int = 200,
-    noun: str | None = None,
-    description: str = "",
-    area: bool = False,
-) -> Field:
-    """A trimmed text box (or area) with GOV.UK messages and no control characters."""
-    noun = noun or label
-    validators: list[Any] = [DataRequired(required)] if required else [Optional()]
-    validators += [
-        Length(max=max_length, message=f"{noun} must be {max_length} characters or fewer"),
-        no_control_characters,
-    ]
-    kind = TextAreaField if area else StringField
-    return kind(
-        label,
-        widget=GovTextArea() if area else GovTextInput(),
-        filters=[strip_filter],
-        validators=validators,
-        description=description,
-    )
 
 
 def email_field(label: str, *, required: str | None = None, description: str = "") -> Field:

@@ -13,10 +13,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, Field, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
 
-from diversion.forms.fields import GovDateField, no_control_characters, strip_filter
+from diversion.forms.fields import GovDateField, no_control_characters, strip_filter, text_field
 
 OLDEST_AGE = 110
 YOUNGEST_AGE = 10  # the age of criminal responsibility in England and Wales
@@ -68,17 +68,11 @@ def age_on(born: date, day: date) -> int:
 
 def _name(
     label: str, message: str, *, required: bool = True, max_length: int = 100, description: str = ""
-) -> StringField:
-    validators: list[Any] = [DataRequired(message)] if required else [Optional()]
-    validators += [
-        Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
-        no_control_characters,
-    ]
-    return StringField(
+) -> Field:
+    return text_field(
         label,
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=validators,
+        required=message if required else None,
+        max_length=max_length,
         description=description,
     )
 

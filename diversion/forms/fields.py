@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect
-from wtforms import Field
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Field, StringField, TextAreaField
 from wtforms.fields import DateField, RadioField, SelectField
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 PARTS = ("day", "month", "year")
 
@@ -127,3 +133,29 @@ class GovRadioField(_ChoiceMessages, RadioField):
     def __init__(self, label: str, *, choose: str, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
         self.choose_message = choose
+
+
+def text_field(
+    label: str,
+    *,
+    required: str | None = None,
+    max_length: int = 200,
+    noun: str | None = None,
+    description: str = "",
+    area: bool = False,
+) -> Field:
+    """A trimmed text box (or area) with GOV.UK messages and no control characters."""
+    noun = noun or label
+    validators: list[Any] = [DataRequired(required)] if required else [Optional()]
+    validators += [
+        Length(max=max_length, message=f"{noun} must be {max_length} characters or fewer"),
+        no_control_characters,
+    ]
+    kind = TextAreaField if area else StringField
+    return kind(
+        label,
+        widget=GovTextArea() if area else GovTextInput(),
+        filters=[strip_filter],
+        validators=validators,
+        description=description,
+    )

@@ -50,7 +50,8 @@ def check_sitting_day(court: Court, day: date, *, field: str, noun: str) -> None
     raise RuleBroken(f"{noun.capitalize()} must be a {days} ({court.name} sits then)", field=field)
 
 
-def _event(case: Case, actor: User | None, kind: str, summary: str) -> None:
+def add_case_event(case: Case, actor: User | None, kind: str, summary: str) -> None:
+    """Add a line to the case's timeline inside the current transaction."""
     db.session.add(
         CaseEvent(case=case, actor_id=actor.id if actor else None, kind=kind, summary=summary)
     )
@@ -82,7 +83,7 @@ def open_case(*, actor: User, client: Client, details: CaseDetails) -> Case:
     db.session.add(case)
     db.session.flush()
     case.reference = f"{details.requirement_type.code}-{case.id:06d}"
-    _event(
+    add_case_event(
         case,
         actor,
         "opened",
@@ -165,7 +166,7 @@ def record_outcome(*, actor: User, case: Case, decision: OutcomeDecision) -> lis
     case.status = OUTCOME_STATUS[decision.outcome]
     for warning in warnings:
         summary += f" Warning: {warning}"
-    _event(case, actor, "court_outcome", summary)
+    add_case_event(case, actor, "court_outcome", summary)
     audit.add(
         "court_outcome_recorded",
         object_type="case",
