@@ -12,6 +12,7 @@ from diversion.db import db
 from diversion.errors import RuleBroken
 from diversion.forms.cases import CaseForm, OutcomeForm
 from diversion.models import (
+    AppointmentStatus,
     Case,
     CaseStatus,
     Court,
@@ -23,6 +24,7 @@ from diversion.models import (
 )
 from diversion.services import cases as case_service
 from scheduling import booking, calendar
+from scheduling.plan import NoPlan, Plan
 
 bp = Blueprint("cases", __name__)
 
@@ -94,17 +96,35 @@ def show(case_id: int) -> str:
     today = clock.today()
     window = queries.window_of(case)
     audit.record("case_viewed", object_type="case", object_id=case.id, client_id=case.client_id)
+    to_book = booking.outstanding_sessions(case) if case.status is CaseStatus.ON_SCHEME else []
     return render_template(
         "cases/show.html",
+        rebooking=_rebooking(case) if to_book else None,
         title=f"Case {case.reference}",
         case=case,
         window=window,
         days_left=calendar.days_left(today, window.last_appointment_date) if window else None,
         today=today,
         can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
-        to_book=booking.outstanding_sessions(case) if case.status is CaseStatus.ON_SCHEME else [],
+        to_book=to_book,
         session_names={i: s["name"] for i, s in enumerate(case.requirement_type.sessions, 1)},
     )
+
+
+def _rebooking(case: Case) -> Plan | NoPlan | None:
+    """After a miss or a cancellation: the earliest rebooking that still fits, or why none does."""
+    missed = {
+        AppointmentStatus.DID_NOT_ATTEND,
+        AppointmentStatus.CANCELLED_BY_CLIENT,
+        AppointmentStatus.CANCELLED_BY_SERVICE,
+    }
+    live = {a.session_number for a in case.appointments if a.status is AppointmentStatus.BOOKED}
+    if not any(a.status in missed and a.session_number not in live for a in case.appointments):
+        return None
+    venues = [v for v in queries.venues(case.organisation_id) if v.active]
+    if not venues:
+        return None
+    return booking.propose(case, venue=venues[0], now=clock.now())
 
 
 @bp.route("/cases/<int:case_id>/outcome", methods=["GET", "POST"])

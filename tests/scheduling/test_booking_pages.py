@@ -114,6 +114,10 @@ def test_marking_a_missed_appointment_keeps_its_row_and_offers_a_rebooking(web, 
         assert response.status_code == 302
         rebook = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
         assert "Comprehensive assessment" in rebook
+        case_page = web.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert "Earliest rebooking that still fits the window" in case_page
+        # Two hours' notice from 16:00 leaves nothing today: Thursday first thing.
+        assert "Comprehensive assessment: Thursday 3 December 2026, 09:00" in case_page
     rows = appointments(make, case)
     assert rows[0].status is AppointmentStatus.DID_NOT_ATTEND
     assert rows[0].reason == "Unwell"
