@@ -1,0 +1,429 @@
+"""Tests for notifications.templates: design/domain.md, "Text messages".
+
+Sizes follow GSM 03.38 (160 septets, 153 per concatenated part; extension characters
+count 2) and UCS-2 (70 UTF-16 code units, 67 per part).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from notifications.templates import (
+    ALLOWED_PLACEHOLDERS,
+    DEFAULT_TEMPLATES,
+    EMPTY_MESSAGE,
+    GSM_BASIC,
+    GSM_EXTENSION,
+    LONG_SAMPLE_VALUES,
+    MALFORMED_MESSAGE,
+    Measure,
+    TemplateError,
+    encoding,
+    forbidden_words,
+    lint,
+    measure,
+    placeholders,
+    render,
+    segments,
+)
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+SAMPLE_VALUES = {
+    "name": "Sam",
+    "time": "10:30",
+    "day": "Wed 3 Dec",
+    "venue": "The Orchard Centre",
+    "phone": "020 7946 0000",
+}
+UNKNOWN = "Remove {}: messages can only use {{name}}, {{time}}, {{day}}, {{venue}} and {{phone}}"
+EMOJI = "\N{SMILING FACE WITH SMILING EYES}"  # outside the BMP: 2 UTF-16 code units
+
+
+# --- Encoding and segments ------------------------------------------------------------
+
+
+def test_gsm_tables_have_the_standard_sizes() -> None:
+    assert len(GSM_BASIC) == 127  # 128 codes less ESC
+    assert sorted(GSM_EXTENSION) == sorted("\f^{}\\[~]|€")
+    assert not GSM_BASIC & GSM_EXTENSION
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Hi Sam, see you at 10:30.", "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà", "{€}"],
+)
+def test_gsm_text_is_gsm7(text: str) -> None:
+    assert encoding(text) == "GSM-7"
+
+
+@pytest.mark.parametrize("text", [EMOJI, "you\u2019re", "ç", "Ą", "\u00a0", "中"])
+def test_other_characters_force_ucs2(text: str) -> None:
+    assert encoding(text) == "UCS-2"
+    assert encoding("Hi Sam " + text) == "UCS-2"
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [(0, 0), (1, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4)],
+)
+def test_gsm7_segment_boundaries(length: int, expected: int) -> None:
+    assert segments("a" * length) == expected
+    assert measure("a" * length) == Measure(length, "GSM-7", expected)
+
+
+def test_extension_characters_count_two_septets() -> None:
+    assert measure("€" * 80) == Measure(160, "GSM-7", 1)
+    assert measure("a" + "€" * 80) == Measure(161, "GSM-7", 2)
+    assert measure("a" * 158 + "{") == Measure(160, "GSM-7", 1)
+    assert measure("a" * 159 + "{") == Measure(161, "GSM-7", 2)
+    for ch in "^{}\\[~]|€\f":
+        assert measure(ch).characters == 2
+
+
+def test_escape_pair_is_not_split_across_parts() -> None:
+    # 152 septets then "€": the pair cannot straddle parts, so part one ends at 152.
+    assert segments("a" * 152 + "€" + "a" * 151) == 2  # 152 | 2 + 151 = 153
+    assert segments("a" * 152 + "€" + "a" * 152) == 3  # 152 | 153 | 1
+    assert segments("a" * 153 + "€" + "a" * 151) == 2  # 153 | 153
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [(70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)],
+)
+def test_ucs2_segment_boundaries(length: int, expected: int) -> None:
+    text = "中" * length
+    assert measure(text) == Measure(length, "UCS-2", expected)
+
+
+def test_emoji_counts_two_code_units() -> None:
+    assert measure(EMOJI * 35) == Measure(70, "UCS-2", 1)
+    assert measure("a" + EMOJI * 35) == Measure(71, "UCS-2", 2)
+    assert measure("a" * 68 + EMOJI) == Measure(70, "UCS-2", 1)
+    assert measure("a" * 69 + EMOJI) == Measure(71, "UCS-2", 2)
+    # One emoji turns a 160-character GSM text into a 3-part UCS-2 text.
+    assert measure("a" * 158 + EMOJI) == Measure(160, "UCS-2", 3)
+
+
+def test_surrogate_pair_is_not_split_across_parts() -> None:
+    assert segments("a" * 66 + EMOJI + "a" * 65) == 2  # 66 | 2 + 65 = 67
+    assert segments("a" * 66 + EMOJI + "a" * 66) == 3  # 66 | 67 | 1 (134 units)
+    assert segments("a" * 65 + EMOJI + "a" * 67) == 2  # 65 + 2 = 67 | 67
+
+
+@given(st.text(alphabet=sorted(GSM_BASIC), max_size=160))
+def test_up_to_160_basic_gsm_characters_is_one_segment(text: str) -> None:
+    m = measure(text)
+    assert m.encoding == "GSM-7"
+    assert m.characters == len(text)
+    assert m.segments == (1 if text else 0)
+
+
+@given(st.text(max_size=500))
+def test_segments_cover_the_text(text: str) -> None:
+    m = measure(text)
+    part = 153 if m.encoding == "GSM-7" else 67
+    single = 160 if m.encoding == "GSM-7" else 70
+    if m.characters <= single:
+        assert m.segments == (1 if text else 0)
+    else:
+        # At least enough parts for the units; at most one extra per split pair.
+        assert -(-m.characters // part) <= m.segments <= -(-m.characters // (part - 1))
+
+
+# --- Forbidden words ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("See you at court", ["court"]),
+        ("COURT", ["court"]),
+        ("Courts and the court", ["courts", "court"]),
+        ("Your Bail date", ["bail"]),
+        ("police, CPS or the Crown  Prosecution Service", ["police", "cps", "crown prosecution"]),
+        ("drugs drug", ["drugs", "drug"]),
+        ("prostitution", ["prostitution"]),
+        ("sex work, sex-workers, Sex Worker", ["sex work", "sex workers", "sex worker"]),
+        ("Diversion", ["diversion"]),
+        ("offence offences", ["offence", "offences"]),
+        (
+            "arrest, charges, soliciting, loitering",
+            ["arrest", "charges", "soliciting", "loitering"],
+        ),
+        ("probation magistrates' magistrate", ["probation", "magistrates", "magistrate"]),
+        ("the court's date", ["court"]),
+    ],
+)
+def test_forbidden_words_are_found(text: str, expected: list[str]) -> None:
+    assert forbidden_words(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Courtney, see you at the Courtyard Cafe",
+        "Bailey Street",
+        "drugstore, policeman? no: Sussex works",
+        "discharge, chargeable, arrested? not plurals",
+        "Hi Sam, see you Wed 3 Dec at 10:30",
+        "",
+    ],
+)
+def test_parts_of_other_words_are_fine(text: str) -> None:
+    assert forbidden_words(text) == []
+
+
+# --- Rendering ------------------------------------------------------------------------
+
+
+def test_render_fills_placeholders() -> None:
+    assert render("Hi {name}, {day} at {time}", SAMPLE_VALUES) == "Hi Sam, Wed 3 Dec at 10:30"
+    assert render("{name}{name}", {"name": "A"}) == "AA"
+    assert render("No placeholders", {}) == "No placeholders"
+    assert render("Braces {{like this}}", {}) == "Braces {like this}"
+
+
+def test_placeholders_lists_names_once_in_order() -> None:
+    assert placeholders("{time} {name} {time}") == ["time", "name"]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{name.__class__}",
+        "{name.__class__.__mro__}",
+        "{name[0]}",
+        "{name!r}",
+        "{name!s}",
+        "{name:>20}",
+        "{name:{time}}",
+        "{0}",
+        "{}",
+        "{foo}",
+        "{ name }",
+        "{NAME}",
+    ],
+)
+def test_render_refuses_anything_but_plain_placeholders(template: str) -> None:
+    with pytest.raises(TemplateError, match=r"^Remove \{"):
+        render("Hi " + template, SAMPLE_VALUES)
+
+
+@pytest.mark.parametrize("template", ["{", "}", "Hi {name", "Hi name}", "{name!}", "{name!rx}"])
+def test_render_refuses_malformed_braces(template: str) -> None:
+    with pytest.raises(TemplateError, match="curly brackets"):
+        render(template, SAMPLE_VALUES)
+
+
+def test_render_refuses_missing_or_non_string_values() -> None:
+    with pytest.raises(TemplateError, match=r"No value for \{venue\}"):
+        render("at {venue}", {"name": "Sam"})
+    with pytest.raises(TemplateError):
+        render("at {venue}", {"venue": 3})  # type: ignore[dict-item]
+
+
+placeholder_names = st.sampled_from(ALLOWED_PLACEHOLDERS)
+literals = st.text().map(lambda s: s.replace("{", "{{").replace("}", "}}"))
+templates = st.lists(st.tuples(literals, placeholder_names)).map(
+    lambda parts: "".join(lit + "{" + name + "}" for lit, name in parts)
+)
+values = st.fixed_dictionaries({name: st.text() for name in ALLOWED_PLACEHOLDERS})
+
+
+@given(st.lists(st.tuples(st.text(), placeholder_names)), values)
+def test_render_inserts_values_verbatim(parts: list[tuple[str, str]], vals: dict[str, str]) -> None:
+    template = "".join(
+        lit.replace("{", "{{").replace("}", "}}") + "{" + name + "}" for lit, name in parts
+    )
+    expected = "".join(lit + vals[name] for lit, name in parts)
+    assert render(template, vals) == expected
+
+
+@given(st.sampled_from(sorted(DEFAULT_TEMPLATES.values())), values)
+def test_defaults_render_for_any_values(template: str, vals: dict[str, str]) -> None:
+    assert isinstance(render(template, vals), str)
+
+
+hostile_values = st.sampled_from(
+    ["{name}", "{0}", "{name.__class__}", "{name!r}", "{", "}", "%s", "${name}", "{{name}}"]
+)
+
+
+@given(templates, st.fixed_dictionaries({n: hostile_values for n in ALLOWED_PLACEHOLDERS}))
+def test_values_are_never_expanded(template: str, vals: dict[str, str]) -> None:
+    rendered = render(template, vals)
+    # Rendering again with the same values would only be equal if nothing was re-parsed.
+    names = placeholders(template)
+    for name in names:
+        assert vals[name] in rendered
+    assert "<class" not in rendered
+
+
+class Tripwire(str):
+    """A value that fails the test if anything formats or inspects it."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        raise AssertionError("value was formatted")
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"attribute {name} was read")
+
+    def __getitem__(self, key: object) -> str:
+        raise AssertionError("value was indexed")
+
+
+def test_render_never_formats_or_inspects_values() -> None:
+    vals = {name: Tripwire(name.upper()) for name in ALLOWED_PLACEHOLDERS}
+    for template in DEFAULT_TEMPLATES.values():
+        render(template, vals)
+    with pytest.raises(TemplateError):
+        render("{name.upper}", vals)
+    with pytest.raises(TemplateError):
+        render("{name[0]}", vals)
+    with pytest.raises(TemplateError):
+        render("{name:>5}", vals)
+
+
+@given(st.text(), values)
+def test_render_and_lint_only_ever_raise_template_error(
+    template: str, vals: dict[str, str]
+) -> None:
+    try:
+        rendered = render(template, vals)
+    except TemplateError:
+        pass
+    else:
+        assert isinstance(rendered, str)
+    assert all(isinstance(problem, str) for problem in lint(template))
+
+
+# --- Lint -----------------------------------------------------------------------------
+
+
+def test_lint_passes_a_good_template() -> None:
+    assert lint("Hi {name}, see you at {venue} on {day} at {time}. Call {phone}") == []
+
+
+def test_lint_empty_template() -> None:
+    assert lint("") == [EMPTY_MESSAGE]
+    assert lint("  \n ") == [EMPTY_MESSAGE]
+
+
+def test_lint_unknown_placeholders_once_each() -> None:
+    assert lint("Hi {foo} {foo} {name!r} {0}") == [
+        UNKNOWN.format("{foo}"),
+        UNKNOWN.format("{name!r}"),
+        UNKNOWN.format("{0}"),
+    ]
+
+
+def test_lint_unknown_placeholder_message_wording() -> None:
+    assert lint("Hi {foo}") == [
+        "Remove {foo}: messages can only use {name}, {time}, {day}, {venue} and {phone}"
+    ]
+
+
+def test_lint_malformed_braces() -> None:
+    assert lint("Hi {name") == [MALFORMED_MESSAGE]
+    # Wording is still checked when the braces are wrong.
+    assert lint("Hi {name at court") == [
+        MALFORMED_MESSAGE,
+        "Remove the word 'court': texts must not say what the appointment is about",
+    ]
+
+
+def test_lint_forbidden_words() -> None:
+    assert lint("Your court date is {day}") == [
+        "Remove the word 'court': texts must not say what the appointment is about"
+    ]
+    assert lint("Sex work support on {day}") == [
+        "Remove the words 'sex work': texts must not say what the appointment is about"
+    ]
+    assert lint("Hi Courtney") == []
+
+
+def test_lint_plain_wording_still_refuses_offence_words() -> None:
+    template = "Your court and bail date, about the soliciting charge"
+    assert lint(template, plain_wording=True) == [
+        "Remove the word 'soliciting': texts must not say what the appointment is about",
+        "Remove the word 'charge': texts must not say what the appointment is about",
+    ]
+    assert len(lint(template)) == 4
+
+
+def test_lint_ignores_placeholder_names_and_split_words() -> None:
+    assert lint("cou{name}rt") == []
+
+
+def test_lint_too_long_with_long_sample_values() -> None:
+    # Two GSM-7 parts is 306 septets; the long name is 12 characters.
+    assert lint("{name}" + "a" * 294) == []
+    assert lint("{name}" + "a" * 295) == [
+        "Shorten the message: with a long name and venue it would take 3 texts, and the most is 2"
+    ]
+
+
+def test_long_sample_values_are_the_longest_plausible() -> None:
+    assert {k: len(v) for k, v in LONG_SAMPLE_VALUES.items()} == {
+        "name": 12,
+        "venue": 30,
+        "phone": 13,
+        "day": 10,
+        "time": 5,
+    }
+    assert LONG_SAMPLE_VALUES["phone"] == "020 7946 0000"
+    assert LONG_SAMPLE_VALUES["day"] == "Wed 30 Dec"
+    assert LONG_SAMPLE_VALUES["time"] == "10:30"
+
+
+# --- Default templates ----------------------------------------------------------------
+
+DEFAULT_KEYS = (
+    "court_two_days_before",
+    "court_day_before",
+    "booking_confirmation",
+    "appointment_day_before",
+    "appointment_two_hours_before",
+    "reply_confirmed",
+)
+
+
+def test_default_template_keys() -> None:
+    assert tuple(DEFAULT_TEMPLATES) == DEFAULT_KEYS
+
+
+@pytest.mark.parametrize("key", DEFAULT_KEYS)
+def test_default_lints_clean_and_fits_one_gsm7_segment(key: str) -> None:
+    template = DEFAULT_TEMPLATES[key]
+    assert lint(template) == []
+    assert forbidden_words(template) == []
+    assert "{name}" in template
+    rendered = render(template, LONG_SAMPLE_VALUES)
+    m = measure(rendered)
+    assert m.encoding == "GSM-7"
+    assert m.segments == 1
+    assert m.characters <= 160
+
+
+@pytest.mark.parametrize("key", [k for k in DEFAULT_KEYS if k.startswith("court_")])
+def test_court_reminders_do_not_name_a_venue(key: str) -> None:
+    # The venue for a court date would be the court itself.
+    assert "venue" not in placeholders(DEFAULT_TEMPLATES[key])
+
+
+@pytest.mark.parametrize("key", DEFAULT_KEYS)
+def test_default_matches_snapshot(key: str) -> None:
+    path = SNAPSHOTS / f"{key}.txt"
+    assert path.exists(), f"missing snapshot {path}"
+    assert render(DEFAULT_TEMPLATES[key], SAMPLE_VALUES) + "\n" == path.read_text("utf-8")
+
+
+def test_no_stale_snapshots() -> None:
+    assert sorted(p.stem for p in SNAPSHOTS.glob("*.txt")) == sorted(DEFAULT_KEYS)
