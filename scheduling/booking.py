@@ -292,13 +292,26 @@ def _check_plan_rules(case: Case, slots: Sequence[Slot], *, now: datetime) -> No
 
 @transactional
 def book_plan(
-    *, actor: User, case: Case, venue: Venue, slots: Sequence[Slot], now: datetime
+    *,
+    actor: User,
+    case: Case,
+    venue: Venue,
+    slots: Sequence[Slot],
+    now: datetime,
+    moved_by: str | None = None,
+    move_reason: str | None = None,
 ) -> list[Appointment]:
-    """Book every chosen session at once; replaced bookings are kept as rescheduled."""
+    """Book every chosen session at once; replaced bookings are kept as rescheduled.
+
+    Replacing a live booking is a reschedule: who asked (`moved_by`: client or service) and
+    why are then required, and kept on the old row (domain.md: history is kept).
+    """
     if not slots:
         raise RuleBroken("Choose a time for each session")
     _check_plan_rules(case, slots, now=now)
     replaced = booked_for(case, {s.session.number for s in slots})
+    if replaced and (moved_by not in CANCELLATIONS or not move_reason):
+        raise RuleBroken("Say who asked to move the appointments and why", field="moved_by")
     _lock_workers({s.worker_id for s in slots} | {a.worker_id for a in replaced})
     _check_free(case=case, venue=venue, slots=slots, now=now, ignore={a.id for a in replaced})
     by_number = {a.session_number: a for a in replaced}
@@ -320,6 +333,8 @@ def book_plan(
         if old is not None:
             old.status = AppointmentStatus.RESCHEDULED
             old.successor_id = appointment.id
+            asked = "She asked" if moved_by == "client" else "The service asked"
+            old.reason = f"{asked}: {move_reason}"
             old.sequence += 1
             notify_appointment_changed(old, change="rescheduled")
         notify_appointment_changed(appointment, change="booked")

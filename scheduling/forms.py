@@ -35,10 +35,33 @@ def parse_slot_value(value: str) -> tuple[int, datetime] | None:
 
 
 class BookForm(FlaskForm):
-    """Only CSRF and the venue: the slot radios are rendered from the plan."""
+    """The venue, and who asked and why when bookings are moved; slot radios come from the plan."""
 
     venue_id = GovSelectField("Venue", coerce=int, choose="Select the venue")
+    moved_by = GovRadioField(
+        "Who asked to move her appointments?",
+        choices=[SelectChoice("client", "She did"), SelectChoice("service", "We did")],
+        choose="Select who asked to move the appointments",
+        required=False,
+    )
+    move_reason = TextAreaField(
+        "Why are they moving?",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500), no_control_characters],
+    )
     submit = SubmitField("Book appointments", widget=GovSubmitInput())
+
+    def check_move(self) -> bool:
+        """When live bookings are replaced, who asked and why are required (domain.md)."""
+        ok = True
+        if self.moved_by.data not in ("client", "service"):
+            self.moved_by.errors = ["Select who asked to move the appointments"]
+            ok = False
+        if not self.move_reason.data:
+            self.move_reason.errors = ["Enter why the appointments are moving"]
+            ok = False
+        return ok
 
 
 class CancelForm(FlaskForm):

@@ -119,9 +119,24 @@ def book(case_id: int) -> Response | str:
     if request.method == "POST" and form.validate():
         venue = _chosen_venue(case, form.venue_id.data) or venue
         slots, errors = _chosen_slots(case)
+        moving = _moving(case)
+        if moving and not form.check_move():
+            errors += [
+                {"text": f.errors[0], "href": f"#{f.id}"}
+                for f in (form.moved_by, form.move_reason)
+                if f.errors
+            ]
         if not errors:
             try:
-                booking.book_plan(actor=g.user, case=case, venue=venue, slots=slots, now=now)
+                booking.book_plan(
+                    actor=g.user,
+                    case=case,
+                    venue=venue,
+                    slots=slots,
+                    now=now,
+                    moved_by=form.moved_by.data if moving else None,
+                    move_reason=form.move_reason.data if moving else None,
+                )
             except booking.SlotTaken as error:
                 errors = [{"text": error.message, "href": "#plan"}]
             except RuleBroken as error:
@@ -145,7 +160,14 @@ def book(case_id: int) -> Response | str:
         slot_value=slot_value,
         days_left=calendar.days_left(clock.today(), window.last_day) if window else None,
         is_plan=isinstance(plan, Plan),
+        moving=_moving(case),
     )
+
+
+def _moving(case: Case) -> bool:
+    """Booking now would replace live bookings: a reschedule, which needs who and why."""
+    numbers = {s.number for s in booking.outstanding_sessions(case)}
+    return bool(booking.booked_for(case, numbers))
 
 
 def _chosen_slots(case: Case) -> tuple[list[Slot], list[dict[str, str]]]:

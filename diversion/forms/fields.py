@@ -89,6 +89,7 @@ class _ChoiceMessages:
     """Mixin: one GOV.UK-style message for a missing, malformed or unknown choice."""
 
     choose_message: str
+    required: bool = True
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
@@ -99,6 +100,8 @@ class _ChoiceMessages:
     def pre_validate(self, form: Any) -> None:
         values = {str(value) for value, *_ in self.iter_choices()}  # type: ignore[attr-defined]
         data = self.data  # type: ignore[attr-defined]
+        if data is None and not self.required:
+            return
         if data is None or str(data) not in values:
             raise ValidationError(self.choose_message)
 
@@ -130,9 +133,10 @@ class GovRadioField(_ChoiceMessages, RadioField):
 
     widget = _RadiosWithLegend()
 
-    def __init__(self, label: str, *, choose: str, **kwargs: Any) -> None:
+    def __init__(self, label: str, *, choose: str, required: bool = True, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
         self.choose_message = choose
+        self.required = required
 
 
 def text_field(

@@ -172,12 +172,22 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
         assert result.slots[0].session.number == 1
         assert result.slots[0].start > later
         assert result.slots[-1].start.date() <= date(2026, 12, 24)
+        with pytest.raises(booking.RuleBroken, match="who asked"):
+            booking.book_plan(
+                actor=load(app, User, world.worker.id),
+                case=the_case,
+                venue=the_venue,
+                slots=result.slots,
+                now=later,
+            )
         booked = booking.book_plan(
             actor=load(app, User, world.worker.id),
             case=the_case,
             venue=the_venue,
             slots=result.slots,
             now=later,
+            moved_by="service",
+            move_reason="The assessment has to come first",
         )
         db.session.refresh(first)
         assert first.status is AppointmentStatus.DID_NOT_ATTEND  # the missed row stays
@@ -187,6 +197,7 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
             if a.session_number == 2 and a.status is AppointmentStatus.RESCHEDULED
         ]
         assert old_second and old_second[0].successor_id == booked[1].id
+        assert old_second[0].reason == "The service asked: The assessment has to come first"
 
 
 def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(

@@ -214,3 +214,36 @@ def test_a_venue_closure_moves_the_proposal_past_the_closed_days(web, world, set
         text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
     assert "Monday 7 December 2026, 09:00" in text  # first day after the closure
     assert "Wednesday 2 December 2026, 14:00" not in text
+
+
+def test_moving_booked_appointments_asks_who_and_why_and_keeps_the_old_rows(
+    web, world, setup, make
+):
+    case, venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        text = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        chosen = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', text))
+        web.post(f"/cases/{case.id}/book", data={**chosen, "venue_id": venue.id})
+        page = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        assert "Moving booked appointments" in page
+        picks = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', page))
+        refused = web.post(f"/cases/{case.id}/book", data={**picks, "venue_id": venue.id})
+        assert refused.status_code == 200
+        body = refused.get_data(as_text=True)
+        assert "Select who asked to move the appointments" in body
+        assert "Enter why the appointments are moving" in body
+        moved = web.post(
+            f"/cases/{case.id}/book",
+            data={
+                **picks,
+                "venue_id": venue.id,
+                "moved_by": "client",
+                "move_reason": "Starts a new job",
+            },
+        )
+        assert moved.status_code == 302
+    rows = appointments(make, case)
+    old = [a for a in rows if a.status is AppointmentStatus.RESCHEDULED]
+    assert len(old) == 2
+    assert all(a.successor_id and a.reason == "She asked: Starts a new job" for a in old)
+    assert len([a for a in rows if a.status is AppointmentStatus.BOOKED]) == 2
