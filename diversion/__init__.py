@@ -55,9 +55,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
 
+    import notifications
     import scheduling
 
     scheduling.init_app(app)
+    notifications.init_app(app)
 
     from diversion import cli
 

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.db import Base
@@ -437,3 +437,42 @@ class AuditEvent(Base):
     client_id: Mapped[int | None] = mapped_column(index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class MessageStatus(LabelledEnum):
+    """Where a text message is: waiting, in flight, with the provider, or stopped and why."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    HELD = "held"
+
+
+class OutboxMessage(Base):
+    """A text message to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "kind", name="uq_outbox_message_appointment_kind"),
+        Index("ix_outbox_message_due", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    send_at: Mapped[datetime]
+    status: Mapped[MessageStatus] = mapped_column(
+        _enum(MessageStatus), default=MessageStatus.PENDING
+    )
+    reason: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

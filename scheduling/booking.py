@@ -336,8 +336,8 @@ def book_plan(
             asked = "She asked" if moved_by == "client" else "The service asked"
             old.reason = f"{asked}: {move_reason}"
             old.sequence += 1
-            notify_appointment_changed(old, change="rescheduled")
-        notify_appointment_changed(appointment, change="booked")
+            notify_appointment_changed(old, change="rescheduled", now=now)
+        notify_appointment_changed(appointment, change="booked", now=now)
         add_case_event(
             case, actor, "booked", f"{slot.session.name} booked for {format_datetime(slot.start)}."
         )
@@ -376,7 +376,7 @@ def cancel(
     appointment.reason = reason or None
     appointment.sequence += 1
     case = appointment.case
-    notify_appointment_changed(appointment, change="cancelled")
+    notify_appointment_changed(appointment, change="cancelled", now=now)
     add_case_event(
         case,
         actor,
@@ -399,7 +399,7 @@ def mark_attended(*, actor: User, appointment: Appointment, now: datetime) -> No
     _check_markable(appointment, now=now)
     appointment.status = AppointmentStatus.ATTENDED
     appointment.outcome_recorded_at = now
-    notify_appointment_changed(appointment, change="attended")
+    notify_appointment_changed(appointment, change="attended", now=now)
     add_case_event(
         appointment.case,
         actor,
@@ -425,7 +425,7 @@ def mark_did_not_attend(
     appointment.status = AppointmentStatus.DID_NOT_ATTEND
     appointment.reason = reason or None
     appointment.outcome_recorded_at = now
-    notify_appointment_changed(appointment, change="did_not_attend")
+    notify_appointment_changed(appointment, change="did_not_attend", now=now)
     case = appointment.case
     add_case_event(
         case,

@@ -67,7 +67,7 @@ def test_booking_the_plan_writes_both_appointments_in_one_go_and_calls_the_hook(
 ):
     seen: list[str] = []
 
-    def listener(appointment: Appointment, change: str) -> None:
+    def listener(appointment: Appointment, change: str, now: datetime) -> None:
         seen.append(change)
 
     appointment_changed.connect(listener)
