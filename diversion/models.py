@@ -310,6 +310,8 @@ class Client(Base):
     consent_to_texts: Mapped[bool] = mapped_column(default=False)
     safe_to_text_confirmed_on: Mapped[date | None]
     text_name: Mapped[str | None] = mapped_column(String(50))
+    # Set when she replies STOP (or the provider reports she did): no text goes until START.
+    texts_opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

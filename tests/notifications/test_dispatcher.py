@@ -1,0 +1,256 @@
+"""The dispatcher: gates, exactly once across crashes, retries and refusals."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from diversion.db import db
+from diversion.models import Appointment, Client, MessageStatus, OutboxMessage
+from notifications import dispatcher
+from notifications.senders import PermanentSendError, SendResult, TransientSendError
+from tests.conftest import POSTGRES_URL, World
+from tests.factories import Factory
+
+APPOINTMENT = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)  # Fri 4 Dec, 14:00 London
+DUE = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # the day before at 10:00
+
+
+@dataclass
+class Provider:
+    """A stand-in for the SMS provider's side (not our code): it keeps what it accepted."""
+
+    accepted: list[dict]
+    crash_after_accepting: bool = False
+    error: Exception | None = None
+
+    def send(self, *, to: str, body: str, reference: str) -> SendResult:
+        if self.error is not None:
+            raise self.error
+        self.accepted.append({"to": to, "body": body, "reference": reference})
+        if self.crash_after_accepting:
+            raise KeyboardInterrupt("the dispatcher process died here")
+        return SendResult(provider_id=f"SM{len(self.accepted):032d}", status="queued")
+
+    def find(self, *, reference: str, to: str, body: str, since: datetime) -> SendResult | None:
+        for index, item in enumerate(self.accepted, 1):
+            if item["body"] == body and item["to"] == to:
+                return SendResult(provider_id=f"SM{index:032d}", status="sent")
+        return None
+
+
+@pytest.fixture
+def message(make: Factory, world: World) -> OutboxMessage:
+    client = make.client(
+        organisation=world.project,
+        first_name="Rowan",
+        text_name="Ro",
+        mobile="+447400123456",
+        consent_to_texts=True,
+        safe_to_text_confirmed_on=date(2026, 11, 20),
+    )
+    case = make.accepted_case(client=client, court=world.court, worker=world.worker)
+    venue = make.venue(organisation=world.project, neutral_name="High Street office")
+    appointment = make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.worker,
+        starts_at=APPOINTMENT,
+        ends_at=APPOINTMENT + timedelta(hours=1),
+    )
+    row = OutboxMessage(
+        client_id=client.id,
+        case_id=case.id,
+        appointment_id=appointment.id,
+        kind="appointment_day_before",
+        send_at=DUE,
+    )
+    return make._save(row)
+
+
+def fresh(message_id: int) -> OutboxMessage:
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, message_id)
+    assert row is not None
+    return row
+
+
+def test_a_due_reminder_is_sent_once_discreetly_with_the_providers_id(app, message):
+    provider = Provider(accepted=[])
+    with app.app_context():
+        first = dispatcher.dispatch_once(sender=provider, now=DUE)
+        again = dispatcher.dispatch_once(sender=provider, now=DUE + timedelta(minutes=1))
+        row = fresh(message.id)
+    assert first.sent == [message.id] and again.sent == []
+    assert len(provider.accepted) == 1
+    body = provider.accepted[0]["body"]
+    assert "Ro" in body and "14:00" in body and "High Street office" in body
+    assert "Rowan" not in body and "court" not in body.lower()
+    assert row.status is MessageStatus.SENT and row.provider_id
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "reason"),
+    [
+        ({"consent_to_texts": False}, MessageStatus.SKIPPED, "no consent to texts"),
+        ({"mobile": None}, MessageStatus.SKIPPED, "no consent to texts"),
+        (
+            {"texts_opted_out_at": datetime(2026, 12, 1, tzinfo=UTC)},
+            MessageStatus.SKIPPED,
+            "she opted out of texts",
+        ),
+        (
+            {"safe_to_text_confirmed_on": date(2026, 8, 1)},
+            MessageStatus.HELD,
+            "number not confirmed safe to text in the last 90 days",
+        ),
+        (
+            {"safe_to_text_confirmed_on": None},
+            MessageStatus.HELD,
+            "number not confirmed safe to text in the last 90 days",
+        ),
+    ],
+)
+def test_each_gate_stops_the_text_and_records_why(app, make, message, change, status, reason):
+    client = make.session.get(Client, message.client_id)
+    for name, value in change.items():
+        setattr(client, name, value)
+    make.session.commit()
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=DUE)
+        row = fresh(message.id)
+    assert provider.accepted == []
+    assert (row.status, row.reason) == (status, reason)
+
+
+def test_inside_quiet_hours_it_waits_until_eight(app, make, message):
+    row = make.session.get(OutboxMessage, message.id)
+    row.send_at = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
+    make.session.commit()
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=datetime(2026, 12, 3, 21, 0, tzinfo=UTC))
+        row = fresh(message.id)
+    assert provider.accepted == []
+    assert row.status is MessageStatus.PENDING
+    assert row.send_at == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+
+
+def test_after_downtime_a_reminder_past_its_use_is_skipped_and_recorded(app, message):
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=APPOINTMENT - timedelta(minutes=30))
+        row = fresh(message.id)
+    assert provider.accepted == [] and (row.status, row.reason) == (
+        MessageStatus.SKIPPED,
+        "too late",
+    )
+
+
+def test_a_crash_after_the_provider_accepted_is_reconciled_without_a_second_text(app, message):
+    provider = Provider(accepted=[], crash_after_accepting=True)
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        dispatcher.dispatch_once(sender=provider, now=DUE)
+    provider.crash_after_accepting = False
+    with app.app_context():
+        early = dispatcher.dispatch_once(sender=provider, now=DUE + timedelta(minutes=1))
+        assert early.reconciled == [] and fresh(message.id).status is MessageStatus.SENDING
+        later = dispatcher.dispatch_once(sender=provider, now=DUE + timedelta(minutes=10))
+        row = fresh(message.id)
+    assert later.reconciled == [message.id] and later.sent == []
+    assert len(provider.accepted) == 1
+    assert row.status is MessageStatus.SENT and row.provider_id
+
+
+def test_a_crash_before_the_provider_call_sends_it_exactly_once_later(app, message):
+    with app.app_context():
+        assert dispatcher.claim_due(now=DUE) == [message.id]  # then the process dies
+    provider = Provider(accepted=[])
+    with app.app_context():
+        report = dispatcher.dispatch_once(sender=provider, now=DUE + timedelta(minutes=10))
+        row = fresh(message.id)
+    assert report.reconciled == [message.id] and report.sent == [message.id]
+    assert len(provider.accepted) == 1 and row.status is MessageStatus.SENT
+
+
+def test_a_transient_error_retries_later_and_a_stop_reply_opts_her_out(app, message):
+    provider = Provider(accepted=[], error=TransientSendError("timeout"))
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=DUE)
+        row = fresh(message.id)
+        assert row.status is MessageStatus.PENDING and row.send_at > DUE
+        provider.error = PermanentSendError("opted out", code=21610)
+        dispatcher.dispatch_once(sender=provider, now=row.send_at)
+        row = fresh(message.id)
+        client = db.session.scalar(select(Client).where(Client.id == row.client_id))
+    assert row.status is MessageStatus.FAILED and "21610" in (row.reason or "")
+    assert client.texts_opted_out_at is not None
+
+
+def test_many_dispatchers_send_each_of_1000_due_reminders_exactly_once(app, make, message):
+    """8 dispatchers on PostgreSQL (FOR UPDATE SKIP LOCKED); SQLite runs one by design."""
+    template = make.session.get(OutboxMessage, message.id)
+    first = make.session.get(Appointment, template.appointment_id)
+    appointments = [
+        Appointment(
+            case_id=first.case_id,
+            session_number=1,
+            kind="assessment",
+            starts_at=APPOINTMENT + timedelta(minutes=i),
+            ends_at=APPOINTMENT + timedelta(minutes=i + 60),
+            venue_id=first.venue_id,
+            worker_id=first.worker_id,
+        )
+        for i in range(500)
+    ]
+    make.session.add_all(appointments)
+    make.session.flush()
+    make.session.add_all(
+        OutboxMessage(
+            client_id=template.client_id,
+            case_id=template.case_id,
+            appointment_id=appointment.id,
+            kind=kind,
+            send_at=DUE,
+        )
+        for appointment in appointments
+        for kind in ("booking_confirmation", "appointment_day_before")
+    )
+    make.session.delete(template)
+    make.session.commit()
+    workers = 8 if POSTGRES_URL else 1
+    provider = Provider(accepted=[])
+    lock = threading.Lock()
+
+    class Shared:
+        """The one provider all dispatchers talk to."""
+
+        def send(self, **kwargs):
+            with lock:
+                return provider.send(**kwargs)
+
+        def find(self, **kwargs):
+            with lock:
+                return provider.find(**kwargs)
+
+    def run() -> None:
+        with app.app_context():
+            while dispatcher.dispatch_once(sender=Shared(), now=DUE, limit=25).sent:
+                pass
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    references = [item["reference"] for item in provider.accepted]
+    assert len(references) == 1000
+    assert len(set(references)) == 1000
+    with app.app_context():
+        statuses = [row.status for row in db.session.scalars(select(OutboxMessage))]
+    assert statuses.count(MessageStatus.SENT) == 1000
