@@ -26,6 +26,7 @@ ENV_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_FROM",
     "DIVERSION_ENV",
+    "SMS_SENDER",
 )
 
 INT_KEYS = {"MAIL_PORT"}
@@ -43,6 +44,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "diversion.sqlite"),
         "SECRET_KEY": None,
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        # "outbox" keeps texts in the service (development); "twilio" sends them.
+        "SMS_SENDER": "outbox",
         "SERVICE_NAME": "Court diversion scheduler",
         "TIMEZONE": "Europe/London",
         "SESSION_COOKIE_HTTPONLY": True,

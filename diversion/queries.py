@@ -18,6 +18,7 @@ from diversion.models import (
     Client,
     ClientAlias,
     Court,
+    OutboxMessage,
     RequirementType,
     Role,
     User,
@@ -216,3 +217,28 @@ def appointments_awaiting_outcome(user: User, *, now: datetime) -> list[Appointm
     if user.role is Role.WORKER:
         query = query.where(Appointment.worker_id == user.id)
     return list(db.session.scalars(query))
+
+
+def messages_for_case(case_id: int) -> list[OutboxMessage]:
+    """Every text message about a case, in the order they go (or went)."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id)
+            .order_by(OutboxMessage.send_at, OutboxMessage.id)
+        )
+    )
+
+
+def sent_messages(organisation_id: int, *, limit: int = 200) -> list[OutboxMessage]:
+    """Texts the service has sent for an organisation's clients, newest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .join(Client, OutboxMessage.client_id == Client.id)
+            .where(Client.organisation_id == organisation_id)
+            .where(OutboxMessage.body.is_not(None))
+            .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

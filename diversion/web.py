@@ -6,7 +6,7 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -26,6 +26,8 @@ def navigation() -> list[dict[str, Any]]:
     items: list[tuple[str, str]] = []
     if user.role in (Role.WORKER, Role.MANAGER):
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
+        if current_app.config.get("SMS_SENDER") == "outbox":
+            items.append(("Sent messages", "/messages/sent"))
     if user.role in (Role.MANAGER, Role.ADMIN):
         items += [("Availability", "/availability")]
     if user.role is Role.ADMIN:

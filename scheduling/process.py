@@ -36,7 +36,16 @@ def check_database() -> None:
     db.session.rollback()
 
 
-JOBS: list[Job] = [Job("database-check", 300, check_database)]
+def _dispatch() -> None:
+    from notifications.jobs import dispatch_job
+
+    dispatch_job()
+
+
+JOBS: list[Job] = [
+    Job("database-check", 300, check_database),
+    Job("text-message-dispatcher", 30, _dispatch),
+]
 
 
 def _in_context(app: Flask, job: Job) -> Callable[[], None]:

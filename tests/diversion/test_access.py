@@ -52,6 +52,7 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "scheduling.cancel": CASEWORK,
     "scheduling.attendance": CASEWORK,
     "scheduling.diary": CASEWORK,
+    "notifications.sent": CASEWORK,
     "scheduling.appointment_ics": CASEWORK,
     # The secret in the address is the credential (an unknown token answers 404).
     "scheduling.feed": PUBLIC,
