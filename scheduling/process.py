@@ -68,6 +68,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             "interval",
             seconds=job.seconds,
             id=job.name,
+            name=job.name,
             max_instances=1,
             coalesce=True,
         )

@@ -1,0 +1,21 @@
+"""The scheduler process: its jobs, and that they run inside an application context."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduling.process import JOBS, build_scheduler
+
+
+def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
+    scheduler = build_scheduler(app)
+    jobs = {job.name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"database-check", "text-message-dispatcher"}
+    assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
+    assert jobs["text-message-dispatcher"].max_instances == 1
+
+
+def test_every_job_runs_cleanly_in_an_application_context(app):
+    for job in JOBS:
+        with app.app_context():
+            job.run()
