@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
@@ -100,7 +101,7 @@ def email_field(label: str, *, required: str | None = None, description: str = "
     )
 
 
-class _TypedTextField(Field):
+class _TypedTextField(Field, ABC):
     """A text box whose value is parsed; what was typed is shown again when it is wrong."""
 
     widget = GovTextInput()
@@ -113,9 +114,9 @@ class _TypedTextField(Field):
         self.required = required
         self._problem: str | None = None
 
+    @abstractmethod
     def parse(self, text: str) -> Any:
         """The value of non-empty text, or ValueError with the message to show."""
-        raise NotImplementedError
 
     def format(self, value: Any) -> str:
         return str(value)
