@@ -292,6 +292,9 @@ class RequirementType(Base):
     sessions_chosen_per_case: Mapped[bool] = mapped_column(default=False)
     slot_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     active: Mapped[bool] = mapped_column(default=True)
+    # The text-message reminder policy (notifications.policy.policy_to_dict); None means the
+    # default policy of domain.md.
+    reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Client(Base):
@@ -400,6 +403,8 @@ class Appointment(Base):
     # iCalendar SEQUENCE: rises with every change a calendar should pick up.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     outcome_recorded_at: Mapped[datetime | None]
+    # When she confirmed it by replying Y or YES to a text.
+    confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -476,5 +481,70 @@ class OutboxMessage(Base):
     body: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    # For a court-date reminder: the hearing instant it is about (appointments have their own).
+    event_at: Mapped[datetime | None]
+    # What the provider last said (delivery receipts): its status word and error code.
+    provider_status: Mapped[str | None] = mapped_column(String(20))
+    error_code: Mapped[int | None]
+    status_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReplyAction(LabelledEnum):
+    """What an incoming text did."""
+
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+    CONFIRMED = "confirmed"
+    INBOX = "inbox"
+
+    @property
+    def label(self) -> str:
+        return {
+            "opted_out": "Stopped texts",
+            "opted_in": "Restarted texts",
+            "confirmed": "Confirmed appointment",
+            "inbox": "Reply",
+        }[self.value]
+
+
+class InboundMessage(Base):
+    """A text received from a woman (or an unknown number), and what it did.
+
+    A reply from a known client goes to her allocated worker's inbox (`worker_id`); one with
+    no worker, or from an unknown number, goes to the managers' inbox (`worker_id` None).
+    """
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_number: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    action: Mapped[ReplyAction] = mapped_column(_enum(ReplyAction))
+    read_at: Mapped[datetime | None]
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    client: Mapped[Client | None] = relationship()
+    case: Mapped[Case | None] = relationship()
+    appointment: Mapped[Appointment | None] = relationship()
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+
+
+class MessageTemplate(Base):
+    """An administrator's wording for one kind of text; without a row, the default is used."""
+
+    __tablename__ = "message_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
