@@ -6,7 +6,17 @@ import enum
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.db import Base
@@ -548,3 +558,85 @@ class MessageTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ReportVariant(LabelledEnum):
+    """The forms a compliance report takes, one per kind of order."""
+
+    COURT_DIVERSION = "court_diversion"
+    SUPERVISOR_NOTICE = "supervisor_notice"
+    ATTENDANCE_RECORD = "attendance_record"
+
+    @property
+    def label(self) -> str:
+        return {
+            "court_diversion": "Court diversion report",
+            "supervisor_notice": "Supervisor's notice: engagement and support order",
+            "attendance_record": "Attendance record: Required Assessment",
+        }[self.value]
+
+
+class ComplianceReport(Base):
+    """A worker's signed-off report of a case's attendance, for the court and the CPS.
+
+    `html` is the report exactly as signed off: it is what every send (and resend) carries,
+    and `content_sha256` is its hash. Attendance only: never notes, health or housing.
+    """
+
+    __tablename__ = "compliance_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    variant: Mapped[ReportVariant] = mapped_column(_enum(ReportVariant))
+    compliance_status: Mapped[str] = mapped_column(String(40))
+    statement: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signed_off_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    signed_off_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    signed_off_by: Mapped[User] = relationship()
+
+
+class MailStatus(LabelledEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutgoingMail(Base):
+    """One email to one recipient: a report, a sitting-day list or a reminder to a worker.
+
+    Every send is a row (a resend is a new row): what, to whom, when, by whom or by which
+    job, and the SHA-256 of the message. A failure stays visible and is retried.
+    """
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("compliance_report.id"), index=True)
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("court.id"))
+    sitting_date: Mapped[date | None]
+    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_role: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime | None]
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_by_job: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    eml_path: Mapped[str | None] = mapped_column(String(300))
+
+    case: Mapped[Case | None] = relationship()
+    report: Mapped[ComplianceReport | None] = relationship()
+    court: Mapped[Court | None] = relationship()
+    requested_by: Mapped[User | None] = relationship()
