@@ -8,13 +8,26 @@ from typing import Any
 
 from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from diversion.formatting import format_date, format_datetime, format_time
-from diversion.models import Role
+from diversion.models import Role, User
 
 log = logging.getLogger(__name__)
+
+
+def _inbox_text(user: User) -> str:
+    """The inbox's menu item, with the unread count in words a screen reader says."""
+    from diversion.queries import unread_reply_count
+
+    try:
+        unread = unread_reply_count(user)
+    except SQLAlchemyError:  # an error page after a database failure still renders
+        log.warning("could not count unread replies for the menu")
+        return "Inbox"
+    return f"Inbox ({unread} unread)" if unread else "Inbox"
 
 
 def navigation() -> list[dict[str, Any]]:
@@ -26,6 +39,7 @@ def navigation() -> list[dict[str, Any]]:
     items: list[tuple[str, str]] = []
     if user.role in (Role.WORKER, Role.MANAGER):
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
+        items.append((_inbox_text(user), "/inbox"))
         if current_app.config.get("SMS_SENDER") == "outbox":
             items.append(("Sent messages", "/messages/sent"))
     if user.role in (Role.MANAGER, Role.ADMIN):

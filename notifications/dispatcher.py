@@ -5,6 +5,13 @@ is called, and its body is stored before the call; after a crash, a row left `se
 reconciled against the provider's own log (SmsSender.find) before it is ever sent again.
 Several dispatchers may run on PostgreSQL (rows are claimed with FOR UPDATE SKIP LOCKED); on
 SQLite a claim is a compare-and-set per row and the scheduler runs one dispatcher only.
+
+The wording is the administrator's for each kind of text (notifications.store.template_for)
+and the timing limits and quiet hours are those of the case's requirement type
+(notifications.store.policy_for), both read at send time so an edit applies to the next text.
+A message is about an appointment (appointment_id) or a court hearing (no appointment_id;
+event_at is the hearing instant, and the message goes only while the case still waits for
+that hearing).
 """
 
 from __future__ import annotations
@@ -22,12 +29,21 @@ from diversion.formatting import format_time
 from diversion.models import (
     Appointment,
     AppointmentStatus,
+    Case,
     Client,
     MessageStatus,
     OutboxMessage,
 )
-from notifications.policy import DEFAULT_POLICY, ReminderKind, is_quiet, next_allowed_moment
-from notifications.templates import DEFAULT_TEMPLATES, render
+from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED, next_hearing_of
+from notifications.policy import (
+    Policy,
+    ReminderKind,
+    court_event_at,
+    is_quiet,
+    next_allowed_moment,
+)
+from notifications.store import policy_for, template_for
+from notifications.templates import TemplateError, forbidden_words, render
 from scheduling.calendar import LONDON
 
 log = logging.getLogger(__name__)
@@ -35,6 +51,10 @@ log = logging.getLogger(__name__)
 SAFE_TO_TEXT_DAYS = 90
 IN_FLIGHT_GRACE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
+
+# Texts that answer something just done (a booking, her Y reply): still worth sending until
+# the appointment starts, whatever the policy says of reminders.
+IMMEDIATE_KINDS = frozenset({ReminderKind.BOOKING_CONFIRMATION.value, "reply_confirmed"})
 
 
 class Sender(Protocol):
@@ -57,11 +77,18 @@ class DispatchReport:
     reconciled: list[int] = field(default_factory=list)
 
 
-def _latest_useful(kind: str) -> timedelta:
-    for rule in DEFAULT_POLICY.rules:
+def _latest_useful(policy: Policy, kind: str) -> timedelta:
+    for rule in policy.rules:
         if rule.kind.value == kind:
             return rule.latest_useful
     return timedelta(0)
+
+
+def _last_useful(message: OutboxMessage, event_at: datetime, policy: Policy) -> datetime:
+    """The last instant the message is worth sending (a send at the event is never useful)."""
+    if message.kind in IMMEDIATE_KINDS:
+        return event_at
+    return event_at - _latest_useful(policy, message.kind)
 
 
 def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
@@ -90,15 +117,18 @@ def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
     return claimed
 
 
-def _values(message: OutboxMessage, client: Client, appointment: Appointment) -> dict[str, str]:
-    local = appointment.starts_at.astimezone(LONDON)
+def _values(
+    client: Client, case: Case, appointment: Appointment | None, event_at: datetime
+) -> dict[str, str]:
+    """The placeholders' values; a court reminder names no place (domain.md: discreet)."""
+    local = event_at.astimezone(LONDON)
     name = client.text_name or client.first_name[:1].upper()
     return {
         "name": name,
-        "time": format_time(appointment.starts_at),
+        "time": format_time(event_at),
         "day": f"{local:%a} {local.day} {local:%b}",
-        "venue": appointment.venue.neutral_name,
-        "phone": appointment.case.organisation.phone or "",
+        "venue": appointment.venue.neutral_name if appointment is not None else "",
+        "phone": case.organisation.phone or "",
     }
 
 
@@ -108,19 +138,47 @@ def _finish(message: OutboxMessage, status: MessageStatus, reason: str | None) -
     db.session.commit()
 
 
+def _event_gate(
+    message: OutboxMessage, case: Case | None, appointment: Appointment | None
+) -> tuple[MessageStatus, str] | None:
+    """Whether what the message is about still stands: a booked appointment, or the hearing
+    the case still waits for (a moved or closed one is never reminded of)."""
+    if appointment is not None:
+        if appointment.status is not AppointmentStatus.BOOKED:
+            return MessageStatus.CANCELLED, "appointment no longer booked"
+        return None
+    if message.appointment_id is not None or message.event_at is None or case is None:
+        return MessageStatus.SKIPPED, "nothing to remind about"
+    day = next_hearing_of(case)
+    if day is None:
+        return MessageStatus.CANCELLED, REASON_CASE_CLOSED
+    if court_event_at(day) != message.event_at:
+        return MessageStatus.CANCELLED, REASON_COURT_DATE_CHANGED
+    return None
+
+
+def _event_at(message: OutboxMessage, appointment: Appointment | None) -> datetime:
+    """The instant the message is about (only called once the event gate has passed)."""
+    if appointment is not None:
+        return appointment.starts_at
+    assert message.event_at is not None
+    return message.event_at
+
+
 def _gate(
-    message: OutboxMessage, client: Client, appointment: Appointment | None, now: datetime
+    message: OutboxMessage,
+    client: Client,
+    case: Case | None,
+    appointment: Appointment | None,
+    policy: Policy,
+    now: datetime,
 ) -> tuple[MessageStatus, str] | None:
     """Why this message must not go now, or None when it may (security.md 16)."""
-    if appointment is None:
-        return MessageStatus.SKIPPED, "nothing to remind about"
-    if appointment.status is not AppointmentStatus.BOOKED:
-        return MessageStatus.CANCELLED, "appointment no longer booked"
-    if message.kind != ReminderKind.BOOKING_CONFIRMATION.value and (
-        now > appointment.starts_at - _latest_useful(message.kind)
-    ):
-        return MessageStatus.SKIPPED, "too late"
-    if now >= appointment.starts_at:
+    stop = _event_gate(message, case, appointment)
+    if stop is not None:
+        return stop
+    event_at = _event_at(message, appointment)
+    if now > _last_useful(message, event_at, policy) or now >= event_at:
         return MessageStatus.SKIPPED, "too late"
     if client.texts_opted_out_at is not None:
         return MessageStatus.SKIPPED, "she opted out of texts"
@@ -131,6 +189,17 @@ def _gate(
     if confirmed is None or (today - confirmed).days > SAFE_TO_TEXT_DAYS:
         return MessageStatus.HELD, "number not confirmed safe to text in the last 90 days"
     return None
+
+
+def _wording(kind: str) -> tuple[str | None, str | None]:
+    """The approved wording of a kind of text, or why there is none to send."""
+    try:
+        template = template_for(kind)
+    except KeyError:
+        return None, "no wording for this kind of text"
+    if forbidden_words(template):
+        return None, "the wording of this kind of text names a word texts must not use"
+    return template, None
 
 
 def send_claimed(message_id: int, *, sender: Sender, now: datetime, report: DispatchReport) -> None:
@@ -145,15 +214,20 @@ def send_claimed(message_id: int, *, sender: Sender, now: datetime, report: Disp
     appointment = (
         db.session.get(Appointment, message.appointment_id) if message.appointment_id else None
     )
-    stop = _gate(message, client, appointment, now)
+    case = appointment.case if appointment is not None else None
+    if case is None and message.case_id is not None:
+        case = db.session.get(Case, message.case_id)
+    policy = policy_for(case.requirement_type if case is not None else None)
+    stop = _gate(message, client, case, appointment, policy, now)
     if stop is not None:
         _finish(message, *stop)
         (report.held if stop[0] is MessageStatus.HELD else report.skipped).append(message_id)
         return
-    assert appointment is not None
-    if is_quiet(now, DEFAULT_POLICY):
-        later = next_allowed_moment(now, DEFAULT_POLICY)
-        if later > appointment.starts_at - _latest_useful(message.kind):
+    assert case is not None
+    event_at = _event_at(message, appointment)
+    if is_quiet(now, policy):
+        later = next_allowed_moment(now, policy)
+        if later > _last_useful(message, event_at, policy) or later >= event_at:
             _finish(message, MessageStatus.SKIPPED, "quiet hours: would be too late")
             report.skipped.append(message_id)
         else:
@@ -161,7 +235,19 @@ def send_claimed(message_id: int, *, sender: Sender, now: datetime, report: Disp
             _finish(message, MessageStatus.PENDING, "waiting for the end of quiet hours")
             report.retry.append(message_id)
         return
-    message.body = render(DEFAULT_TEMPLATES[message.kind], _values(message, client, appointment))
+    template, refusal = _wording(message.kind)
+    body = None
+    if template is not None:
+        try:
+            body = render(template, _values(client, case, appointment, event_at))
+        except TemplateError:
+            refusal = "the wording of this kind of text cannot be filled in"
+    if body is None:
+        # An administrator's wording that cannot go out: shown as failed, so someone sees it.
+        _finish(message, MessageStatus.FAILED, refusal)
+        report.failed.append(message_id)
+        return
+    message.body = body
     # The in-flight clock runs from here, on the dispatcher's `now` (flagged, so that the
     # column's own wall-clock default does not replace an unchanged value).
     message.updated_at = now

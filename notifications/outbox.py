@@ -1,27 +1,67 @@
-"""The outbox: reminder rows written, moved and cancelled in the booking's own transaction.
+"""The outbox: reminder rows written, moved and cancelled in the change's own transaction.
 
 security.md 20: a reminder row is written in the same transaction as the change that causes
-it, and a cancelled or moved appointment cancels its pending rows, so an old reminder can
-never go out. Sending (the dispatcher) reads these rows later.
+it, and a cancelled or moved appointment or court date cancels its pending rows, so an old
+reminder can never go out. Sending (the dispatcher) reads these rows later.
+
+Appointment rows carry their appointment_id; court-date rows carry none, but the hearing
+instant they are about (event_at), so a row for a hearing that moved is known by sight.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from diversion.db import db
-from diversion.models import Appointment, MessageStatus, OutboxMessage
-from notifications.policy import DEFAULT_POLICY, Planned, plan_reminders
+from diversion.models import Appointment, Case, MessageStatus, OutboxMessage
+from notifications.hearings import next_hearing
+from notifications.policy import (
+    Planned,
+    ReminderKind,
+    Skipped,
+    court_event_at,
+    plan_reminders,
+)
+from notifications.store import policy_for
 
 log = logging.getLogger(__name__)
 
 # Changes after which nothing more should be sent about the appointment.
 ENDING_CHANGES = {"rescheduled", "cancelled", "attended", "did_not_attend"}
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.HELD)
+COURT_KINDS = (ReminderKind.COURT_TWO_DAYS_BEFORE.value, ReminderKind.COURT_DAY_BEFORE.value)
+REASON_COURT_DATE_CHANGED = "court date changed"
+REASON_CASE_CLOSED = "case closed"
+
+
+def _row(
+    result: Planned | Skipped,
+    *,
+    client_id: int,
+    case_id: int,
+    appointment_id: int | None,
+    event_at: datetime | None,
+    now: datetime,
+) -> OutboxMessage:
+    """An outbox row for a planned message (pending) or a skipped one (recorded, with why)."""
+    if isinstance(result, Planned):
+        send_at, status, reason = result.send_at, MessageStatus.PENDING, None
+    else:
+        send_at, status, reason = now, MessageStatus.SKIPPED, result.reason
+    return OutboxMessage(
+        client_id=client_id,
+        case_id=case_id,
+        appointment_id=appointment_id,
+        kind=result.kind.value,
+        event_at=event_at,
+        send_at=send_at,
+        status=status,
+        reason=reason,
+    )
 
 
 def schedule_for_appointment(appointment: Appointment, *, now: datetime) -> list[OutboxMessage]:
@@ -31,18 +71,17 @@ def schedule_for_appointment(appointment: Appointment, *, now: datetime) -> list
         event="appointment",
         event_at=appointment.starts_at,
         booked_at=now,
-        policy=DEFAULT_POLICY,
+        policy=policy_for(appointment.case.requirement_type),
         now=now,
     )
     for result in results:
-        row = OutboxMessage(
+        row = _row(
+            result,
             client_id=appointment.case.client_id,
             case_id=appointment.case_id,
             appointment_id=appointment.id,
-            kind=result.kind.value,
-            send_at=result.send_at if isinstance(result, Planned) else now,
-            status=MessageStatus.PENDING if isinstance(result, Planned) else MessageStatus.SKIPPED,
-            reason=None if isinstance(result, Planned) else result.reason,
+            event_at=None,
+            now=now,
         )
         db.session.add(row)
         rows.append(row)
@@ -71,3 +110,84 @@ def on_appointment_changed(
         schedule_for_appointment(appointment, now=now)
     elif change in ENDING_CHANGES:
         cancel_for_appointment(appointment, reason=f"appointment {change.replace('_', ' ')}")
+
+
+def next_hearing_of(case: Case) -> date | None:
+    """The day of the case's next court hearing, or None (see notifications.hearings)."""
+    return next_hearing(
+        status=case.status.value,
+        first_court_date=case.first_court_date,
+        adjourned_to=case.adjourned_to,
+        return_date=case.return_date,
+    )
+
+
+def court_rows_of(case: Case) -> list[OutboxMessage]:
+    """Every court-date message of a case, whatever its status, oldest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.case_id == case.id)
+            .where(OutboxMessage.appointment_id.is_(None))
+            .where(OutboxMessage.kind.in_(COURT_KINDS))
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def sync_court_reminders(case: Case, *, now: datetime) -> list[OutboxMessage]:
+    """Bring a case's court-date messages in line with its next hearing; return new rows.
+
+    Rules (domain.md, "Text messages"; security.md 20):
+    - a message not yet sent about any other hearing (moved, or none left) is cancelled;
+    - a hearing still to come gets the court reminders of the case's reminder policy, the
+      ones no longer worth sending recorded as skipped with why;
+    - a kind already written for this hearing (and not cancelled) is never written again, so
+      calling this twice, or after a change that leaves the hearing where it was, adds nothing.
+    """
+    # Two changes to one case at once must not both write the rows: on PostgreSQL the case
+    # row is locked until this transaction ends (SQLite has one writer at a time anyway).
+    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    day = next_hearing_of(case)
+    event_at = court_event_at(day) if day is not None else None
+    existing = court_rows_of(case)
+    reason = REASON_CASE_CLOSED if event_at is None else REASON_COURT_DATE_CHANGED
+    for row in existing:
+        if row.status in OPEN_STATUSES and row.event_at != event_at:
+            row.status = MessageStatus.CANCELLED
+            row.reason = reason
+    if event_at is None or event_at <= now:
+        return []
+    written = {
+        row.kind
+        for row in existing
+        if row.event_at == event_at and row.status is not MessageStatus.CANCELLED
+    }
+    results = plan_reminders(
+        event="court",
+        event_at=event_at,
+        booked_at=None,
+        policy=policy_for(case.requirement_type),
+        now=now,
+    )
+    rows = []
+    for result in results:
+        if result.kind.value in written:
+            continue
+        row = _row(
+            result,
+            client_id=case.client_id,
+            case_id=case.id,
+            appointment_id=None,
+            event_at=event_at,
+            now=now,
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def on_case_changed(case: Case, *, change: str, now: datetime, **_: Any) -> None:
+    """The case hook's subscriber: runs inside the transaction that changed the case."""
+    db.session.flush()
+    sync_court_reminders(case, now=now)

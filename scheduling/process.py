@@ -42,9 +42,17 @@ def _dispatch() -> None:
     dispatch_job()
 
 
+def _simulated_receipts() -> None:
+    from notifications.jobs import simulated_receipts_job
+
+    simulated_receipts_job()
+
+
 JOBS: list[Job] = [
     Job("database-check", 300, check_database),
     Job("text-message-dispatcher", 30, _dispatch),
+    # Development only (SMS_SENDER "outbox"): delivery receipts for what the outbox "sent".
+    Job("simulated-delivery-receipts", 10, _simulated_receipts),
 ]
 
 

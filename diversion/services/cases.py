@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from diversion import audit
+from diversion import audit, clock
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.formatting import format_date
+from diversion.hooks import notify_case_changed
 from diversion.models import (
     Case,
     CaseEvent,
@@ -58,8 +59,13 @@ def add_case_event(case: Case, actor: User | None, kind: str, summary: str) -> N
 
 
 @transactional
-def open_case(*, actor: User, client: Client, details: CaseDetails) -> Case:
-    """Open a case for a client, with her first court date at the designated court."""
+def open_case(
+    *, actor: User, client: Client, details: CaseDetails, now: datetime | None = None
+) -> Case:
+    """Open a case for a client, with her first court date at the designated court.
+
+    Subscribers to the case hook (court-date reminders) run in this same transaction.
+    """
     check_sitting_day(
         details.court, details.first_court_date, field="first_court_date", noun="court date"
     )
@@ -90,6 +96,7 @@ def open_case(*, actor: User, client: Client, details: CaseDetails) -> Case:
         f"Case opened. First court date {format_date(case.first_court_date)}.",
     )
     audit.add("case_created", object_type="case", object_id=case.id, client_id=client.id)
+    notify_case_changed(case, change="opened", now=now or clock.now())
     return case
 
 
@@ -117,8 +124,13 @@ def suggested_return_date(case: Case, hearing_date: date) -> date:
 
 
 @transactional
-def record_outcome(*, actor: User, case: Case, decision: OutcomeDecision) -> list[str]:
-    """Record a court outcome; return the warnings the worker should see (the date stands)."""
+def record_outcome(
+    *, actor: User, case: Case, decision: OutcomeDecision, now: datetime | None = None
+) -> list[str]:
+    """Record a court outcome; return the warnings the worker should see (the date stands).
+
+    Subscribers to the case hook (court-date reminders) run in this same transaction.
+    """
     if case.status not in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME):
         raise RuleBroken(f"This case is {case.status.label.lower()}; its outcome cannot change")
     court = case.court
@@ -174,4 +186,5 @@ def record_outcome(*, actor: User, case: Case, decision: OutcomeDecision) -> lis
         client_id=case.client_id,
         detail=decision.outcome.value,
     )
+    notify_case_changed(case, change="court_outcome", now=now or clock.now())
     return warnings

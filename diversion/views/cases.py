@@ -80,7 +80,9 @@ def open_case(client_id: int) -> Response | str:
             worker=db.session.get(User, form.worker_id.data),
         )
         try:
-            case = case_service.open_case(actor=g.user, client=client, details=details)
+            case = case_service.open_case(
+                actor=g.user, client=client, details=details, now=clock.now()
+            )
         except RuleBroken as error:
             _put_error(form, error)
         else:
@@ -157,7 +159,9 @@ def record_outcome(case_id: int) -> Response | str:
             adjourned_to=form.adjourned_to.data,
         )
         try:
-            warnings = case_service.record_outcome(actor=g.user, case=case, decision=decision)
+            warnings = case_service.record_outcome(
+                actor=g.user, case=case, decision=decision, now=clock.now()
+            )
         except RuleBroken as error:
             _put_error(form, error)
         else:

@@ -26,11 +26,18 @@ def index() -> Response | str:
 @bp.route("/home")
 @allow(*CASEWORKERS)
 def caseload() -> str:
+    now = clock.now()
     today = clock.today()
     cases = queries.caseload(g.user, today=today)
-    waiting = queries.appointments_awaiting_outcome(g.user, now=clock.now())
+    waiting = queries.appointments_awaiting_outcome(g.user, now=now)
     return render_template(
-        "home/caseload.html", title="Home", caseload=cases, today=today, waiting=waiting
+        "home/caseload.html",
+        title="Home",
+        caseload=cases,
+        today=today,
+        waiting=waiting,
+        text_problems=queries.messages_needing_attention(g.user, now=now),
+        unread_replies=queries.unread_reply_count(g.user),
     )
 
 

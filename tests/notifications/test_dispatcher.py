@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from diversion.db import db
-from diversion.models import Appointment, Client, MessageStatus, OutboxMessage
+from diversion.models import (
+    Appointment,
+    AppointmentStatus,
+    Client,
+    MessageStatus,
+    MessageTemplate,
+    OutboxMessage,
+)
 from notifications import dispatcher
+from notifications.policy import DEFAULT_POLICY, ReminderKind, policy_to_dict
 from notifications.senders import PermanentSendError, SendResult, TransientSendError
 from tests.conftest import POSTGRES_URL, World
 from tests.factories import Factory
@@ -254,3 +262,102 @@ def test_many_dispatchers_send_each_of_1000_due_reminders_exactly_once(app, make
     with app.app_context():
         statuses = [row.status for row in db.session.scalars(select(OutboxMessage))]
     assert statuses.count(MessageStatus.SENT) == 1000
+
+
+# --- Stored wording and per-type policy; the thank-you for a Y reply ---------------------
+
+
+def test_a_stored_template_is_used_for_the_next_text(app, make, message):
+    make._save(MessageTemplate(kind="appointment_day_before", body="{name}: {venue}, {time}"))
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=DUE)
+    assert [item["body"] for item in provider.accepted] == ["Ro: High Street office, 14:00"]
+
+
+def test_the_quiet_hours_of_the_requirement_types_policy_apply(app, make, message):
+    requirement = make.requirement_type("CD")
+    requirement.reminder_policy = policy_to_dict(
+        replace(DEFAULT_POLICY, quiet_start=time(9, 0), quiet_end=time(11, 0))
+    )
+    make.session.commit()
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=DUE)  # 10:00: quiet for this type
+        row = fresh(message.id)
+    assert provider.accepted == []
+    assert (row.status, row.send_at) == (
+        MessageStatus.PENDING,
+        datetime(2026, 12, 3, 11, 0, tzinfo=UTC),
+    )
+
+
+def test_the_latest_useful_moment_of_the_requirement_types_policy_applies(app, make, message):
+    requirement = make.requirement_type("CD")
+    rules = tuple(
+        replace(rule, latest_useful=timedelta(days=2))
+        if rule.kind is ReminderKind.APPOINTMENT_DAY_BEFORE
+        else rule
+        for rule in DEFAULT_POLICY.rules
+    )
+    requirement.reminder_policy = policy_to_dict(replace(DEFAULT_POLICY, rules=rules))
+    make.session.commit()
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=DUE)  # 28 hours before: too late now
+        row = fresh(message.id)
+    assert provider.accepted == []
+    assert (row.status, row.reason) == (MessageStatus.SKIPPED, "too late")
+
+
+@pytest.mark.parametrize(
+    ("now", "sent"),
+    [
+        (APPOINTMENT - timedelta(minutes=30), True),  # later than any reminder would go
+        (APPOINTMENT, False),  # once it has started, never
+    ],
+)
+def test_the_thank_you_for_a_y_reply_goes_until_the_appointment_starts(
+    app, make, message, now, sent
+):
+    thanks = make._save(
+        OutboxMessage(
+            client_id=message.client_id,
+            case_id=message.case_id,
+            appointment_id=message.appointment_id,
+            kind="reply_confirmed",
+            send_at=now,
+        )
+    )
+    provider = Provider(accepted=[])
+    with app.app_context():
+        report = dispatcher.dispatch_once(sender=provider, now=now)
+        row = fresh(thanks.id)
+    if sent:
+        assert report.sent == [thanks.id] and row.status is MessageStatus.SENT
+        [item] = [i for i in provider.accepted if i["reference"] == f"outbox-{thanks.id}"]
+        assert item["body"].startswith("Thanks Ro, that's confirmed for Fri 4 Dec at 14:00.")
+    else:
+        assert (row.status, row.reason) == (MessageStatus.SKIPPED, "too late")
+        assert provider.accepted == []
+
+
+def test_the_thank_you_for_a_cancelled_appointment_is_never_sent(app, make, message):
+    thanks = make._save(
+        OutboxMessage(
+            client_id=message.client_id,
+            case_id=message.case_id,
+            appointment_id=message.appointment_id,
+            kind="reply_confirmed",
+            send_at=DUE,
+        )
+    )
+    appointment = make.session.get(Appointment, message.appointment_id)
+    appointment.status = AppointmentStatus.CANCELLED_BY_CLIENT
+    make.session.commit()
+    provider = Provider(accepted=[])
+    with app.app_context():
+        dispatcher.dispatch_once(sender=provider, now=DUE)
+        row = fresh(thanks.id)
+    assert provider.accepted == []
+    assert (row.status, row.reason) == (MessageStatus.CANCELLED, "appointment no longer booked")

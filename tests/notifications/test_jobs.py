@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import time_machine
+from sqlalchemy import select
 
-from diversion.models import MessageStatus, OutboxMessage, WorkingPeriod
-from notifications.jobs import dispatch_job
+from diversion.models import AuditEvent, MessageStatus, OutboxMessage, WorkingPeriod
+from notifications.jobs import dispatch_job, simulated_receipts_job
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 
@@ -62,3 +63,99 @@ def test_the_sent_messages_page_is_only_for_the_development_outbox(app, web, wor
     assert web.get("/messages/sent").status_code == 200
     app.config["SMS_SENDER"] = "twilio"
     assert web.get("/messages/sent").status_code == 404
+
+
+# --- Simulated delivery receipts (development) ----------------------------------------
+
+SENT_AT = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+
+def _due_confirmation(make: Factory, world: World, mobile: str) -> OutboxMessage:
+    client = make.client(
+        organisation=world.project,
+        mobile=mobile,
+        consent_to_texts=True,
+        safe_to_text_confirmed_on=SENT_AT.date(),
+    )
+    case = make.accepted_case(client=client, court=world.court, worker=world.worker)
+    venue = make.venue(organisation=world.project)
+    starts = SENT_AT + timedelta(days=2)
+    appointment = make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.worker,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
+    return make._save(
+        OutboxMessage(
+            client_id=client.id,
+            case_id=case.id,
+            appointment_id=appointment.id,
+            kind="booking_confirmation",
+            send_at=SENT_AT,
+        )
+    )
+
+
+def _rows(make: Factory, *rows: OutboxMessage) -> list[OutboxMessage]:
+    make.session.expire_all()
+    return [make.session.get(OutboxMessage, row.id) for row in rows]
+
+
+def test_outbox_texts_are_delivered_after_ten_seconds_except_to_0999(
+    app, make: Factory, world: World
+):
+    fine = _due_confirmation(make, world, "+447700900123")
+    failing = _due_confirmation(make, world, "+447700900999")
+    with app.app_context():
+        with time_machine.travel(SENT_AT, tick=False):
+            dispatch_job()
+        assert [r.status for r in _rows(make, fine, failing)] == [MessageStatus.SENT] * 2
+        assert all(r.provider_id.startswith("OUTBOX") for r in _rows(make, fine, failing))
+        with time_machine.travel(SENT_AT + timedelta(seconds=5), tick=False):
+            simulated_receipts_job()
+        assert [r.status for r in _rows(make, fine, failing)] == [MessageStatus.SENT] * 2
+        with time_machine.travel(SENT_AT + timedelta(seconds=11), tick=False):
+            simulated_receipts_job()
+            simulated_receipts_job()  # a second pass changes nothing
+    delivered, failed = _rows(make, fine, failing)
+    assert (delivered.status, delivered.provider_status) == (MessageStatus.DELIVERED, "delivered")
+    assert delivered.status_updated_at == SENT_AT + timedelta(seconds=11)
+    assert (failed.status, failed.provider_status, failed.error_code) == (
+        MessageStatus.FAILED,
+        "undelivered",
+        30003,
+    )
+    assert failed.reason == "not delivered: phone switched off or out of signal (code 30003)"
+    receipts = make.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "text_status")
+    ).all()
+    assert len(receipts) == 2
+
+
+def test_no_receipts_are_simulated_for_twilio_or_for_other_ids(app, make: Factory, world: World):
+    fine = _due_confirmation(make, world, "+447700900123")
+    other = make._save(
+        OutboxMessage(
+            client_id=fine.client_id,
+            kind="court_day_before",
+            send_at=SENT_AT,
+            status=MessageStatus.SENT,
+            provider_id="SM" + "1" * 32,
+        )
+    )
+    with app.app_context():
+        with time_machine.travel(SENT_AT, tick=False):
+            dispatch_job()
+        app.config["SMS_SENDER"] = "twilio"
+        with time_machine.travel(SENT_AT + timedelta(minutes=1), tick=False):
+            simulated_receipts_job()
+        assert [r.status for r in _rows(make, fine, other)] == [MessageStatus.SENT] * 2
+        app.config["SMS_SENDER"] = "outbox"
+        with time_machine.travel(SENT_AT + timedelta(minutes=1), tick=False):
+            simulated_receipts_job()
+    assert [r.status for r in _rows(make, fine, other)] == [
+        MessageStatus.DELIVERED,
+        MessageStatus.SENT,
+    ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import select
 
-from diversion.db import db
+from diversion.db import db, transaction
 from diversion.models import (
     Case,
     MessageStatus,
@@ -16,6 +17,8 @@ from diversion.models import (
     Venue,
     WorkingPeriod,
 )
+from notifications.outbox import sync_court_reminders
+from notifications.policy import DEFAULT_POLICY, ReminderKind, policy_to_dict
 from scheduling import booking
 from tests.conftest import World
 from tests.factories import Factory
@@ -109,3 +112,46 @@ def test_cancelling_or_moving_an_appointment_cancels_its_pending_reminders(app, 
         mine = [r for r in rows() if r.appointment_id == second.id]
         assert {r.status for r in mine} == {MessageStatus.CANCELLED}
         assert all(r.reason == "appointment cancelled" for r in mine)
+
+
+def test_a_booking_follows_the_requirement_types_stored_policy(app, world, ready, make):
+    case, venue = ready
+    rules = tuple(
+        replace(rule, at_local=time(12, 0))
+        if rule.kind is ReminderKind.APPOINTMENT_DAY_BEFORE
+        else rule
+        for rule in DEFAULT_POLICY.rules
+        if rule.kind is not ReminderKind.APPOINTMENT_TWO_HOURS_BEFORE
+    )
+    requirement = make.requirement_type("CD")
+    requirement.reminder_policy = policy_to_dict(replace(DEFAULT_POLICY, rules=rules))
+    make.session.commit()
+    with app.app_context():
+        _first, second = book(app, world, case.id, venue.id)
+        later = {r.kind: r for r in rows() if r.appointment_id == second.id}
+    assert set(later) == {"booking_confirmation", "appointment_day_before"}
+    assert later["appointment_day_before"].send_at == datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert all(r.event_at is None for r in later.values())
+
+
+def test_appointment_changes_leave_the_court_reminders_alone(app, world, ready, make):
+    case, venue = ready
+    with app.app_context():
+        the_case = db.session.get(Case, case.id)
+        with transaction():
+            court_rows = sync_court_reminders(the_case, now=NOW)
+        _first, second = book(app, world, case.id, venue.id)
+        booking.cancel(
+            actor=db.session.get(User, world.worker.id),
+            appointment=second,
+            by="client",
+            reason="Childcare",
+            now=NOW,
+        )
+        court = [r for r in rows() if r.appointment_id is None]
+    # On the scheme: the return date, Wed 30 Dec, has its two reminders, still waiting.
+    assert len(court_rows) == 2
+    assert {(r.kind, r.status) for r in court} == {
+        ("court_two_days_before", MessageStatus.PENDING),
+        ("court_day_before", MessageStatus.PENDING),
+    }

@@ -10,9 +10,14 @@ from scheduling.process import JOBS, build_scheduler
 def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
     scheduler = build_scheduler(app)
     jobs = {job.name: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"database-check", "text-message-dispatcher"}
+    assert set(jobs) == {
+        "database-check",
+        "text-message-dispatcher",
+        "simulated-delivery-receipts",
+    }
     assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
     assert jobs["text-message-dispatcher"].max_instances == 1
+    assert jobs["simulated-delivery-receipts"].trigger.interval == timedelta(seconds=10)
 
 
 def test_every_job_runs_cleanly_in_an_application_context(app):

@@ -1,0 +1,81 @@
+"""The replies inbox: texts from women (and unknown numbers) for their worker or the managers.
+
+A reply from a client goes to her allocated worker's inbox; with no worker, or from a number
+the service does not know, it goes to the managers' inbox. A worker sees her own inbox; a
+manager sees her organisation's whole inbox and the unknown numbers. Nobody sees another
+organisation's replies, and court, CPS and administrators see none (queries._in_inbox_of).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from diversion import audit, clock, queries
+from diversion.access import CASEWORKERS, allow
+from diversion.db import transactional
+from diversion.models import InboundMessage, OutboxMessage, User
+
+bp = Blueprint("inbox", __name__)
+
+
+@transactional
+def mark_read(*, actor: User, message: InboundMessage, now: datetime) -> None:
+    """Record who read a reply and when; the first reading is kept, and the change audited."""
+    if message.read_at is not None:
+        return
+    message.read_at = now
+    message.read_by_id = actor.id
+    audit.add(
+        "reply_marked_read",
+        object_type="inbound_message",
+        object_id=message.id,
+        client_id=message.client_id,
+    )
+
+
+def ending(number: str) -> str:
+    """Only the last four digits of a number the service does not know."""
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[-4:]
+
+
+@bp.route("/inbox")
+@allow(*CASEWORKERS)
+def index() -> str:
+    messages = queries.inbox_for(g.user)
+    audit.record("inbox_viewed", detail=f"{len(messages)} replies")
+    return render_template(
+        "notifications/inbox.html",
+        title="Inbox",
+        messages=messages,
+        unread=sum(1 for m in messages if m.read_at is None),
+    )
+
+
+@bp.route("/inbox/<int:message_id>/read", methods=["POST"])
+@allow(*CASEWORKERS)
+def read(message_id: int) -> Response:
+    message = queries.reply_for(g.user, message_id)
+    if message is None:
+        abort(404)
+    mark_read(actor=g.user, message=message, now=clock.now())
+    flash("Marked as read.", "success")
+    return redirect(url_for("inbox.index") + f"#reply-{message.id}")
+
+
+@bp.app_template_global()
+def replies_for_case(case_id: int) -> list[InboundMessage]:
+    """The case page's replies (the page has already checked the case's organisation)."""
+    return queries.replies_for_case(case_id)
+
+
+@bp.app_template_global()
+def message_problem(message: OutboxMessage) -> str:
+    """Why a failed or held text did not reach her."""
+    return queries.message_problem(message)
+
+
+bp.add_app_template_filter(ending, "number_ending")

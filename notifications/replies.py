@@ -1,0 +1,403 @@
+"""What comes back from the provider: delivery receipts and the texts women send us.
+
+Rules (domain.md "Text messages", security.md 17 and 19):
+
+- A delivery receipt only ever moves a message forward: a late "sent" after "delivered"
+  changes nothing, "failed" and "undelivered" are final, and a duplicate receipt adds
+  nothing (no change, no audit row). Twilio error 21610 means she has opted out: all
+  texts to her stop at once.
+- A reply of STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE) stops all
+  texts to her at once and cancels those waiting; START or UNSTOP (and YES, which Twilio
+  also treats as an opt-in) resumes them.
+- Y or YES confirms her next booked appointment and queues one "reply_confirmed" text.
+- Anything else goes to an inbox: her allocated worker's, else her organisation's
+  managers'; a number we do not know (or one shared across organisations) goes to the
+  managers' inbox of no organisation.
+- Every incoming text is kept, and is stored once however often the provider posts it.
+
+Nothing here logs or audits a phone number or a message body (security.md 11).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import datetime
+from typing import Final
+
+import phonenumbers
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from diversion import audit
+from diversion.db import db, transactional
+from diversion.formatting import format_datetime
+from diversion.models import (
+    Appointment,
+    AppointmentStatus,
+    Case,
+    CaseStatus,
+    Client,
+    InboundMessage,
+    MessageStatus,
+    OutboxMessage,
+    ReplyAction,
+)
+from diversion.services.cases import add_case_event
+
+__all__ = [
+    "CONFIRM_WORDS",
+    "OPT_IN_WORDS",
+    "OPT_OUT_WORDS",
+    "REASON_OPTED_OUT",
+    "REPLY_CONFIRMED",
+    "apply_status",
+    "failure_reason",
+    "keyword",
+    "normalise_number",
+    "receive",
+]
+
+log = logging.getLogger(__name__)
+
+# --- Delivery receipts ----------------------------------------------------------------
+
+# How far along each Twilio message status is. A receipt applies only when it is further
+# along than the one stored; the last group (failures and "read") is final.
+_RANK: Final[dict[str, int]] = {
+    "scheduled": 1,
+    "accepted": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "receiving": 4,
+    "received": 4,
+    "delivered": 5,
+    "read": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "canceled": 6,
+}
+_FAILURES: Final = frozenset({"undelivered", "failed", "canceled"})
+_DELIVERED: Final = frozenset({"delivered", "read"})
+
+TWILIO_OPTED_OUT: Final = 21610
+
+# Twilio error codes a worker is likely to see, in plain words.
+_ERROR_WORDS: Final[dict[int, str]] = {
+    30003: "phone switched off or out of signal",
+    30004: "blocked by her phone or network",
+    30005: "number not in use",
+    30006: "a landline or a network that cannot be reached",
+    30007: "filtered by the network",
+    30008: "unknown network error",
+    21211: "not a valid number",
+    21610: "she has opted out of texts",
+    21614: "not a mobile number",
+}
+
+REASON_OPTED_OUT: Final = "she opted out of texts"
+REPLY_CONFIRMED: Final = "reply_confirmed"
+
+
+def failure_reason(provider_status: str, error_code: int | None) -> str:
+    """The reason a worker reads for a message that did not arrive, e.g.
+    "not delivered: phone switched off or out of signal (code 30003)"."""
+    lead = "cancelled at the provider" if provider_status == "canceled" else "not delivered"
+    words = _ERROR_WORDS.get(error_code) if error_code is not None else None
+    if words:
+        lead = f"{lead}: {words}"
+    return f"{lead} (code {error_code})" if error_code is not None else lead
+
+
+def _replaceable(provider_status: str) -> list[str]:
+    """The stored statuses a receipt of `provider_status` may replace (None always may).
+
+    Only statuses further back; and nothing replaces "delivered" but "read"."""
+    rank = _RANK[provider_status]
+    return [
+        word
+        for word, other in _RANK.items()
+        if other < rank and not (word == "delivered" and provider_status in _FAILURES)
+    ]
+
+
+def _open_rows(client_id: int) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.client_id == client_id)
+            .where(OutboxMessage.status.in_((MessageStatus.PENDING, MessageStatus.HELD)))
+        )
+    )
+
+
+def _opt_out(client: Client, *, now: datetime, why: str) -> None:
+    """Stop every text to her at once: record when, cancel what is waiting."""
+    if client.texts_opted_out_at is None:
+        client.texts_opted_out_at = now
+    cancelled = 0
+    for row in _open_rows(client.id):
+        row.status = MessageStatus.CANCELLED
+        row.reason = REASON_OPTED_OUT
+        cancelled += 1
+    audit.add(
+        "texts_opted_out",
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=f"{why}; {cancelled} waiting texts cancelled",
+    )
+
+
+def _opt_in(client: Client) -> bool:
+    """Let texts go to her again; True when she had opted out."""
+    if client.texts_opted_out_at is None:
+        return False
+    client.texts_opted_out_at = None
+    audit.add("texts_opted_in", object_type="client", object_id=client.id, client_id=client.id)
+    return True
+
+
+@transactional
+def apply_status(
+    provider_id: str, provider_status: str, error_code: int | None, *, now: datetime
+) -> bool:
+    """Apply a delivery receipt; True when it moved the message on, False when it changed
+    nothing (unknown message or status word, a duplicate, or a receipt that is behind).
+
+    The update is a compare-and-set on the stored provider status, so two receipts racing
+    for one message cannot move it backwards."""
+    word = provider_status.strip().lower()
+    if word not in _RANK:
+        log.warning("delivery receipt with an unknown status ignored")
+        return False
+    message = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)
+    )
+    if message is None:
+        log.info("delivery receipt for a message this service did not send; ignored")
+        return False
+    values: dict[str, object] = {
+        "provider_status": word,
+        "error_code": error_code,
+        "status_updated_at": now,
+        "updated_at": now,
+    }
+    if word in _DELIVERED:
+        values.update(status=MessageStatus.DELIVERED, reason=None)
+    elif word in _FAILURES:
+        values.update(status=MessageStatus.FAILED, reason=failure_reason(word, error_code))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .where(
+            or_(
+                OutboxMessage.provider_status.is_(None),
+                OutboxMessage.provider_status.in_(_replaceable(word)),
+            )
+        )
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    detail = word if error_code is None else f"{word} (code {error_code})"
+    audit.add(
+        "text_status",
+        object_type="outbox_message",
+        object_id=message.id,
+        client_id=message.client_id,
+        detail=detail,
+    )
+    if error_code == TWILIO_OPTED_OUT:
+        client = db.session.get(Client, message.client_id)
+        if client is not None:
+            _opt_out(client, now=now, why="the provider reported her opt-out (code 21610)")
+    log.info("outbox message %s: provider status %s", message.id, detail)
+    return True
+
+
+# --- Incoming texts -------------------------------------------------------------------
+
+# Twilio's standard opt-out and opt-in keywords (the whole message, any case).
+OPT_OUT_WORDS: Final = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+)
+OPT_IN_WORDS: Final = frozenset({"START", "UNSTOP", "YES"})
+CONFIRM_WORDS: Final = frozenset({"Y", "YES"})
+
+_NOT_WORD: Final = re.compile(r"[\W_]+")
+_MAX_NUMBER: Final = 20
+
+
+def keyword(body: str) -> str:
+    """The message as a keyword: compatibility-normalised, upper case, with every space and
+    punctuation mark removed ("stop." and " Opt out " read STOP and OPTOUT)."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", body)).upper()
+
+
+def normalise_number(raw: str) -> str:
+    """A sender's number in E.164 (UK numbers may come without +44); anything that is not
+    a phone number (a short code, a sender name) is kept as sent, trimmed."""
+    text = "".join(ch for ch in raw if ch.isprintable()).strip()
+    try:
+        number = phonenumbers.parse(text, "GB")
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(number):
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _next_appointment(client: Client, now: datetime) -> Appointment | None:
+    """Her earliest booked appointment still to come, across all her cases."""
+    return db.session.scalar(
+        select(Appointment)
+        .join(Case, Appointment.case_id == Case.id)
+        .where(Case.client_id == client.id)
+        .where(Appointment.status == AppointmentStatus.BOOKED)
+        .where(Appointment.starts_at > now)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(1)
+    )
+
+
+def _open_case(client: Client) -> Case | None:
+    """Her most recent open case."""
+    return db.session.scalar(
+        select(Case)
+        .where(Case.client_id == client.id)
+        .where(Case.status.in_((CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+
+
+def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None:
+    """Record her confirmation once and queue one thank-you text for it."""
+    if appointment.confirmed_at is None:
+        appointment.confirmed_at = now
+        add_case_event(
+            appointment.case,
+            None,
+            "confirmed",
+            f"Session {appointment.session_number} on {format_datetime(appointment.starts_at)} "
+            "confirmed by a reply to a text.",
+        )
+        audit.add(
+            "appointment_confirmed",
+            object_type="appointment",
+            object_id=appointment.id,
+            client_id=client.id,
+        )
+    queued = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.appointment_id == appointment.id)
+        .where(OutboxMessage.kind == REPLY_CONFIRMED)
+    )
+    if queued is None:
+        db.session.add(
+            OutboxMessage(
+                client_id=client.id,
+                case_id=appointment.case_id,
+                appointment_id=appointment.id,
+                kind=REPLY_CONFIRMED,
+                send_at=now,
+                status=MessageStatus.PENDING,
+            )
+        )
+
+
+def _route(row: InboundMessage, clients: list[Client], appointment: Appointment | None) -> None:
+    """Whose inbox the text lands in (see the module docstring)."""
+    organisations = {client.organisation_id for client in clients}
+    if len(organisations) != 1:
+        return  # unknown, or known to more than one organisation: managers, no organisation
+    row.organisation_id = organisations.pop()
+    if len(clients) != 1:
+        return  # two records with one number: her organisation's managers sort it out
+    client = clients[0]
+    row.client_id = client.id
+    case = appointment.case if appointment is not None else _open_case(client)
+    if case is None:
+        return
+    row.case_id = case.id
+    if case.worker is not None and case.worker.active:
+        row.worker_id = case.worker.id
+
+
+def _receive_once(
+    provider_id: str, from_number: str, body: str, *, now: datetime
+) -> InboundMessage:
+    session = db.session
+    existing = session.scalar(
+        select(InboundMessage).where(InboundMessage.provider_id == provider_id)
+    )
+    if existing is not None:
+        return existing
+    number = normalise_number(from_number)[:_MAX_NUMBER]
+    clients = list(
+        session.scalars(select(Client).where(Client.mobile == number).order_by(Client.id))
+    )
+    word = keyword(body)
+    action = ReplyAction.INBOX
+    appointment: Appointment | None = None
+    if word in OPT_OUT_WORDS:
+        for client in clients:
+            _opt_out(client, now=now, why="she replied with an opt-out word")
+        action = ReplyAction.OPTED_OUT
+    else:
+        opted_in = False
+        if word in OPT_IN_WORDS:
+            opted_in = any([_opt_in(client) for client in clients])
+            if word != "YES":
+                action = ReplyAction.OPTED_IN
+        if word in CONFIRM_WORDS:
+            if len(clients) == 1:
+                appointment = _next_appointment(clients[0], now)
+            if appointment is not None:
+                _confirm(clients[0], appointment, now=now)
+                action = ReplyAction.CONFIRMED
+            elif opted_in:
+                action = ReplyAction.OPTED_IN
+    row = InboundMessage(
+        provider_id=provider_id,
+        received_at=now,
+        from_number=number,
+        body=body.replace("\x00", ""),
+        appointment_id=appointment.id if appointment is not None else None,
+        action=action,
+    )
+    _route(row, clients, appointment)
+    session.add(row)
+    session.flush()
+    audit.add(
+        "text_received",
+        object_type="inbound_message",
+        object_id=row.id,
+        client_id=row.client_id,
+        detail=action.value,
+    )
+    session.commit()
+    log.info("incoming text stored as %s: %s", row.id, action.value)
+    return row
+
+
+def receive(provider_id: str, from_number: str, body: str, *, now: datetime) -> InboundMessage:
+    """Store an incoming text and act on it (see the module docstring); a text the provider
+    posts again (same MessageSid) returns the row already stored and does nothing more."""
+    for attempt in (1, 2):
+        try:
+            return _receive_once(provider_id, from_number, body, now=now)
+        except IntegrityError:
+            # Another request stored the same text (or the same confirmation) first: run
+            # again, and find its rows this time.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
