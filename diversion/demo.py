@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from diversion import clock
 from diversion.db import db, transactional
+from diversion.hooks import notify_case_changed
 from diversion.models import (
     Case,
     CaseEvent,
@@ -186,6 +187,8 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
                 case=case, actor_id=worker.id, kind="opened", summary="Case opened (demo data)."
             )
         )
+        # As when a worker opens a case: her court-date reminders are written with it.
+        notify_case_changed(case, change="opened", now=clock.now())
 
 
 @transactional

@@ -45,6 +45,7 @@ from diversion.models import (
     ReplyAction,
 )
 from diversion.services.cases import add_case_event
+from notifications.policy import ReminderKind
 
 __all__ = [
     "CONFIRM_WORDS",
@@ -151,12 +152,34 @@ def _opt_out(client: Client, *, now: datetime, why: str) -> None:
     )
 
 
-def _opt_in(client: Client) -> bool:
-    """Let texts go to her again; True when she had opted out."""
+def _opt_in(client: Client, *, now: datetime) -> bool:
+    """Let texts go to her again; True when she had opted out.
+
+    Reminders her opt-out cancelled that are still ahead wait again: the dispatcher's gates
+    at send time still refuse any about an appointment or hearing that has since moved,
+    ended or passed. A booking confirmation is not revived: it would arrive out of the blue.
+    """
     if client.texts_opted_out_at is None:
         return False
     client.texts_opted_out_at = None
-    audit.add("texts_opted_in", object_type="client", object_id=client.id, client_id=client.id)
+    revived = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.client_id == client.id)
+        .where(OutboxMessage.status == MessageStatus.CANCELLED)
+        .where(OutboxMessage.reason == REASON_OPTED_OUT)
+        .where(OutboxMessage.kind != ReminderKind.BOOKING_CONFIRMATION.value)
+        .where(OutboxMessage.send_at > now)
+    ).all()
+    for row in revived:
+        row.status = MessageStatus.PENDING
+        row.reason = "she opted back in to texts"
+    audit.add(
+        "texts_opted_in",
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=f"{len(revived)} reminders still ahead will go again",
+    )
     return True
 
 
@@ -351,7 +374,7 @@ def _receive_once(
     else:
         opted_in = False
         if word in OPT_IN_WORDS:
-            opted_in = any([_opt_in(client) for client in clients])
+            opted_in = any([_opt_in(client, now=now) for client in clients])
             if word != "YES":
                 action = ReplyAction.OPTED_IN
         if word in CONFIRM_WORDS:

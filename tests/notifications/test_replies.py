@@ -251,6 +251,27 @@ def test_start_opts_her_back_in(app, make, her, body):
     assert fresh(make, Client, her.client.id).texts_opted_out_at is None
 
 
+def test_start_brings_back_the_reminders_still_ahead_that_her_stop_cancelled(app, make, her):
+    gone = _message(
+        make,
+        her.client,
+        her.later_appointment,
+        kind="appointment_two_hours_before",
+        send_at=NOW - timedelta(minutes=5),
+    )
+    receive(app, "STOP", sid="SM" + "b" * 32)
+    assert fresh(make, OutboxMessage, gone.id).status is MessageStatus.CANCELLED
+
+    receive(app, "START")
+
+    # The day-before reminder is still ahead: it waits again.
+    assert fresh(make, OutboxMessage, her.pending.id).status is MessageStatus.PENDING
+    # Its moment passed while she was opted out, so it stays cancelled; and a booking
+    # confirmation is never revived (it would arrive out of the blue).
+    assert fresh(make, OutboxMessage, gone.id).status is MessageStatus.CANCELLED
+    assert fresh(make, OutboxMessage, her.held.id).status is MessageStatus.CANCELLED
+
+
 def test_yes_from_an_opted_out_woman_opts_her_in_and_confirms(app, make, her):
     receive(app, "STOP", sid="SM" + "b" * 32)
 
