@@ -21,22 +21,11 @@ from diversion.forms.fields import no_control_characters, strip_filter
 from notifications.policy import DEFAULT_POLICY, Policy, ReminderKind, ReminderRule
 from notifications.templates import (
     ALLOWED_PLACEHOLDERS,
-    DEFAULT_TEMPLATES,
+    KIND_NAMES,
     TemplateError,
     lint,
     placeholders,
 )
-
-# Plain-English names of the kinds of text, in the order the editor lists them.
-KIND_NAMES: Final[dict[str, str]] = {
-    "court_two_days_before": "Court date: 2 days before",
-    "court_day_before": "Court date: the day before",
-    "booking_confirmation": "Booking confirmation",
-    "appointment_day_before": "Appointment: the day before",
-    "appointment_two_hours_before": "Appointment: 2 hours before",
-    "reply_confirmed": "Reply to Y",
-}
-assert set(KIND_NAMES) == set(DEFAULT_TEMPLATES)
 
 KIND_DESCRIPTIONS: Final[dict[str, str]] = {
     "court_two_days_before": "The first reminder of a court date, in time to arrange "

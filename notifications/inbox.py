@@ -67,12 +67,6 @@ def read(message_id: int) -> Response:
 
 
 @bp.app_template_global()
-def replies_for_case(case_id: int) -> list[InboundMessage]:
-    """The case page's replies (the page has already checked the case's organisation)."""
-    return queries.replies_for_case(case_id)
-
-
-@bp.app_template_global()
 def message_problem(message: OutboxMessage) -> str:
     """Why a failed or held text did not reach her."""
     return queries.message_problem(message)

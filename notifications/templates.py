@@ -321,3 +321,14 @@ DEFAULT_TEMPLATES: Final[dict[str, str]] = {
         "Call {phone} if anything changes. Reply STOP to opt out"
     ),
 }
+
+
+# Plain-English names of the kinds of text, in the order the editor lists them.
+KIND_NAMES: Final[dict[str, str]] = {
+    "court_two_days_before": "Court date: 2 days before",
+    "court_day_before": "Court date: the day before",
+    "booking_confirmation": "Booking confirmation",
+    "appointment_day_before": "Appointment: the day before",
+    "appointment_two_hours_before": "Appointment: 2 hours before",
+    "reply_confirmed": "Reply to Y",
+}

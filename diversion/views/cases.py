@@ -110,6 +110,7 @@ def show(case_id: int) -> str:
         can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
         to_book=to_book,
         messages=queries.messages_for_case(case.id),
+        replies=queries.replies_for_case(case.id),
         session_names={i: s["name"] for i, s in enumerate(case.requirement_type.sessions, 1)},
     )
 

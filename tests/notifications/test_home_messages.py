@@ -183,7 +183,7 @@ def test_the_home_page_lists_failed_and_held_texts_with_why_and_what_to_do(
         "Check her number (Ann Texter)",
         "Check her number is safe to text (Ann Texter)",
     ]
-    assert rows[0][1] == "Appointment day before, Tue 15 Dec 2026, 10:00"
+    assert rows[0][1] == "Appointment: the day before, Tue 15 Dec 2026, 10:00"
     assert f'href="/clients/{setup.ann.id}">Check her number is safe to text' in html
     assert f'href="/cases/{setup.ann_case.id}">Ann Texter</a>' in html
     assert "Texts that failed or are held (3)" in html

@@ -43,7 +43,7 @@ def test_booking_shows_its_texts_on_the_case_and_the_job_sends_the_confirmation(
             == 302
         )
         page = web.get(f"/cases/{case.id}").get_data(as_text=True)
-        assert "Text messages" in page and "Appointment day before" in page
+        assert "Text messages" in page and "Appointment: the day before" in page
         assert "Thu 3 Dec 2026, 10:00" in page  # the day before the Friday session, 10:00
         with app.app_context():
             dispatch_job()

@@ -427,3 +427,9 @@ def test_default_matches_snapshot(key: str) -> None:
 
 def test_no_stale_snapshots() -> None:
     assert sorted(p.stem for p in SNAPSHOTS.glob("*.txt")) == sorted(DEFAULT_KEYS)
+
+
+def test_every_default_kind_has_a_plain_english_name() -> None:
+    from notifications.templates import KIND_NAMES
+
+    assert set(KIND_NAMES) == set(DEFAULT_TEMPLATES)
