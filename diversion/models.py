@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Enum,
     ForeignKey,
     Index,
@@ -192,6 +193,12 @@ class User(Base):
     schedule_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Secret for the worker's calendar subscription feed; None when she has none (revoked).
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Two-factor sign-in (TOTP): the shared secret, when enrolment was confirmed, and the last
+    # time step accepted, so that a code is accepted once only.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    password_changed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
     working_periods: Mapped[list[WorkingPeriod]] = relationship(
@@ -319,7 +326,14 @@ class Client(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date]
-    mobile: Mapped[str | None] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(Text)
+    # A keyed hash of the mobile number (E.164), to find her by number without decrypting.
+    mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Her situation, for her worker only: never shown to the court or the CPS.
+    housing: Mapped[str | None] = mapped_column(Text)
+    health_notes: Mapped[str | None] = mapped_column(Text)
+    # Set by the retention job when her record was anonymised.
+    anonymised_at: Mapped[datetime | None]
     consent_to_texts: Mapped[bool] = mapped_column(default=False)
     safe_to_text_confirmed_on: Mapped[date | None]
     text_name: Mapped[str | None] = mapped_column(String(50))
@@ -373,6 +387,7 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.AWAITING_COURT)
     # Set when the required sessions can no longer all fit before the last appointment date.
     at_risk_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     client: Mapped[Client] = relationship(back_populates="cases")
@@ -640,3 +655,56 @@ class OutgoingMail(Base):
     report: Mapped[ComplianceReport | None] = relationship()
     court: Mapped[Court | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
+
+
+class CaseNote(Base):
+    """A worker's note on a case: for the project only, never for the court or the CPS."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use two-factor recovery code (stored hashed)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A signed-in session held on the server, so that it can be ended there.
+
+    The browser's cookie carries a random token; only its SHA-256 is stored here.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set once both factors are through; a session waiting for its code has none.
+    verified_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
