@@ -55,6 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
 
+    from diversion.views import reports as report_views
+
+    app.register_blueprint(report_views.bp)
+
     import notifications
     import scheduling
 

@@ -48,11 +48,19 @@ def _simulated_receipts() -> None:
     simulated_receipts_job()
 
 
+def _deliver_mail() -> None:
+    from diversion.reports import deliver_mail_job
+
+    deliver_mail_job()
+
+
 JOBS: list[Job] = [
     Job("database-check", 300, check_database),
     Job("text-message-dispatcher", 30, _dispatch),
     # Development only (SMS_SENDER "outbox"): delivery receipts for what the outbox "sent".
     Job("simulated-delivery-receipts", 10, _simulated_receipts),
+    # Reports and lists to the court and the CPS: what is waiting, and retries of failures.
+    Job("mail-delivery", 60, _deliver_mail),
 ]
 
 

@@ -64,6 +64,15 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "scheduling.venue_closures": OVERSIGHT,
     "admin.*": ADMIN_ONLY,
     "message_admin.*": ADMIN_ONLY,
+    "reports.show": CASEWORK,
+    "reports.preview": CASEWORK,
+    "reports.send": CASEWORK,
+    "reports.retry": CASEWORK,
+    "reports.mail": CASEWORK,
+    "reports.eml": CASEWORK,
+    # A signed-off report is attendance only: the court and the CPS of the case's court may
+    # download it (others answer 404).
+    "reports.pdf": frozenset({Role.WORKER, Role.MANAGER, Role.COURT_LIAISON, Role.CPS}),
     "inbox.index": CASEWORK,
     "inbox.read": CASEWORK,
     # Twilio's callbacks: no session, but the X-Twilio-Signature is the credential.

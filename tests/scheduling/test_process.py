@@ -14,10 +14,12 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
         "database-check",
         "text-message-dispatcher",
         "simulated-delivery-receipts",
+        "mail-delivery",
     }
     assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
     assert jobs["text-message-dispatcher"].max_instances == 1
     assert jobs["simulated-delivery-receipts"].trigger.interval == timedelta(seconds=10)
+    assert jobs["mail-delivery"].trigger.interval == timedelta(seconds=60)
 
 
 def test_every_job_runs_cleanly_in_an_application_context(app):
