@@ -59,6 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(report_views.bp)
 
+    from diversion.views import court as court_views
+
+    app.register_blueprint(court_views.bp)
+
     import notifications
     import scheduling
 

@@ -513,7 +513,9 @@ def _current_report_ids(case_ids: list[int]) -> dict[int, int]:
     return latest
 
 
-def sitting_day_list(court: Court, day: date, *, user: User, today: date) -> SittingDayList:
+def sitting_day_list(
+    court: Court, day: date, *, user: User | None, today: date
+) -> SittingDayList:
     """The list for one court and sitting day, in a fixed number of queries (at most four,
     however many cases): the cases with their clients, requirement types and appointments,
     the reminder texts, and the signed-off reports.
@@ -524,6 +526,8 @@ def sitting_day_list(court: Court, day: date, *, user: User, today: date) -> Sit
       on `today` by the one rule (diversion.reports.compliance_of).
     - Court liaison and the CPS see every organisation's cases at the court (they may read
       the court's list: see court_for); caseworkers only their own organisation's.
+    - With no user, the list is the one the court itself is sent (the report-time job):
+      every organisation's cases, as court liaison reads it.
     """
     # Imported here: diversion.reports reads this module (window_of) at import time.
     from diversion.reports import compliance_of
@@ -548,7 +552,9 @@ def sitting_day_list(court: Court, day: date, *, user: User, today: date) -> Sit
             selectinload(Case.appointments),
         )
     )
-    if user.is_caseworker:
+    if user is None:
+        pass  # the court's own copy
+    elif user.is_caseworker:
         query = query.where(Case.organisation_id == user.organisation_id)
     elif user.role not in (Role.COURT_LIAISON, Role.CPS):
         query = query.where(false())

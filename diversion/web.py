@@ -40,8 +40,11 @@ def navigation() -> list[dict[str, Any]]:
     if user.role in (Role.WORKER, Role.MANAGER):
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
         items.append((_inbox_text(user), "/inbox"))
+        items.append(("Court lists", "/court"))
         if current_app.config.get("SMS_SENDER") == "outbox":
             items.append(("Sent messages", "/messages/sent"))
+    if user.role in (Role.COURT_LIAISON, Role.CPS):
+        items.append(("Court lists", "/court"))
     if user.role in (Role.MANAGER, Role.ADMIN):
         items += [("Availability", "/availability")]
     if user.role is Role.ADMIN:

@@ -54,6 +54,18 @@ def _deliver_mail() -> None:
     deliver_mail_job()
 
 
+def _report_reminders() -> None:
+    from diversion.report_schedule import reminders_job
+
+    reminders_job()
+
+
+def _sitting_day_lists() -> None:
+    from diversion.report_schedule import lists_job
+
+    lists_job()
+
+
 JOBS: list[Job] = [
     Job("database-check", 300, check_database),
     Job("text-message-dispatcher", 30, _dispatch),
@@ -61,6 +73,10 @@ JOBS: list[Job] = [
     Job("simulated-delivery-receipts", 10, _simulated_receipts),
     # Reports and lists to the court and the CPS: what is waiting, and retries of failures.
     Job("mail-delivery", 60, _deliver_mail),
+    # From 09:00 each working day: remind workers of reports due next (once a day each).
+    Job("report-reminders", 300, _report_reminders),
+    # At each sitting day's report time: its list to the court; unsent reports flagged.
+    Job("sitting-day-lists", 300, _sitting_day_lists),
 ]
 
 

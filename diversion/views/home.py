@@ -8,19 +8,21 @@ from werkzeug.wrappers import Response
 from diversion import clock, queries
 from diversion.access import CASEWORKERS, allow, public
 from diversion.models import Role
+from diversion.report_schedule import report_lines
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 @allow(*Role)
-def index() -> Response | str:
+def index() -> Response:
     user = g.user
     if user.role in CASEWORKERS:
         return redirect(url_for("home.caseload"))
     if user.role is Role.ADMIN:
         return redirect(url_for("admin.index"))
-    return render_template("home/partner.html", title="Your account")
+    # Court liaison and the CPS: the sitting-day lists of their courts.
+    return redirect(url_for("court.index"))
 
 
 @bp.route("/home")
@@ -30,12 +32,14 @@ def caseload() -> str:
     today = clock.today()
     cases = queries.caseload(g.user, today=today)
     waiting = queries.appointments_awaiting_outcome(g.user, now=now)
+    reports = report_lines([line.case for line in cases.report_due], now=now)
     return render_template(
         "home/caseload.html",
         title="Home",
         caseload=cases,
         today=today,
         waiting=waiting,
+        reports=reports,
         text_problems=queries.messages_needing_attention(g.user, now=now),
         unread_replies=queries.unread_reply_count(g.user),
     )

@@ -30,6 +30,7 @@ OVERSIGHT = frozenset({Role.MANAGER, Role.ADMIN})
 ADMIN_ONLY = frozenset({Role.ADMIN})
 ANONYMOUS = "anonymous"
 SIGNED_WEBHOOK = "signed webhook"
+LIST_READERS = frozenset({Role.WORKER, Role.MANAGER, Role.COURT_LIAISON, Role.CPS})
 
 # THE policy table: endpoint -> who may call it. "blueprint.*" covers a whole blueprint.
 POLICY: dict[str, str | frozenset[Role]] = {
@@ -73,6 +74,10 @@ POLICY: dict[str, str | frozenset[Role]] = {
     # A signed-off report is attendance only: the court and the CPS of the case's court may
     # download it (others answer 404).
     "reports.pdf": frozenset({Role.WORKER, Role.MANAGER, Role.COURT_LIAISON, Role.CPS}),
+    # Sitting-day lists: caseworkers (their own cases), court liaison and the CPS.
+    "court.index": LIST_READERS,
+    "court.sitting_list": LIST_READERS,
+    "court.sitting_list_csv": LIST_READERS,
     "inbox.index": CASEWORK,
     "inbox.read": CASEWORK,
     # Twilio's callbacks: no session, but the X-Twilio-Signature is the credential.

@@ -164,13 +164,14 @@ def test_a_workers_home_groups_her_cases_by_what_needs_doing_next(
     assert page["On scheme"][0][0] == "Onscheme Testcase"
     assert page["On scheme"][0][2:4] == ["Thu 24 Dec 2026", "10 days left"]
     # Return Wed 16 Dec: the last appointment date (Mon 14 Dec) has passed; report due today.
-    assert page["Report due"][0][0] == "Report Testcase"
-    assert page["Report due"][0][2:4] == ["Tue 15 Dec 2026, 12:00", "Wed 16 Dec 2026"]
+    reports = page["Reports to the court and the CPS"]
+    assert reports[0][0] == "Report Testcase"
+    assert reports[0][2:5] == ["Tue 15 Dec 2026, 12:00", "Due", "Wed 16 Dec 2026"]
     assert caption_counts(response) == {
         "Court outcome to record": 1,
         "Court date coming": 2,
         "On scheme": 1,
-        "Report due": 1,
+        "Reports to the court and the CPS": 1,
     }
     text = response.get_data(as_text=True)
     assert "Today is Tuesday 15 December 2026." in re.sub(r"\s+", " ", text)
@@ -212,7 +213,7 @@ def test_a_manager_sees_her_whole_organisation_but_never_another(
     ]
     assert names_in(page["Court outcome to record"]) == ["Outcome Testcase"]
     assert names_in(page["On scheme"]) == ["Onscheme Testcase"]
-    assert names_in(page["Report due"]) == ["Report Testcase"]
+    assert names_in(page["Reports to the court and the CPS"]) == ["Report Testcase"]
     text = response.get_data(as_text=True)
     assert "Your organisation&#39;s cases" in text
     assert "Elsewhere Testcase" not in text
@@ -265,16 +266,13 @@ def test_the_root_sends_caseworkers_home_and_administrators_to_administration(
     assert web.get("/").headers["Location"] == "/admin"
 
 
-def test_court_users_land_on_a_page_with_no_case_content(
+def test_court_users_land_on_their_court_lists_and_never_on_the_caseload(
     web: FlaskClient, world: World, caseload: dict[str, Client]
 ) -> None:
     sign_in(web, world.liaison)
 
     response = web.get("/")
 
-    assert response.status_code == 200
-    text = response.get_data(as_text=True)
-    assert f"Signed in as {world.liaison.name}" in text
-    for name in caseload:
-        assert name not in text
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/court")
     assert web.get("/home").status_code == 403

@@ -15,6 +15,8 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
         "text-message-dispatcher",
         "simulated-delivery-receipts",
         "mail-delivery",
+        "report-reminders",
+        "sitting-day-lists",
     }
     assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
     assert jobs["text-message-dispatcher"].max_instances == 1
