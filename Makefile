@@ -43,16 +43,23 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo
+	@echo "A fresh two-factor code for a demo account, in another terminal: $(BIN)/flask demo-code worker@example.org"
+	@echo
 	@echo "Court diversion scheduler: http://$(HOST):$(PORT)/  (Ctrl-C stops the app and the scheduler)"
 	@echo
 	@trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask scheduler & scheduler=$$!; \
 	  $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
+# Security checks too: bandit fails on any high-severity finding (medium and low ones are
+# reviewed by hand: `$(BIN)/bandit -r diversion scheduling notifications`), and pip-audit on
+# known vulnerabilities in the installed packages (skipped, saying so, when offline).
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit --quiet --recursive diversion scheduling notifications -lll
+	BIN=$(BIN) bash scripts/pip-audit.sh
 
 pytest: install browser
 	@echo "== Test suite on SQLite =="

@@ -10,8 +10,9 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from diversion import access, auth, config
+from diversion import access, auth, config, crypto
 from diversion.db import db as database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     config.load(app, test_config)
+    crypto.configure(app.config)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     app.jinja_loader = ChoiceLoader(
@@ -51,6 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     auth.init_app(app)
 
+    from diversion import throttle
+
+    throttle.init_app(app)
+
     from diversion.views import register_blueprints
 
     register_blueprints(app)
@@ -62,6 +71,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from diversion.views import court as court_views
 
     app.register_blueprint(court_views.bp)
+
+    from diversion.views import audit as audit_views
+
+    app.register_blueprint(audit_views.bp)
+
+    from diversion.views import retention as retention_views
+
+    app.register_blueprint(retention_views.bp)
 
     import notifications
     import scheduling

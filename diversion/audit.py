@@ -1,15 +1,65 @@
-"""Audit trail: who did what, when, from where; ids only, never names, numbers or notes."""
+"""Audit trail: who did what, when, from where; ids only, never names, numbers or notes.
+
+The trail is append-only (security.md 12). The database refuses UPDATE and DELETE on
+`audit_event` with triggers (diversion.audit_ddl: built by the migration, and attached here
+to the table for `create_all`), and the application refuses before it gets that far: a
+session never flushes a changed or deleted AuditEvent, nor runs an UPDATE or DELETE
+statement on the table.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import g, has_request_context, request
+from sqlalchemy import DDL, event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from diversion import audit_ddl
 from diversion.db import db
 from diversion.models import AuditEvent
 
 log = logging.getLogger(__name__)
+
+
+class AppendOnly(RuntimeError):
+    """Raised when code tries to change or remove an audit row."""
+
+
+def _attach_triggers() -> None:
+    """Create the refusing triggers whenever `audit_event` itself is created."""
+    for dialect, (create, _drop) in audit_ddl.STATEMENTS.items():
+        for statement in create:
+            event.listen(
+                AuditEvent.__table__,
+                "after_create",
+                DDL(statement).execute_if(dialect=dialect),  # type: ignore[no-untyped-call]
+            )
+
+
+def refuse_changes(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    """Before each flush: an audit row may be added, never changed or deleted."""
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AppendOnly("audit rows cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise AppendOnly("audit rows cannot be changed")
+
+
+def refuse_statements(state: ORMExecuteState) -> None:
+    """An UPDATE or DELETE statement on the audit table, through any session, is refused."""
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) == AuditEvent.__tablename__:
+        raise AppendOnly("audit rows cannot be changed or deleted")
+
+
+_attach_triggers()
+event.listen(Session, "before_flush", refuse_changes)
+event.listen(Session, "do_orm_execute", refuse_statements)
 
 
 def _actor_id() -> int | None:
@@ -31,7 +81,7 @@ def add(
     user_id: int | None = None,
 ) -> AuditEvent:
     """Add an audit row to the current transaction: it commits or rolls back with the change."""
-    event = AuditEvent(
+    row = AuditEvent(
         user_id=user_id if user_id is not None else _actor_id(),
         action=action,
         object_type=object_type,
@@ -40,8 +90,8 @@ def add(
         remote_addr=_remote_addr(),
         detail=detail,
     )
-    db.session.add(event)
-    return event
+    db.session.add(row)
+    return row
 
 
 def record(action: str, **kwargs: object) -> None:
@@ -59,3 +109,84 @@ def record(action: str, **kwargs: object) -> None:
 def record_refusal(*, endpoint: str) -> None:
     """A signed-in user asked for something their role may not have."""
     record("access_refused", detail=endpoint)
+
+
+# Plain words for the audit page; an action not listed here is shown from its code.
+ACTION_WORDS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "sign_in_password": "Password accepted (two-factor code next)",
+    "sign_out": "Signed out",
+    "password_changed": "Changed their password",
+    "two_factor_enrolled": "Set up two-factor sign-in",
+    "two_factor_reset": "Two-factor sign-in reset",
+    "recovery_code_used": "Signed in with a recovery code",
+    "recovery_codes_replaced": "Made new recovery codes",
+    "retention_run": "Old records erased or anonymised (scheduled)",
+    "client_anonymised": "Client's record anonymised",
+    "retention_viewed": "Viewed the retention page",
+    "access_refused": "Refused a page their role may not see",
+    "client_search": "Searched for clients",
+    "client_viewed": "Viewed a client",
+    "client_created": "Added a client",
+    "client_updated": "Changed a client's details",
+    "case_viewed": "Viewed a case",
+    "case_created": "Opened a case",
+    "court_outcome_recorded": "Recorded a court outcome",
+    "appointment_viewed": "Viewed an appointment",
+    "appointment_booked": "Booked an appointment",
+    "appointment_cancelled": "Cancelled an appointment",
+    "appointment_attended": "Recorded attendance",
+    "appointment_missed": "Recorded a missed appointment",
+    "appointment_confirmed": "Client confirmed an appointment by text",
+    "calendar_exported": "Downloaded an appointment (calendar file)",
+    "calendar_feed_read": "Calendar feed downloaded by a calendar app",
+    "calendar_feed_issued": "Issued a calendar feed address",
+    "calendar_feed_revoked": "Switched off a calendar feed",
+    "court_list_viewed": "Viewed a court list",
+    "court_list_exported": "Downloaded a court list (CSV)",
+    "report_viewed": "Viewed a compliance report",
+    "report_previewed": "Previewed a compliance report",
+    "report_signed_off": "Signed off a compliance report",
+    "report_send_requested": "Asked to send a compliance report",
+    "report_sent": "Compliance report sent",
+    "report_exported": "Downloaded a compliance report (PDF)",
+    "mail_sent": "Email sent",
+    "mail_failed": "Email not sent",
+    "mail_retry_requested": "Asked to send an email again",
+    "mail_exported": "Downloaded an email",
+    "text_sent": "Text message sent",
+    "text_received": "Text message received",
+    "text_status": "Text message status changed",
+    "texts_opted_out": "Client opted out of texts",
+    "texts_opted_in": "Client opted back in to texts",
+    "reply_marked_read": "Marked a reply as read",
+    "inbox_viewed": "Viewed the inbox",
+    "audit_viewed": "Searched the audit trail",
+    "working_pattern_changed": "Changed a working pattern",
+    "absence_added": "Added an absence",
+    "venue_closure_added": "Added a venue closure",
+    "court_created": "Added a court",
+    "court_updated": "Changed a court",
+    "venue_created": "Added a venue",
+    "venue_updated": "Changed a venue",
+    "requirement_type_created": "Added a requirement type",
+    "requirement_type_updated": "Changed a requirement type",
+    "user_created": "Added a user",
+    "user_updated": "Changed a user",
+    "message_template_saved": "Changed the wording of a text",
+    "message_template_restored": "Restored the wording of a text",
+    "reminder_policy_saved": "Changed a reminder policy",
+    "reminder_policy_restored": "Restored a reminder policy",
+    "case_closed": "Closed a case",
+    "case_note_added": "Added a case note",
+    "client_exported": "Exported everything held about a client",
+    "encryption_keys_rotated": "Re-encrypted data with the newest key",
+    "mail_queued": "Queued an email",
+    "report_overdue_flagged": "Flagged a report not sent by the report time",
+}
+
+
+def describe(action: str) -> str:
+    """An action in plain words, for people reading the trail."""
+    return ACTION_WORDS.get(action) or action.replace("_", " ").capitalize()

@@ -55,6 +55,18 @@ USERS = [
     ("admin@example.org", "Gail Demo-Admin", Role.ADMIN, "Riverside Women's Project"),
 ]
 
+# Each demo account's two-factor secret (base32), fixed so that `make run` can print it: add
+# it to an authenticator app, or work out the current code from it. Fictional accounts only.
+DEMO_TOTP_SECRETS = {
+    "worker@example.org": "DEMOTOTPWORKERASHAAAAAAAAAAAAAAA",
+    "worker2@example.org": "DEMOTOTPWORKERBEAAAAAAAAAAAAAAAA",
+    "manager@example.org": "DEMOTOTPMANAGERCARAAAAAAAAAAAAAA",
+    "cjit@example.org": "DEMOTOTPCJITDEEAAAAAAAAAAAAAAAAA",
+    "liaison@example.org": "DEMOTOTPLIAISONEVEAAAAAAAAAAAAAA",
+    "cps@example.org": "DEMOTOTPCPSFAYAAAAAAAAAAAAAAAAAA",
+    "admin@example.org": "DEMOTOTPADMINGAILAAAAAAAAAAAAAAA",
+}
+
 # (first, last, alias, born, text name, days from today to her court date, outcome)
 CLIENTS = [
     ("Marnie", "Testwood", "Mo", date(1991, 4, 12), "Mo", 0, None),
@@ -87,8 +99,17 @@ def _users(orgs: dict[str, Organisation]) -> dict[str, User]:
                 password_hash=hash_password(DEMO_PASSWORD),
             )
             db.session.add(found[email])
+        _demo_two_factor(found[email], DEMO_TOTP_SECRETS[email])
     db.session.flush()
     return found
+
+
+def _demo_two_factor(user: User, secret: str) -> None:
+    """Two-factor on, with the printed secret (put back if it was reset in the demo)."""
+    if user.totp_secret != secret or user.totp_confirmed_at is None:
+        user.totp_secret = secret
+        user.totp_confirmed_at = clock.now()
+        user.totp_last_step = None
 
 
 def _working_patterns(users: dict[str, User]) -> None:

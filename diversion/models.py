@@ -18,8 +18,9 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from diversion.crypto import EncryptedText, lookup_hash
 from diversion.db import Base
 
 
@@ -195,7 +196,7 @@ class User(Base):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Two-factor sign-in (TOTP): the shared secret, when enrolment was confirmed, and the last
     # time step accepted, so that a code is accepted once only.
-    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     password_changed_at: Mapped[datetime | None]
@@ -326,12 +327,14 @@ class Client(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date]
-    mobile: Mapped[str | None] = mapped_column(Text)
-    # A keyed hash of the mobile number (E.164), to find her by number without decrypting.
+    # Encrypted at rest (diversion/crypto.py), like every free-text note below.
+    mobile: Mapped[str | None] = mapped_column(EncryptedText)
+    # A keyed hash of the mobile number (E.164), to find her by number without decrypting;
+    # kept in step with `mobile` by `_hash_mobile`.
     mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Her situation, for her worker only: never shown to the court or the CPS.
-    housing: Mapped[str | None] = mapped_column(Text)
-    health_notes: Mapped[str | None] = mapped_column(Text)
+    housing: Mapped[str | None] = mapped_column(EncryptedText)
+    health_notes: Mapped[str | None] = mapped_column(EncryptedText)
     # Set by the retention job when her record was anonymised.
     anonymised_at: Mapped[datetime | None]
     consent_to_texts: Mapped[bool] = mapped_column(default=False)
@@ -352,6 +355,12 @@ class Client(Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @validates("mobile")
+    def _hash_mobile(self, _key: str, value: str | None) -> str | None:
+        """Whenever her number changes, so does the hash she is found by."""
+        self.mobile_hash = lookup_hash(value) if value else None
+        return value
+
 
 class ClientAlias(Base):
     __tablename__ = "client_alias"
@@ -365,7 +374,12 @@ class ClientAlias(Base):
 
 class Case(Base):
     __tablename__ = "diversion_case"
-    __table_args__ = (Index("ix_case_court_dates", "court_id", "first_court_date"),)
+    # The sitting-day list finds a court's cases by each of its hearing dates.
+    __table_args__ = (
+        Index("ix_case_court_dates", "court_id", "first_court_date"),
+        Index("ix_case_court_adjourned_to", "court_id", "adjourned_to"),
+        Index("ix_case_court_return_date", "court_id", "return_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(30), unique=True)
@@ -423,7 +437,8 @@ class Appointment(Base):
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.BOOKED
     )
-    reason: Mapped[str | None] = mapped_column(Text)
+    # Why it was cancelled or moved, in the worker's words: encrypted at rest.
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     # iCalendar SEQUENCE: rises with every change a calendar should pick up.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -449,7 +464,8 @@ class CaseEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(Text)
+    # Encrypted at rest: some entries quote the worker (why a case closed, why a booking moved).
+    summary: Mapped[str] = mapped_column(EncryptedText)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -503,7 +519,7 @@ class OutboxMessage(Base):
         _enum(MessageStatus), default=MessageStatus.PENDING
     )
     reason: Mapped[str | None] = mapped_column(String(200))
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(EncryptedText)
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
     # For a court-date reminder: the hearing instant it is about (appointments have their own).
@@ -546,8 +562,9 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64), unique=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_number: Mapped[str] = mapped_column(String(20), index=True)
-    body: Mapped[str] = mapped_column(Text)
+    # Both encrypted at rest; a sender is found by Client.mobile_hash, never by this column.
+    from_number: Mapped[str] = mapped_column(EncryptedText)
+    body: Mapped[str] = mapped_column(EncryptedText)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -604,8 +621,9 @@ class ComplianceReport(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
     variant: Mapped[ReportVariant] = mapped_column(_enum(ReportVariant))
     compliance_status: Mapped[str] = mapped_column(String(40))
-    statement: Mapped[str] = mapped_column(Text, default="")
-    html: Mapped[str] = mapped_column(Text)
+    # The worker's statement, and the report that quotes it: encrypted at rest.
+    statement: Mapped[str] = mapped_column(EncryptedText, default="")
+    html: Mapped[str] = mapped_column(EncryptedText)
     content_sha256: Mapped[str] = mapped_column(String(64))
     signed_off_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     signed_off_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -666,7 +684,7 @@ class CaseNote(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
 
     case: Mapped[Case] = relationship()
     author: Mapped[User | None] = relationship()

@@ -9,12 +9,15 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import joinedload, selectinload
 
 from diversion.compliance import Compliance
+from diversion.crypto import lookup_hash
 from diversion.db import db
+from diversion.forms.clients import normalise_uk_mobile
 from diversion.models import (
     Appointment,
     AppointmentStatus,
     Case,
     CaseEvent,
+    CaseNote,
     CaseStatus,
     Client,
     ClientAlias,
@@ -38,12 +41,28 @@ def _like(term: str) -> str:
     return f"%{escaped.lower()}%"
 
 
+def _mobile_searched_for(text: str | None) -> str | None:
+    """The search text as a UK mobile number (E.164) when that is what was typed, else None."""
+    if not text or not any(ch.isdigit() for ch in text) or any(ch.isalpha() for ch in text):
+        return None
+    try:
+        return normalise_uk_mobile(text)
+    except ValueError:
+        return None
+
+
 def search_clients(
     *, organisation_id: int, text: str | None, date_of_birth: date | None
 ) -> list[Client]:
-    """Clients of one organisation matching a name or alias fragment and/or a date of birth."""
+    """Clients of one organisation matching a name or alias fragment, or her whole mobile
+    number, and/or a date of birth. Numbers are encrypted, so a number is found by its keyed
+    hash: the whole number, never a fragment."""
     query: Select[tuple[Client]] = select(Client).where(Client.organisation_id == organisation_id)
-    for word in (text or "").split()[:5]:
+    mobile = _mobile_searched_for(text)
+    if mobile is not None:
+        query = query.where(Client.mobile_hash == lookup_hash(mobile))
+    words = (text or "").split()[:5] if mobile is None else []
+    for word in words:
         pattern = _like(word)
         alias_match = (
             select(ClientAlias.id)
@@ -513,9 +532,7 @@ def _current_report_ids(case_ids: list[int]) -> dict[int, int]:
     return latest
 
 
-def sitting_day_list(
-    court: Court, day: date, *, user: User | None, today: date
-) -> SittingDayList:
+def sitting_day_list(court: Court, day: date, *, user: User | None, today: date) -> SittingDayList:
     """The list for one court and sitting day, in a fixed number of queries (at most four,
     however many cases): the cases with their clients, requirement types and appointments,
     the reminder texts, and the signed-off reports.
@@ -536,9 +553,17 @@ def sitting_day_list(
         Case.adjourned_to == day,
         and_(Case.adjourned_to.is_(None), Case.first_court_date == day),
     )
+    # Each branch starts with the court and one date, so each is one index range
+    # (ix_case_court_dates, ix_case_court_adjourned_to, ix_case_court_return_date) rather
+    # than a scan of every case the court ever had.
+    on_the_day = or_(
+        and_(Case.court_id == court.id, Case.first_court_date == day),
+        and_(Case.court_id == court.id, Case.adjourned_to == day),
+        and_(Case.court_id == court.id, Case.return_date == day),
+    )
     query = (
         select(Case)
-        .where(Case.court_id == court.id)
+        .where(on_the_day)
         .where(
             or_(
                 and_(Case.status == CaseStatus.AWAITING_COURT, next_hearing_is_day),
@@ -604,4 +629,16 @@ def sitting_day_list(
             )
             for case in returning
         ],
+    )
+
+
+def notes_for_case(case_id: int) -> list[CaseNote]:
+    """A case's notes, newest first, with their authors (the case page's Notes section)."""
+    return list(
+        db.session.scalars(
+            select(CaseNote)
+            .where(CaseNote.case_id == case_id)
+            .options(joinedload(CaseNote.author))
+            .order_by(CaseNote.written_at.desc(), CaseNote.id.desc())
+        )
     )

@@ -43,13 +43,17 @@ def navigation() -> list[dict[str, Any]]:
         items.append(("Court lists", "/court"))
         if current_app.config.get("SMS_SENDER") == "outbox":
             items.append(("Sent messages", "/messages/sent"))
+        if not current_app.config.get("MAIL_SERVER"):
+            items.append(("Emails", "/mail"))  # development: mail kept as files
     if user.role in (Role.COURT_LIAISON, Role.CPS):
         items.append(("Court lists", "/court"))
     if user.role in (Role.MANAGER, Role.ADMIN):
-        items += [("Availability", "/availability")]
+        items += [("Availability", "/availability"), ("Audit", "/audit")]
+    if user.role is Role.MANAGER:
+        items.append(("Retention", "/retention"))
     if user.role is Role.ADMIN:
         items += [("Administration", "/admin")]
-    items.append(("Sign out", "/sign-out"))
+    items += [("Your account", "/account"), ("Sign out", "/sign-out")]
     return [
         {"text": text, "href": href, "active": path == href or path.startswith(href + "/")}
         for text, href in items

@@ -17,13 +17,16 @@ that hearing).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
+from diversion import audit
 from diversion.db import db
 from diversion.formatting import format_time
 from diversion.models import (
@@ -51,6 +54,11 @@ log = logging.getLogger(__name__)
 SAFE_TO_TEXT_DAYS = 90
 IN_FLIGHT_GRACE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
+# Provider answers are committed this often within a pass (fewer commits, faster; a crash
+# loses at most this many answers, which reconciliation then recovers from the provider).
+RECORD_EVERY = 25
+# Provider calls in flight at once within a pass (HTTP round trips dominate a send).
+SEND_CONCURRENCY = 4
 
 # Texts that answer something just done (a booking, her Y reply): still worth sending until
 # the appointment starts, whatever the policy says of reminders.
@@ -92,7 +100,12 @@ def _last_useful(message: OutboxMessage, event_at: datetime, policy: Policy) -> 
 
 
 def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
-    """Mark up to `limit` due pending messages as sending, atomically; return their ids."""
+    """Mark up to `limit` due pending messages as sending, atomically; return their ids.
+
+    One SELECT (FOR UPDATE SKIP LOCKED on PostgreSQL, so several dispatchers never take the
+    same row) and one compare-and-set UPDATE for the whole batch; a row another dispatcher
+    took meanwhile is not pending any more, so the UPDATE leaves it alone.
+    """
     session = db.session
     query = (
         select(OutboxMessage.id)
@@ -102,19 +115,23 @@ def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for message_id in list(session.scalars(query)):
-        result = session.execute(
+    due = list(session.scalars(query))
+    if not due:
+        session.commit()
+        return []
+    claimed = list(
+        session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.PENDING)
+            .where(OutboxMessage.id.in_(due), OutboxMessage.status == MessageStatus.PENDING)
             .values(
                 status=MessageStatus.SENDING, attempts=OutboxMessage.attempts + 1, updated_at=now
             )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(message_id)
+    )
     session.commit()
-    return claimed
+    return sorted(claimed, key=due.index)
 
 
 def _values(
@@ -130,12 +147,6 @@ def _values(
         "venue": appointment.venue.neutral_name if appointment is not None else "",
         "phone": case.organisation.phone or "",
     }
-
-
-def _finish(message: OutboxMessage, status: MessageStatus, reason: str | None) -> None:
-    message.status = status
-    message.reason = reason
-    db.session.commit()
 
 
 def _event_gate(
@@ -202,40 +213,116 @@ def _wording(kind: str) -> tuple[str | None, str | None]:
     return template, None
 
 
-def send_claimed(message_id: int, *, sender: Sender, now: datetime, report: DispatchReport) -> None:
-    """Check the gates for one claimed message and send it, recording what happened."""
-    from notifications.senders import PermanentSendError, TransientSendError
-
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.status is not MessageStatus.SENDING:
-        return
-    client = db.session.get(Client, message.client_id)
-    assert client is not None
-    appointment = (
-        db.session.get(Appointment, message.appointment_id) if message.appointment_id else None
+def _audit_sent(message: OutboxMessage, detail: str | None = None) -> None:
+    """One audit row per text that went: which message, to whose record, of what kind; never
+    its words or number. Written in the transaction that marks the message sent."""
+    audit.add(
+        "text_sent",
+        object_type="outbox_message",
+        object_id=message.id,
+        client_id=message.client_id,
+        detail=f"{message.kind}; {detail}" if detail else message.kind,
     )
-    case = appointment.case if appointment is not None else None
-    if case is None and message.case_id is not None:
-        case = db.session.get(Case, message.case_id)
-    policy = policy_for(case.requirement_type if case is not None else None)
+
+
+@dataclass
+class _Ready:
+    """A message whose gates have passed and whose body is stored: it goes to the provider."""
+
+    message: OutboxMessage
+    client: Client
+    to: str
+
+
+@dataclass
+class _Batch:
+    """What one pass loaded for its claimed messages, kept in memory so that each object
+    is read once (the session holds loaded objects only weakly)."""
+
+    messages: list[OutboxMessage]
+    clients: dict[int, Client]
+    appointments: dict[int, Appointment]
+    cases: dict[int, Case]
+    policies: dict[int | None, Policy] = field(default_factory=dict)
+    wordings: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def policy(self, case: Case | None) -> Policy:
+        key = case.requirement_type_id if case is not None else None
+        if key not in self.policies:
+            self.policies[key] = policy_for(case.requirement_type if case is not None else None)
+        return self.policies[key]
+
+    def wording(self, kind: str) -> tuple[str | None, str | None]:
+        if kind not in self.wordings:
+            self.wordings[kind] = _wording(kind)
+        return self.wordings[kind]
+
+
+def _load(ids: list[int]) -> _Batch:
+    """The claimed messages with their clients, appointments and cases: four queries."""
+    session = db.session
+    messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == MessageStatus.SENDING)
+            .order_by(OutboxMessage.send_at, OutboxMessage.id)
+        )
+    )
+    client_ids = {m.client_id for m in messages}
+    appointment_ids = {m.appointment_id for m in messages if m.appointment_id is not None}
+    case_ids = {m.case_id for m in messages if m.case_id is not None}
+    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
+    appointments = {
+        a.id: a
+        for a in session.scalars(
+            select(Appointment)
+            .where(Appointment.id.in_(appointment_ids))
+            .options(joinedload(Appointment.venue))
+        )
+    }
+    case_ids |= {a.case_id for a in appointments.values()}
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(Case)
+            .where(Case.id.in_(case_ids))
+            .options(joinedload(Case.organisation), joinedload(Case.requirement_type))
+        )
+    }
+    return _Batch(messages=messages, clients=clients, appointments=appointments, cases=cases)
+
+
+def _prepare(
+    message: OutboxMessage, batch: _Batch, *, now: datetime, report: DispatchReport
+) -> _Ready | None:
+    """Check one claimed message's gates and store its body, or record why it does not go.
+
+    Nothing is committed here: the pass commits every decision and body at once, before any
+    message reaches the provider."""
+    client = batch.clients[message.client_id]
+    appointment = batch.appointments.get(message.appointment_id) if message.appointment_id else None
+    case_id = appointment.case_id if appointment is not None else message.case_id
+    case = batch.cases.get(case_id) if case_id is not None else None
+    policy = batch.policy(case)
     stop = _gate(message, client, case, appointment, policy, now)
     if stop is not None:
-        _finish(message, *stop)
-        (report.held if stop[0] is MessageStatus.HELD else report.skipped).append(message_id)
-        return
+        message.status, message.reason = stop
+        (report.held if stop[0] is MessageStatus.HELD else report.skipped).append(message.id)
+        return None
     assert case is not None
     event_at = _event_at(message, appointment)
     if is_quiet(now, policy):
         later = next_allowed_moment(now, policy)
         if later > _last_useful(message, event_at, policy) or later >= event_at:
-            _finish(message, MessageStatus.SKIPPED, "quiet hours: would be too late")
-            report.skipped.append(message_id)
+            message.status, message.reason = MessageStatus.SKIPPED, "quiet hours: would be too late"
+            report.skipped.append(message.id)
         else:
             message.send_at = later
-            _finish(message, MessageStatus.PENDING, "waiting for the end of quiet hours")
-            report.retry.append(message_id)
-        return
-    template, refusal = _wording(message.kind)
+            message.status = MessageStatus.PENDING
+            message.reason = "waiting for the end of quiet hours"
+            report.retry.append(message.id)
+        return None
+    template, refusal = batch.wording(message.kind)
     body = None
     if template is not None:
         try:
@@ -244,36 +331,95 @@ def send_claimed(message_id: int, *, sender: Sender, now: datetime, report: Disp
             refusal = "the wording of this kind of text cannot be filled in"
     if body is None:
         # An administrator's wording that cannot go out: shown as failed, so someone sees it.
-        _finish(message, MessageStatus.FAILED, refusal)
-        report.failed.append(message_id)
-        return
+        message.status, message.reason = MessageStatus.FAILED, refusal
+        report.failed.append(message.id)
+        return None
     message.body = body
     # The in-flight clock runs from here, on the dispatcher's `now` (flagged, so that the
     # column's own wall-clock default does not replace an unchanged value).
     message.updated_at = now
     flag_modified(message, "updated_at")
-    db.session.commit()  # the body is stored before the provider sees it (reconciliation)
     assert client.mobile is not None
+    return _Ready(message=message, client=client, to=client.mobile)
+
+
+def _call_provider(ready: _Ready, sender: Sender) -> object:
+    """The provider call alone: no database, so several can run at once in threads.
+
+    Returns the provider's result, or the send error it raised (recorded by the caller)."""
+    from notifications.senders import PermanentSendError, TransientSendError
+
+    assert ready.message.body is not None
     try:
-        result = sender.send(to=client.mobile, body=message.body, reference=f"outbox-{message.id}")
-    except TransientSendError:
+        return sender.send(
+            to=ready.to, body=ready.message.body, reference=f"outbox-{ready.message.id}"
+        )
+    except (TransientSendError, PermanentSendError) as error:
+        return error
+
+
+def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchReport) -> None:
+    """Record what the provider answered for one message (committed by the caller)."""
+    from notifications.senders import PermanentSendError, TransientSendError
+
+    message = ready.message
+    if isinstance(outcome, TransientSendError):
         if message.attempts >= MAX_ATTEMPTS:
-            _finish(message, MessageStatus.FAILED, "provider unavailable; gave up")
-            report.failed.append(message_id)
+            message.status, message.reason = MessageStatus.FAILED, "provider unavailable; gave up"
+            report.failed.append(message.id)
             return
         message.send_at = now + timedelta(minutes=2**message.attempts)
-        _finish(message, MessageStatus.PENDING, "provider unavailable; will retry")
-        report.retry.append(message_id)
+        message.status = MessageStatus.PENDING
+        message.reason = "provider unavailable; will retry"
+        report.retry.append(message.id)
         return
-    except PermanentSendError as error:
-        if error.opted_out:
-            client.texts_opted_out_at = now
-        _finish(message, MessageStatus.FAILED, f"provider refused (code {error.code})")
-        report.failed.append(message_id)
+    if isinstance(outcome, PermanentSendError):
+        if outcome.opted_out:
+            ready.client.texts_opted_out_at = now
+        message.status = MessageStatus.FAILED
+        message.reason = f"provider refused (code {outcome.code})"
+        report.failed.append(message.id)
         return
-    message.provider_id = getattr(result, "provider_id", None)
-    _finish(message, MessageStatus.SENT, None)
-    report.sent.append(message_id)
+    message.provider_id = getattr(outcome, "provider_id", None)
+    message.status, message.reason = MessageStatus.SENT, None
+    _audit_sent(message)
+    report.sent.append(message.id)
+
+
+def send_batch(
+    ids: list[int],
+    *,
+    sender: Sender,
+    now: datetime,
+    report: DispatchReport,
+    concurrency: int = SEND_CONCURRENCY,
+) -> None:
+    """Send claimed messages: gates and bodies in one commit, then the provider calls
+    (`concurrency` at a time), their answers committed every RECORD_EVERY messages.
+
+    Exactly once (security.md 21): every body is committed before the provider sees any of
+    them, so a crash at any point leaves rows `sending` with their bodies, which
+    reconcile_in_flight checks with the provider before anything is sent again. Only the
+    provider calls run in threads; the database is touched from this thread alone.
+    """
+    if not ids:
+        return
+    batch = _load(ids)
+    ready = [
+        item
+        for item in (_prepare(m, batch, now=now, report=report) for m in batch.messages)
+        if item is not None
+    ]
+    db.session.commit()
+    if not ready:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for start in range(0, len(ready), RECORD_EVERY):
+            chunk = ready[start : start + RECORD_EVERY]
+            outcomes = list(pool.map(lambda item: _call_provider(item, sender), chunk))
+            for item, outcome in zip(chunk, outcomes, strict=True):
+                _record(item, outcome, now=now, report=report)
+            db.session.commit()
 
 
 def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport) -> None:
@@ -303,6 +449,7 @@ def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport
             message.provider_id = getattr(found, "provider_id", None)
             message.status = MessageStatus.SENT
             message.reason = "confirmed with the provider after an interruption"
+            _audit_sent(message, detail="confirmed with the provider after an interruption")
         else:
             message.status = MessageStatus.PENDING
             message.reason = "interrupted before the provider had it; will send again"
@@ -310,12 +457,19 @@ def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport
     db.session.commit()
 
 
-def dispatch_once(*, sender: Sender, now: datetime, limit: int = 100) -> DispatchReport:
+def dispatch_once(
+    *, sender: Sender, now: datetime, limit: int = 100, concurrency: int = SEND_CONCURRENCY
+) -> DispatchReport:
     """One pass: reconcile what a crash left, then claim and send what is due."""
     report = DispatchReport()
     reconcile_in_flight(sender=sender, now=now, report=report)
-    for message_id in claim_due(now=now, limit=limit):
-        send_claimed(message_id, sender=sender, now=now, report=report)
+    send_batch(
+        claim_due(now=now, limit=limit),
+        sender=sender,
+        now=now,
+        report=report,
+        concurrency=concurrency,
+    )
     log.info(
         "dispatch: %d sent, %d skipped, %d held, %d failed, %d retry, %d reconciled",
         len(report.sent),

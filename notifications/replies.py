@@ -31,6 +31,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diversion import audit
+from diversion.crypto import lookup_hash
 from diversion.db import db, transactional
 from diversion.formatting import format_datetime
 from diversion.models import (
@@ -362,7 +363,9 @@ def _receive_once(
         return existing
     number = normalise_number(from_number)[:_MAX_NUMBER]
     clients = list(
-        session.scalars(select(Client).where(Client.mobile == number).order_by(Client.id))
+        session.scalars(
+            select(Client).where(Client.mobile_hash == lookup_hash(number)).order_by(Client.id)
+        )
     )
     word = keyword(body)
     action = ReplyAction.INBOX

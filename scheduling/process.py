@@ -54,6 +54,12 @@ def _deliver_mail() -> None:
     deliver_mail_job()
 
 
+def _retention() -> None:
+    from diversion.services.retention import retention_job
+
+    retention_job()
+
+
 def _report_reminders() -> None:
     from diversion.report_schedule import reminders_job
 
@@ -77,6 +83,8 @@ JOBS: list[Job] = [
     Job("report-reminders", 300, _report_reminders),
     # At each sitting day's report time: its list to the court; unsent reports flagged.
     Job("sitting-day-lists", 300, _sitting_day_lists),
+    # Retention (security.md 13): polled every 15 minutes, runs once a day after 02:30 London.
+    Job("retention", 900, _retention),
 ]
 
 

@@ -423,7 +423,16 @@ def feed(token: str) -> Response:
         )
         .order_by(Appointment.starts_at)
     )
-    body = build_calendar([_event(a) for a in items], name="Diversion appointments")
+    events = [_event(a) for a in items]
+    # Read by her calendar program, not in a session: the feed's owner is the one audited.
+    audit.record(
+        "calendar_feed_read",
+        user_id=worker.id,
+        object_type="user",
+        object_id=worker.id,
+        detail=f"{len(events)} appointments",
+    )
+    body = build_calendar(events, name="Diversion appointments")
     response = _ics(body, "appointments.ics")
     response.headers["Content-Disposition"] = 'inline; filename="appointments.ics"'
     return response

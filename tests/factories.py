@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
 
@@ -33,10 +35,20 @@ PASSWORD = "correct horse battery staple 42"
 _counter = itertools.count(1)
 
 
+# When test users set up two-factor authentication (before any test's frozen clock).
+TWO_FACTOR_SINCE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
 @cache
 def password_hash() -> str:
     """One Argon2 hash for every test user: hashing is slow by design."""
     return hash_password(PASSWORD)
+
+
+def totp_secret_for(email: str) -> str:
+    """A test user's two-factor secret: base32, the same every run for the same address."""
+    digest = hashlib.sha256(f"test two-factor secret for {email}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode("ascii")
 
 
 class Factory:
@@ -59,11 +71,15 @@ class Factory:
         return self._save(Organisation(**kw))
 
     def user(self, *, organisation: Organisation | None = None, **kw: Any) -> User:
+        """An account with two-factor set up (pass totp_secret=None for one without)."""
         n = next(_counter)
         kw.setdefault("email", f"user{n}@example.test")
         kw.setdefault("name", f"Test User {n}")
         kw.setdefault("role", Role.WORKER)
         kw.setdefault("password_hash", password_hash())
+        kw.setdefault("totp_secret", totp_secret_for(kw["email"]))
+        if kw["totp_secret"] is not None:
+            kw.setdefault("totp_confirmed_at", TWO_FACTOR_SINCE)
         org = organisation or self.organisation()
         return self._save(User(organisation_id=org.id, **kw))
 

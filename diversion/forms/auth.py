@@ -1,4 +1,4 @@
-"""Sign-in form."""
+"""Sign-in forms: email and password, the two-factor code, and her own password and codes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from diversion.forms.fields import strip_filter
+
+# Long enough for any password the service allows, and any pasted code; refused beyond.
+MAX_TYPED = 1024
 
 
 class SignInForm(FlaskForm):
@@ -20,6 +23,61 @@ class SignInForm(FlaskForm):
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[InputRequired("Enter your password"), Length(max=1024)],
+        validators=[InputRequired("Enter your password"), Length(max=MAX_TYPED)],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+def _code_field(description: str) -> StringField:
+    return StringField(
+        "Code",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        description=description,
+        validators=[
+            InputRequired("Enter the code from your authenticator app"),
+            Length(max=64, message="Enter the code from your authenticator app"),
+        ],
+    )
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = _code_field(
+        "The 6-digit code your authenticator app shows for this service, or one of your "
+        "recovery codes"
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EnrolForm(FlaskForm):
+    """Setting up two-factor: the first code from the app proves it is set up."""
+
+    code = _code_field("The 6-digit code your authenticator app now shows for this service")
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), Length(max=MAX_TYPED)],
+    )
+    new_password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a new password"), Length(max=MAX_TYPED)],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class RecoveryCodesForm(FlaskForm):
+    """New recovery codes: her password first, as for any change to how she signs in."""
+
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), Length(max=MAX_TYPED)],
+    )
+    submit = SubmitField("Get new recovery codes", widget=GovSubmitInput())

@@ -1,4 +1,4 @@
-"""Case forms: open a case, record the court outcome."""
+"""Case forms: open a case, record the court outcome, close the case."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -18,7 +18,8 @@ from diversion.forms.fields import (
     no_control_characters,
     strip_filter,
 )
-from diversion.models import CourtOutcome, DrugTestResult
+from diversion.models import CaseStatus, CourtOutcome, DrugTestResult
+from diversion.services.cases import NOTE_MAX_LENGTH
 
 DEFAULT_CHARGE = "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"
 
@@ -133,3 +134,51 @@ class OutcomeForm(FlaskForm):
         ):
             raise ValidationError("Enter the date the case was adjourned to")
         self._check_within_two_years(field)
+
+
+CLOSING_LABELS = {
+    CaseStatus.CLOSED: "Completed, or no further action",
+    CaseStatus.WITHDRAWN: "She withdrew from the scheme",
+}
+
+
+class CloseCaseForm(FlaskForm):
+    """How the case ended and why: closing cancels her future appointments and reminders."""
+
+    outcome = GovRadioField("How did the case end?", choose="Select how the case ended")
+    reason = TextAreaField(
+        "Why is the case closing?",
+        description="For example, she completed both sessions and the court was told.",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter why the case is closing"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+            no_control_characters,
+        ],
+    )
+    submit = SubmitField("Close the case", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, outcomes: tuple[CaseStatus, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [SelectChoice(o.value, CLOSING_LABELS[o]) for o in outcomes]
+
+
+class CaseNoteForm(FlaskForm):
+    """Add a note to a case: for the project only, never for the court or the CPS."""
+
+    note = TextAreaField(
+        "Note",
+        description="For the project only. Never shared with the court or the CPS.",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter the note"),
+            Length(
+                max=NOTE_MAX_LENGTH,
+                message=f"Note must be {NOTE_MAX_LENGTH:,} characters or fewer",
+            ),
+            no_control_characters,
+        ],
+    )
+    submit = SubmitField("Add note", widget=GovSubmitInput())

@@ -18,6 +18,9 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from diversion.forms.fields import GovDateField, no_control_characters, strip_filter, text_field
 
+# Housing and health notes: long enough for a paragraph or two, short enough to stay notes.
+NOTES_MAX_LENGTH = 2000
+PROJECT_ONLY_HINT = "For the project only. Never shared with the court or the CPS."
 OLDEST_AGE = 110
 YOUNGEST_AGE = 10  # the age of criminal responsibility in England and Wales
 # Ofcom keeps 07700 900000 to 900999 for drama and training: never allocated, so safe for
@@ -61,6 +64,23 @@ def display_mobile(e164: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+def _notes(label: str, example: str) -> TextAreaField:
+    return TextAreaField(
+        f"{label} (optional)",
+        description=f"{example} {PROJECT_ONLY_HINT}",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(
+                max=NOTES_MAX_LENGTH,
+                message=f"{label} must be {NOTES_MAX_LENGTH:,} characters or fewer",
+            ),
+            no_control_characters,
+        ],
+    )
+
+
 def age_on(born: date, day: date) -> int:
     """Whole years of age on a day."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
@@ -78,13 +98,14 @@ def _name(
 
 
 class ClientSearchForm(FlaskForm):
-    """Search by name, alias or date of birth; sent as a POST so names stay out of URLs."""
+    """Search by name, alias, mobile number or date of birth; sent as a POST so names and
+    numbers stay out of URLs."""
 
     class Meta:
         csrf = False
 
     q = StringField(
-        "Name or alias",
+        "Name, alias or mobile number",
         widget=GovTextInput(),
         filters=[strip_filter],
         validators=[
@@ -134,6 +155,14 @@ class ClientForm(FlaskForm):
     # The number the safe-to-text box was ticked for when the page was drawn (edit page), so
     # that a box left ticked from before does not vouch for a number typed in since.
     safe_number = HiddenField(filters=[strip_filter])
+    housing = _notes(
+        "Housing situation",
+        "For example, where she is staying and whether it is safe.",
+    )
+    health_notes = _notes(
+        "Health and support needs",
+        "For example, health conditions, medication or support she asks for.",
+    )
     submit = SubmitField("Save client", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from diversion import audit
+from diversion import audit, auth
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.models import (
@@ -383,18 +383,24 @@ def _check_role_and_organisation(role: Role, organisation_id: int) -> None:
 
 
 @transactional
-def add_user(*, details: NewAccount) -> User:
-    """Open an account with an initial password (stored only as an Argon2id hash)."""
+def add_user(*, details: NewAccount, now: datetime) -> User:
+    """Open an account with an initial password (stored only as an Argon2id hash).
+
+    The password must not be common or easy to guess; she sets up two-factor authentication
+    when she first signs in.
+    """
     email = details.email.strip().lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise RuleBroken(EMAIL_TAKEN, field="email")
     _check_role_and_organisation(details.role, details.organisation_id)
+    auth.check_new_password(details.password, name=details.name, email=email)
     user = User(
         name=details.name,
         email=email,
         role=details.role,
         organisation_id=details.organisation_id,
         password_hash=hash_password(details.password),
+        password_changed_at=now,
         active=True,
         session_version=1,
     )
@@ -405,7 +411,7 @@ def add_user(*, details: NewAccount) -> User:
 
 
 @transactional
-def update_user(*, actor: User, user: User, changes: AccountChanges) -> User:
+def update_user(*, actor: User, user: User, changes: AccountChanges, now: datetime) -> User:
     """Change an account. Disabling it or setting a new password ends all of its sessions."""
     is_self = actor.id == user.id
     if is_self and not changes.active:
@@ -433,22 +439,26 @@ def update_user(*, actor: User, user: User, changes: AccountChanges) -> User:
         changed.append(f"role:{changes.role.value}")
     if changes.organisation_id != user.organisation_id:
         changed.append(f"organisation:{changes.organisation_id}")
-    end_sessions = False
+    end_reason: str | None = None
     if user.active and not changes.active:
         changed.append("disabled")
-        end_sessions = True
+        end_reason = auth.DISABLED
     elif changes.active and not user.active:
         changed.append("enabled")
     if changes.new_password:
+        auth.check_new_password(changes.new_password, name=changes.name, email=user.email)
         user.password_hash = hash_password(changes.new_password)
+        user.password_changed_at = now
         changed.append("password_set")
-        end_sessions = True
+        end_reason = end_reason or auth.PASSWORD_CHANGED
     user.name = changes.name
     user.role = changes.role
     user.organisation_id = changes.organisation_id
     user.active = changes.active
-    if end_sessions:
-        # auth.load_user compares this with the number in each session cookie.
+    if end_reason is not None:
+        # Her sessions end on the server at once, wherever she is signed in. The version is
+        # kept as a count of those endings; sessions no longer read it.
+        auth.end_sessions(user_id=user.id, reason=end_reason, now=now)
         user.session_version = (user.session_version or 0) + 1
     db.session.flush()
     audit.add(
@@ -457,4 +467,20 @@ def update_user(*, actor: User, user: User, changes: AccountChanges) -> User:
         object_id=user.id,
         detail=",".join(changed) or None,
     )
+    return user
+
+
+@transactional
+def reset_two_factor(*, actor: User, user: User, now: datetime) -> User:
+    """Take two-factor authentication off an account, for someone who lost her phone.
+
+    Her recovery codes go and every session of hers ends; she sets two-factor up again at
+    her next sign-in. An administrator cannot reset her own: another must do it.
+    """
+    if actor.id == user.id:
+        raise RuleBroken(
+            "You cannot reset your own two-factor authentication: ask another administrator"
+        )
+    auth.clear_two_factor(user, now=now)
+    audit.add("two_factor_reset", object_type="user", object_id=user.id)
     return user

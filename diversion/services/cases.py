@@ -8,11 +8,14 @@ from datetime import date, datetime
 from diversion import audit, clock
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
-from diversion.formatting import format_date
+from diversion.formatting import format_date, format_datetime
 from diversion.hooks import notify_case_changed
 from diversion.models import (
+    Appointment,
+    AppointmentStatus,
     Case,
     CaseEvent,
+    CaseNote,
     CaseStatus,
     Client,
     Court,
@@ -22,6 +25,7 @@ from diversion.models import (
     User,
 )
 from scheduling import calendar
+from scheduling.hooks import notify_appointment_changed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,3 +192,132 @@ def record_outcome(
     )
     notify_case_changed(case, change="court_outcome", now=now or clock.now())
     return warnings
+
+
+# How a case can end (domain.md, "Attendance and compliance"): completed or no further
+# action (closed), or she left the scheme (withdrawn).
+CLOSING_OUTCOMES = (CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
+FINISHED = (CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
+CLOSE_REASON_MAX_LENGTH = 500
+APPOINTMENT_REASON_CASE_CLOSED = "Case closed"
+
+
+def closing_outcomes(case: Case) -> tuple[CaseStatus, ...]:
+    """The ways this case can be closed: withdrawn only once she was on the scheme."""
+    if case.status in FINISHED:
+        return ()
+    if case.status is CaseStatus.ON_SCHEME:
+        return CLOSING_OUTCOMES
+    return (CaseStatus.CLOSED,)
+
+
+def future_bookings(case: Case, *, now: datetime) -> list[Appointment]:
+    """Her booked appointments still to come: closing the case cancels them."""
+    return [
+        a for a in case.appointments if a.status is AppointmentStatus.BOOKED and a.starts_at > now
+    ]
+
+
+@transactional
+def close_case(
+    case: Case, *, actor: User, outcome: CaseStatus, reason: str, now: datetime
+) -> list[Appointment]:
+    """Close a case as completed (closed) or withdrawn; return the appointments cancelled.
+
+    Rules: a closed or withdrawn case stays so; withdrawn means she left the scheme, so only
+    a case on the scheme can end that way; the reason is required. Her booked appointments
+    still to come are cancelled by the service (reason "Case closed"), and the case hook
+    cancels her court-date reminders, all in this one transaction (security.md 20). The
+    closing time starts the retention period (diversion.retention).
+    """
+    if case.status in FINISHED:
+        raise RuleBroken(f"This case is already {case.status.label.lower()}")
+    if actor.organisation_id != case.organisation_id or not actor.is_caseworker:
+        raise RuleBroken("Only a worker or manager of the case's organisation can close it")
+    if outcome not in CLOSING_OUTCOMES:
+        raise RuleBroken("Select how the case ended", field="outcome")
+    if outcome not in closing_outcomes(case):
+        raise RuleBroken(
+            "She can only withdraw from a case on the scheme: close it as completed or "
+            "no further action",
+            field="outcome",
+        )
+    reason = reason.strip()
+    if not reason:
+        raise RuleBroken("Enter why the case is closing", field="reason")
+    if len(reason) > CLOSE_REASON_MAX_LENGTH:
+        raise RuleBroken(
+            f"Reason must be {CLOSE_REASON_MAX_LENGTH} characters or fewer", field="reason"
+        )
+    cancelled = future_bookings(case, now=now)
+    for appointment in cancelled:
+        appointment.status = AppointmentStatus.CANCELLED_BY_SERVICE
+        appointment.reason = APPOINTMENT_REASON_CASE_CLOSED
+        appointment.sequence += 1
+        notify_appointment_changed(appointment, change="cancelled", now=now)
+        add_case_event(
+            case,
+            actor,
+            "cancelled",
+            f"Session {appointment.session_number} on {format_datetime(appointment.starts_at)} "
+            "cancelled by the service: case closed.",
+        )
+        audit.add(
+            "appointment_cancelled",
+            object_type="appointment",
+            object_id=appointment.id,
+            client_id=case.client_id,
+            user_id=actor.id,
+        )
+    case.status = outcome
+    case.closed_at = now
+    case.at_risk_reason = None
+    how = (
+        "she withdrew from the scheme"
+        if outcome is CaseStatus.WITHDRAWN
+        else "completed or no further action"
+    )
+    add_case_event(case, actor, "closed", f"Case closed: {how}. Reason: {reason}")
+    audit.add(
+        "case_closed",
+        object_type="case",
+        object_id=case.id,
+        client_id=case.client_id,
+        detail=outcome.value,
+        user_id=actor.id,
+    )
+    notify_case_changed(case, change="closed", now=now)
+    return cancelled
+
+
+NOTE_MAX_LENGTH = 5000
+
+
+@transactional
+def add_case_note(case: Case, *, actor: User, body: str, now: datetime) -> CaseNote:
+    """Add a worker's note to a case: for the project only, never the court or the CPS.
+
+    Rules: only a worker or manager of the case's organisation writes one; the note is
+    required, at most NOTE_MAX_LENGTH characters, with no control characters but new lines.
+    The audit row says a note was added and by whom, never what it says (security.md 11).
+    """
+    if actor.organisation_id != case.organisation_id or not actor.is_caseworker:
+        raise RuleBroken("Only a worker or manager of the case's organisation can add a note")
+    body = body.strip()
+    if not body:
+        raise RuleBroken("Enter the note", field="note")
+    if len(body) > NOTE_MAX_LENGTH:
+        raise RuleBroken(f"Note must be {NOTE_MAX_LENGTH:,} characters or fewer", field="note")
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in body) or "\x7f" in body:
+        raise RuleBroken("Note must not contain special characters", field="note")
+    note = CaseNote(case_id=case.id, author_id=actor.id, written_at=now, body=body)
+    db.session.add(note)
+    db.session.flush()
+    audit.add(
+        "case_note_added",
+        object_type="case_note",
+        object_id=note.id,
+        client_id=case.client_id,
+        user_id=actor.id,
+    )
+    return note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,9 +11,22 @@ from diversion.db import db, transactional
 from diversion.models import Client, ClientAlias, User
 
 
+class Unchanged(enum.Enum):
+    """A detail the caller does not edit: what is held stays as it is."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClientDetails:
-    """What a worker types about a client; already validated by the form."""
+    """What a worker types about a client; already validated by the form.
+
+    Housing and health notes are for the project only (never the court or the CPS); a caller
+    that does not show them leaves them UNCHANGED rather than erasing them.
+    """
 
     first_name: str
     last_name: str
@@ -22,6 +36,8 @@ class ClientDetails:
     mobile: str | None
     consent_to_texts: bool
     safe_to_text: bool
+    housing: str | Unchanged | None = UNCHANGED
+    health_notes: str | Unchanged | None = UNCHANGED
 
 
 def _apply(client: Client, details: ClientDetails, *, today: date) -> None:
@@ -40,6 +56,10 @@ def _apply(client: Client, details: ClientDetails, *, today: date) -> None:
             client.safe_to_text_confirmed_on = today
     else:
         client.safe_to_text_confirmed_on = None
+    if details.housing is not UNCHANGED:
+        client.housing = details.housing or None
+    if details.health_notes is not UNCHANGED:
+        client.health_notes = details.health_notes or None
     wanted = list(dict.fromkeys(a for a in details.aliases if a))
     existing = {alias.name: alias for alias in client.aliases}
     client.aliases = [existing.get(name) or ClientAlias(name=name) for name in wanted]

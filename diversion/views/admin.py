@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import Form
 from wtforms.fields import SelectChoice
 
+from diversion import clock
 from diversion.access import allow
 from diversion.db import db
 from diversion.errors import RuleBroken
@@ -320,7 +321,8 @@ def add_user() -> Response | str:
                     role=Role(form.role.data),
                     organisation_id=form.organisation_id.data,
                     password=form.password.data or "",
-                )
+                ),
+                now=clock.now(),
             )
         except RuleBroken as error:
             _put_error(form, error)
@@ -350,6 +352,7 @@ def edit_user(user_id: int) -> Response | str:
                     active=bool(form.active.data),
                     new_password=form.password.data or None,
                 ),
+                now=clock.now(),
             )
         except RuleBroken as error:
             _put_error(form, error)
@@ -360,3 +363,21 @@ def edit_user(user_id: int) -> Response | str:
             )
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", title=f"Edit {user.name}", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@allow(Role.ADMIN)
+def reset_two_factor(user_id: int) -> Response:
+    """Take two-factor off her account (a lost phone): she sets it up at her next sign-in."""
+    user = _get_or_404(User, user_id)
+    try:
+        admin_service.reset_two_factor(actor=g.user, user=user, now=clock.now())
+    except RuleBroken as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            "Two-factor authentication reset and signed out. They will set it up again when "
+            "they next sign in.",
+            "success",
+        )
+    return redirect(url_for("admin.edit_user", user_id=user.id))

@@ -1,4 +1,4 @@
-"""Opening cases, recording court outcomes and the case page."""
+"""Opening cases, recording court outcomes, closing cases and the case page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from diversion import audit, clock, queries
 from diversion.access import CASEWORKERS, allow
 from diversion.db import db
 from diversion.errors import RuleBroken
-from diversion.forms.cases import CaseForm, OutcomeForm
+from diversion.forms.cases import CaseForm, CaseNoteForm, CloseCaseForm, OutcomeForm
 from diversion.models import (
     AppointmentStatus,
     Case,
@@ -94,13 +94,19 @@ def open_case(client_id: int) -> Response | str:
 @bp.route("/cases/<int:case_id>")
 @allow(*CASEWORKERS)
 def show(case_id: int) -> str:
-    case = _case_or_404(case_id)
+    return _case_page(_case_or_404(case_id), note_form=CaseNoteForm(formdata=None))
+
+
+def _case_page(case: Case, *, note_form: CaseNoteForm) -> str:
+    """The case page; after a refused note, with the note form's errors."""
     today = clock.today()
     window = queries.window_of(case)
     audit.record("case_viewed", object_type="case", object_id=case.id, client_id=case.client_id)
     to_book = booking.outstanding_sessions(case) if case.status is CaseStatus.ON_SCHEME else []
     return render_template(
         "cases/show.html",
+        form=note_form,
+        notes=queries.notes_for_case(case.id),
         rebooking=_rebooking(case) if to_book else None,
         title=f"Case {case.reference}",
         case=case,
@@ -113,6 +119,24 @@ def show(case_id: int) -> str:
         replies=queries.replies_for_case(case.id),
         session_names={i: s["name"] for i, s in enumerate(case.requirement_type.sessions, 1)},
     )
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@allow(*CASEWORKERS)
+def add_note(case_id: int) -> Response | str:
+    case = _case_or_404(case_id)
+    form = CaseNoteForm()
+    if form.validate_on_submit():
+        try:
+            case_service.add_case_note(
+                case, actor=g.user, body=form.note.data or "", now=clock.now()
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash("Note added.", "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
+    return _case_page(case, note_form=form)
 
 
 def _rebooking(case: Case) -> Plan | NoPlan | None:
@@ -177,4 +201,41 @@ def record_outcome(case_id: int) -> Response | str:
         case=case,
         suggestion=suggestion,
         hearing=hearing,
+    )
+
+
+@bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def close(case_id: int) -> Response | str:
+    case = _case_or_404(case_id)
+    outcomes = case_service.closing_outcomes(case)
+    if not outcomes:
+        flash(f"This case is already {case.status.label.lower()}.")
+        return redirect(url_for("cases.show", case_id=case.id))
+    form = CloseCaseForm(outcomes=outcomes)
+    now = clock.now()
+    if form.validate_on_submit():
+        try:
+            cancelled = case_service.close_case(
+                case,
+                actor=g.user,
+                outcome=CaseStatus(form.outcome.data),
+                reason=form.reason.data or "",
+                now=now,
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            done = f"Case {case.reference} closed."
+            if cancelled:
+                done += f" {len(cancelled)} future appointment{'s' if len(cancelled) > 1 else ''}"
+                done += " cancelled."
+            flash(done, "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template(
+        "cases/close.html",
+        title="Close the case",
+        form=form,
+        case=case,
+        bookings=case_service.future_bookings(case, now=now),
     )

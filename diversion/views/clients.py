@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from diversion import audit, clock, queries
+from diversion import audit, clock, queries, reports, subject_access
 from diversion.access import CASEWORKERS, allow
 from diversion.forms.clients import ClientForm, ClientSearchForm, display_mobile
 from diversion.models import Client
@@ -50,6 +53,8 @@ def _details(form: ClientForm) -> client_service.ClientDetails:
         mobile=form.mobile_e164,
         consent_to_texts=bool(form.consent_to_texts.data),
         safe_to_text=bool(form.safe_to_text.data),
+        housing=form.housing.data or None,
+        health_notes=form.health_notes.data or None,
     )
 
 
@@ -95,4 +100,59 @@ def edit(client_id: int) -> Response | str:
         return redirect(url_for("clients.show", client_id=client.id))
     return render_template(
         "clients/form.html", title=f"Edit {client.full_name}", form=form, client=client
+    )
+
+
+# --- subject access (security.md 14) -----------------------------------------------------
+
+
+def _exported(client: Client, kind: str, *, now: datetime) -> dict[str, Any]:
+    export = subject_access.export_for(client, now=now)
+    audit.record(
+        "client_exported",
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=kind,
+    )
+    return export
+
+
+def _download(content: bytes | str, *, mimetype: str, name: str) -> Response:
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<int:client_id>/export.json")
+@allow(*CASEWORKERS)
+def export_json(client_id: int) -> Response:
+    client = _client_or_404(client_id)
+    export = _exported(client, "json", now=clock.now())
+    return _download(
+        subject_access.to_json(export),
+        mimetype="application/json",
+        name=subject_access.filename(client, "json"),
+    )
+
+
+@bp.route("/<int:client_id>/export.pdf")
+@allow(*CASEWORKERS)
+def export_pdf(client_id: int) -> Response:
+    client = _client_or_404(client_id)
+    now = clock.now()
+    export = _exported(client, "pdf", now=now)
+    html = render_template(
+        "clients/subject_access.html",
+        export=export,
+        sections=list(subject_access.sections(export)),
+        refs=subject_access.named_references(),
+        generated_at=now,
+    )
+    return _download(
+        reports.render_pdf(html),
+        mimetype="application/pdf",
+        name=subject_access.filename(client, "pdf"),
     )

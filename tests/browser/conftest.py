@@ -23,12 +23,13 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Playwright,
+    expect,
     sync_playwright,
 )
 from werkzeug.serving import make_server
 
 from diversion.models import Court, Organisation, User, WorkingPeriod
-from tests.conftest import POSTGRES_URL, _empty_postgres, make_app
+from tests.conftest import POSTGRES_URL, _empty_postgres, make_app, two_factor_code
 from tests.factories import PASSWORD, Factory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -150,3 +151,10 @@ def artifacts() -> Path:
     """Where screenshots go (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def enter_two_factor_code(page: Page, site: Site, user: User) -> None:
+    """The second step of signing in: the code her authenticator app shows now."""
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_label("Code", exact=True).fill(two_factor_code(site.app, user))
+    page.get_by_role("button", name="Continue").click()

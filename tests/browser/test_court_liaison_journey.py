@@ -28,7 +28,7 @@ from diversion.models import (
     User,
 )
 from tests.browser.axe import check_accessibility
-from tests.browser.conftest import Site
+from tests.browser.conftest import Site, enter_two_factor_code
 
 pytestmark = pytest.mark.browser
 
@@ -149,6 +149,7 @@ def sign_in(page: Page, site: Site, user: User) -> None:
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill(site.password)
     page.get_by_role("button", name="Sign in").click()
+    enter_two_factor_code(page, site, user)
 
 
 def returning_statuses(page: Page) -> list[str]:

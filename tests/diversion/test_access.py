@@ -8,7 +8,6 @@ are matched by their blueprint), and every route is called by every role with GE
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from werkzeug.routing import Rule
 
 from diversion.access import PUBLIC, declared_roles
 from diversion.models import AuditEvent, Role, User
-from tests.conftest import World, make_app
+from tests.conftest import World, make_app, signed_in_client
 from tests.factories import Factory
 
 SIGNED_IN = frozenset(Role)
@@ -36,7 +35,14 @@ LIST_READERS = frozenset({Role.WORKER, Role.MANAGER, Role.COURT_LIAISON, Role.CP
 POLICY: dict[str, str | frozenset[Role]] = {
     "static": PUBLIC,
     "auth.sign_in": PUBLIC,
-    "auth.sign_out": SIGNED_IN,
+    # Public so that a session still waiting for its code can sign out too; each page sends
+    # a visitor without such a session to sign in.
+    "auth.sign_out": PUBLIC,
+    "auth.two_factor": PUBLIC,
+    "auth.enrol": PUBLIC,
+    "auth.account": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    "auth.recovery_codes": SIGNED_IN,
     # Where every role lands after signing in: caseworkers and administrators are sent on,
     # court and CPS users see only their own name and organisation.
     "home.index": SIGNED_IN,
@@ -46,9 +52,14 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "clients.add": CASEWORK,
     "clients.show": CASEWORK,
     "clients.edit": CASEWORK,
+    # Subject access: everything held about her, downloaded (and audited) by her caseworkers.
+    "clients.export_json": CASEWORK,
+    "clients.export_pdf": CASEWORK,
     "cases.open_case": CASEWORK,
     "cases.show": CASEWORK,
     "cases.record_outcome": CASEWORK,
+    "cases.close": CASEWORK,
+    "cases.add_note": CASEWORK,
     "scheduling.book": CASEWORK,
     "scheduling.appointment": CASEWORK,
     "scheduling.cancel": CASEWORK,
@@ -63,6 +74,12 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "scheduling.worker_pattern": OVERSIGHT,
     "scheduling.add_absence": OVERSIGHT,
     "scheduling.venue_closures": OVERSIGHT,
+    # The audit trail: managers (their organisation) and administrators (everything).
+    "audit.index": OVERSIGHT,
+    # What the retention job will erase for the organisation: its managers; the processing
+    # register (no personal data) for managers and administrators.
+    "retention.index": frozenset({Role.MANAGER}),
+    "retention.processing_register": OVERSIGHT,
     "admin.*": ADMIN_ONLY,
     "message_admin.*": ADMIN_ONLY,
     "reports.show": CASEWORK,
@@ -121,12 +138,9 @@ def fill(rule: Rule, values: dict[str, object]) -> str:
 
 def as_user(app: Flask, user: User | None) -> FlaskClient:
     """A test client with a live session for the user (or none), without the slow sign-in."""
-    web = app.test_client()
-    if user is not None:
-        now = int(time.time())
-        with web.session_transaction() as session:
-            session.update(uid=user.id, sv=user.session_version, started=now, seen=now)
-    return web
+    if user is None:
+        return app.test_client()
+    return signed_in_client(app, user)
 
 
 @dataclass

@@ -202,7 +202,7 @@ def test_adding_a_client_with_a_mistake_explains_it_and_saves_nothing(
     assert "<title>Error: Add a client" in response.get_data(as_text=True)
     assert count(make, Client) == 0
     assert count(make, ClientAlias) == 0
-    assert count(make, AuditEvent) == 1  # the sign-in, nothing more
+    assert count(make, AuditEvent) == 2  # the sign-in (password, then code), nothing more
 
 
 def test_a_client_exactly_ten_years_old_today_can_be_added(

@@ -511,7 +511,7 @@ def test_court_and_cps_pages_link_to_no_client_or_case_only_to_signed_off_report
             href
             for href in links
             if not re.fullmatch(
-                r"/|/sign-out|/court(/\d+/list(\.csv)?\?.*)?|/reports/\d+\.pdf", href
+                r"/|/sign-out|/account|/court(/\d+/list(\.csv)?\?.*)?|/reports/\d+\.pdf", href
             )
         ]
         assert unexpected == []

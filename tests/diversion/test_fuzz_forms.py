@@ -391,7 +391,7 @@ def test_the_sign_in_form_never_fails_and_never_signs_in_a_stranger(
 
     assert response.status_code == 200
     with web.session_transaction() as session:
-        assert "uid" not in session
+        assert "sid" not in session  # no session token: not even half signed in
 
 
 @fuzz

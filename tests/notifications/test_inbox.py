@@ -31,7 +31,7 @@ from diversion.models import (
     Role,
     User,
 )
-from tests.conftest import World, make_app, sign_in
+from tests.conftest import World, make_app, sign_in, two_factor_code
 from tests.factories import PASSWORD, Factory
 
 # Wednesday 1 July 2026, 12:00 in London (British Summer Time).
@@ -459,6 +459,14 @@ def test_mark_as_read_needs_the_csrf_token(tmp_path: Path) -> None:
                 data={"email": worker.email, "password": PASSWORD, "csrf_token": token.group(1)},
             )
             assert signed.status_code == 302
+            code_page = web.get(signed.headers["Location"]).get_data(as_text=True)
+            code_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', code_page)
+            assert code_token is not None
+            coded = web.post(
+                signed.headers["Location"],
+                data={"code": two_factor_code(app, worker), "csrf_token": code_token.group(1)},
+            )
+            assert coded.status_code == 302
 
             assert web.post(f"/inbox/{message.id}/read").status_code == 400
             inbox = web.get("/inbox").get_data(as_text=True)

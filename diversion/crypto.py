@@ -1,0 +1,246 @@
+"""Encryption at rest for phone numbers and free-text notes, and a keyed hash to find a number.
+
+security.md 15: phone numbers and notes are encrypted with keys held outside the database.
+
+- `ENCRYPTION_KEYS`: Fernet keys (AES-128-CBC with HMAC-SHA256), comma-separated, newest
+  first. New values are encrypted with the first; any of them decrypts. To rotate, put a
+  new key in front, run `flask --app wsgi keys rotate` (every value re-encrypted with the
+  new key), then drop the old key from the list.
+- `LOOKUP_HASH_KEY`: the HMAC-SHA256 key of `lookup_hash`, which finds a client by number
+  (a text from her) without decrypting every number. Changing it needs no old key: `keys
+  rotate` recomputes every hash from the decrypted number.
+
+Development and tests use fixed development keys (config.py); production refuses to start
+without real ones. `configure` (called by create_app) sets the module-level keyring that
+`EncryptedText` uses: column types run outside any app context (factories, scripts), so the
+keyring cannot live on the app. One process serves one app, so the last app built wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Text
+from sqlalchemy.sql import operators
+from sqlalchemy.types import TypeDecorator
+
+from diversion.config import ConfigError
+
+
+class DecryptionError(RuntimeError):
+    """A stored value that none of the configured keys decrypts: altered, or its key is gone."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The configured keys: Fernet keys newest first, and the look-up hash key."""
+
+    fernets: tuple[Fernet, ...]
+    hash_key: bytes
+
+    @cached_property
+    def _multi(self) -> MultiFernet:
+        return MultiFernet(list(self.fernets))
+
+    def encrypt(self, plaintext: str) -> str:
+        """A token for the text, under the newest key."""
+        return self.fernets[0].encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        """The text a token holds, under whichever configured key wrote it."""
+        try:
+            return self._multi.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError) as error:
+            raise DecryptionError(
+                "A stored encrypted value could not be decrypted with any key in "
+                "ENCRYPTION_KEYS: it was altered, or the key that wrote it was removed."
+            ) from error
+
+    def is_token(self, value: str) -> bool:
+        """Whether a stored value is a token these keys decrypt (not plaintext)."""
+        try:
+            self.decrypt(value)
+        except DecryptionError:
+            return False
+        return True
+
+    def is_current(self, token: str) -> bool:
+        """Whether a token was written with the newest key (rotation can skip it)."""
+        try:
+            self.fernets[0].decrypt(token.encode("ascii"))
+        except (InvalidToken, UnicodeError):
+            return False
+        return True
+
+    def rotate(self, token: str) -> str:
+        """The same text re-encrypted under the newest key."""
+        try:
+            return self._multi.rotate(token.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeError) as error:
+            raise DecryptionError(
+                "A stored encrypted value could not be re-encrypted: no key in "
+                "ENCRYPTION_KEYS decrypts it."
+            ) from error
+
+    def lookup_hash(self, e164_number: str) -> str:
+        """The keyed hash (hex) of a number in E.164, for finding her by number."""
+        return hmac.new(self.hash_key, e164_number.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+_FERNET_VERSION = 0x80
+_FERNET_MIN_BYTES = 1 + 8 + 16 + 32  # version, timestamp, IV, HMAC (and no ciphertext)
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether a stored value has the shape of a Fernet token, whichever key wrote it."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (ValueError, UnicodeError):
+        return False
+    return len(raw) >= _FERNET_MIN_BYTES and raw[0] == _FERNET_VERSION
+
+
+def _split_keys(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    if value is None:
+        return []
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    return [part.strip() for part in parts if part and part.strip()]
+
+
+def keyring_from(config: Mapping[str, Any]) -> Keyring:
+    """Build a keyring from config; ConfigError (naming the setting, never a key) if unusable."""
+    keys = _split_keys(config.get("ENCRYPTION_KEYS"))
+    if not keys:
+        raise ConfigError("ENCRYPTION_KEYS must list at least one Fernet key.")
+    fernets: list[Fernet] = []
+    for position, key in enumerate(keys, 1):
+        try:
+            fernets.append(Fernet(key.encode("ascii")))
+        except (ValueError, UnicodeError) as error:
+            raise ConfigError(
+                f"ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes; make one with "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`)."
+            ) from error
+    hash_key = config.get("LOOKUP_HASH_KEY")
+    if not hash_key:
+        raise ConfigError("LOOKUP_HASH_KEY must be set.")
+    return Keyring(
+        fernets=tuple(fernets),
+        hash_key=hash_key.encode("utf-8") if isinstance(hash_key, str) else bytes(hash_key),
+    )
+
+
+_keyring: Keyring | None = None
+
+
+def configure(config: Mapping[str, Any]) -> Keyring:
+    """Set the process's keyring from app config (create_app calls this)."""
+    global _keyring  # one keyring per process: see the module docstring
+    _keyring = keyring_from(config)
+    return _keyring
+
+
+def keyring() -> Keyring:
+    """The configured keyring; an error saying so if create_app has not run."""
+    if _keyring is None:
+        raise RuntimeError("Encryption keys are not configured: build the app with create_app().")
+    return _keyring
+
+
+def lookup_hash(e164_number: str) -> str:
+    """The keyed hash (hex) of a number in E.164: how a number is found without decrypting."""
+    return keyring().lookup_hash(e164_number)
+
+
+# Values that say something was removed and carry no personal data: stored as they are, so
+# that SQL can find (or skip) them. "[erased]" is the retention job's marker
+# (diversion.retention.ERASED).
+CLEAR_MARKERS: frozenset[str] = frozenset({"[erased]"})
+
+# SQL comparisons that would silently match nothing (or everything) against ciphertext.
+_COMPARISONS = frozenset(
+    {
+        operators.eq,
+        operators.ne,
+        operators.lt,
+        operators.le,
+        operators.gt,
+        operators.ge,
+        operators.in_op,
+        operators.not_in_op,
+        operators.like_op,
+        operators.not_like_op,
+        operators.ilike_op,
+        operators.not_ilike_op,
+        operators.contains_op,
+        operators.not_contains_op,
+        operators.startswith_op,
+        operators.not_startswith_op,
+        operators.endswith_op,
+        operators.not_endswith_op,
+        operators.between_op,
+        operators.not_between_op,
+        operators.regexp_match_op,
+        operators.not_regexp_match_op,
+    }
+)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text encrypted at rest: encrypted when written, decrypted when read; None stays None.
+
+    Encryption is not deterministic, so SQL cannot compare or search these values: comparing
+    one with anything but None or a clear marker is refused when the query is built, rather
+    than silently matching nothing. Find a number by `Client.mobile_hash` instead.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    class Comparator(TypeDecorator.Comparator[str]):
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+            _refuse_comparison(self.expr, op, other)
+            return super().operate(op, *other, **kwargs)
+
+        def reverse_operate(self, op: Any, other: Any, **kwargs: Any) -> Any:
+            _refuse_comparison(self.expr, op, (other,))
+            return super().reverse_operate(op, other, **kwargs)
+
+    comparator_factory = Comparator
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None or value in CLEAR_MARKERS:
+            return value
+        if not isinstance(value, str):
+            raise TypeError("an encrypted column holds text")
+        return keyring().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None or value in CLEAR_MARKERS:
+            return value
+        return keyring().decrypt(value)
+
+
+def _refuse_comparison(expr: Any, op: Any, other: tuple[Any, ...]) -> None:
+    if op not in _COMPARISONS:
+        return
+    if op in (operators.eq, operators.ne) and other and (other[0] is None or _is_marker(other[0])):
+        return
+    name = getattr(expr, "key", None) or "an encrypted column"
+    raise TypeError(
+        f"{name} is encrypted at rest: SQL cannot compare its values (only IS NULL or a clear "
+        "marker such as '[erased]'). Compare a keyed hash instead (Client.mobile_hash)."
+    )
+
+
+def _is_marker(value: Any) -> bool:
+    return isinstance(value, str) and value in CLEAR_MARKERS

@@ -1,0 +1,372 @@
+"""Subject access (security.md 14): everything held about one woman, as one file (JSON or PDF).
+
+The proof: every table is seeded, and the export must have a section, with her rows, for
+every table that refers to her (directly, or through her cases, appointments or reports);
+a planted marker in each of her text fields must come out; nobody else's must.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+
+import pytest
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from diversion.db import Base
+from diversion.models import (
+    Absence,
+    Appointment,
+    AuditEvent,
+    CaseEvent,
+    CaseNote,
+    Client,
+    ComplianceReport,
+    InboundMessage,
+    MailStatus,
+    MessageStatus,
+    MessageTemplate,
+    OutboxMessage,
+    OutgoingMail,
+    RecoveryCode,
+    ReplyAction,
+    ReportVariant,
+    UserSession,
+    VenueClosure,
+    WorkingPeriod,
+)
+from tests.conftest import World, sign_in
+from tests.factories import Factory
+
+NOW = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
+
+# One marker per text field of hers: each must come out in the export.
+MARKERS = {
+    "client.first_name": "Zephyrine",
+    "client.last_name": "Quarrendon",
+    "client.text_name": "ZQtextname",
+    "client.mobile": "+447400987654",
+    "client.housing": "ZQhousing",
+    "client.health_notes": "ZQhealth",
+    "client_alias.name": "ZQalias",
+    "diversion_case.court_reference": "ZQcourtref",
+    "diversion_case.charge": "ZQcharge",
+    "diversion_case.at_risk_reason": "ZQatrisk",
+    "appointment.reason": "ZQappointmentreason",
+    "case_event.summary": "ZQtimeline",
+    "case_note.body": "ZQcasenote",
+    "outbox_message.body": "ZQtextbody",
+    "inbound_message.body": "ZQreplybody",
+    "compliance_report.statement": "ZQstatement",
+    "compliance_report.html": "ZQreporthtml",
+    "outgoing_mail.subject": "ZQsubject",
+    "outgoing_mail.message": "ZQmailtext",
+    "audit_event.detail": "ZQauditdetail",
+}
+# Someone else's: never in her export.
+OTHER_MARKERS = ("ZZothernote", "ZZunknownsender", "ZZotheraudit", "Ottoline")
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Coordinates]:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def mail_bytes(text: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "project@example.test"
+    message["To"] = "court@example.test"
+    message["Subject"] = "Compliance report"
+    message.set_content(text)
+    message.add_attachment(
+        b"%PDF-1.7 fake", maintype="application", subtype="pdf", filename="ZQattachment.pdf"
+    )
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+@dataclass
+class Seeded:
+    her: Client
+    other: Client
+
+
+@pytest.fixture
+def seeded(app: Flask, make: Factory, world: World) -> Seeded:
+    """One row or more in every table of the models, with markers in her text fields."""
+    s = make.session
+    venue = make.venue(organisation=world.project)
+    her = make.client(
+        organisation=world.project,
+        first_name=MARKERS["client.first_name"],
+        last_name=MARKERS["client.last_name"],
+        text_name=MARKERS["client.text_name"],
+        mobile=MARKERS["client.mobile"],
+        housing=MARKERS["client.housing"],
+        health_notes=MARKERS["client.health_notes"],
+        aliases=(MARKERS["client_alias.name"],),
+        consent_to_texts=True,
+        safe_to_text_confirmed_on=date(2026, 12, 1),
+    )
+    case = make.accepted_case(
+        client=her,
+        court=world.court,
+        worker=world.worker,
+        court_reference=MARKERS["diversion_case.court_reference"],
+        charge=MARKERS["diversion_case.charge"],
+        at_risk_reason=MARKERS["diversion_case.at_risk_reason"],
+    )
+    starts = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
+    appointment = make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.worker,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=90),
+        reason=MARKERS["appointment.reason"],
+    )
+    other = make.client(organisation=world.project, first_name="Ottoline")
+    other_case = make.case(client=other, court=world.court, worker=world.worker)
+    s.add_all(
+        [
+            VenueClosure(
+                venue_id=venue.id, first_day=date(2026, 12, 24), last_day=date(2027, 1, 2)
+            ),
+            WorkingPeriod(user_id=world.worker.id, weekday=0, starts=time(9), ends=time(17)),
+            Absence(user_id=world.worker.id, starts_at=NOW, ends_at=NOW + timedelta(days=1)),
+            MessageTemplate(kind="booking_confirmation", body="Hi ((name))", updated_by_id=None),
+            RecoveryCode(user_id=world.worker.id, code_hash="x" * 64),
+            UserSession(token_hash="y" * 64, user_id=world.worker.id),
+            CaseEvent(case_id=case.id, kind="note", summary=MARKERS["case_event.summary"]),
+            CaseNote(case_id=case.id, author_id=world.worker.id, body=MARKERS["case_note.body"]),
+            CaseNote(case_id=other_case.id, author_id=world.worker.id, body="ZZothernote"),
+            OutboxMessage(
+                client_id=her.id,
+                case_id=case.id,
+                appointment_id=appointment.id,
+                kind="appointment_day_before",
+                send_at=starts - timedelta(days=1),
+                status=MessageStatus.DELIVERED,
+                body=MARKERS["outbox_message.body"],
+            ),
+            InboundMessage(
+                provider_id="SM-her",
+                received_at=NOW - timedelta(days=1),
+                from_number=MARKERS["client.mobile"],
+                body=MARKERS["inbound_message.body"],
+                client_id=her.id,
+                case_id=case.id,
+                appointment_id=appointment.id,
+                organisation_id=world.project.id,
+                worker_id=world.worker.id,
+                action=ReplyAction.INBOX,
+            ),
+            InboundMessage(
+                provider_id="SM-unknown",
+                received_at=NOW - timedelta(days=1),
+                from_number="+447400000001",
+                body="ZZunknownsender",
+                action=ReplyAction.INBOX,
+            ),
+            AuditEvent(
+                action="client_viewed",
+                client_id=her.id,
+                user_id=world.worker.id,
+                detail=MARKERS["audit_event.detail"],
+            ),
+            AuditEvent(action="client_viewed", client_id=other.id, detail="ZZotheraudit"),
+        ]
+    )
+    s.commit()
+    report = ComplianceReport(
+        case_id=case.id,
+        variant=ReportVariant.COURT_DIVERSION,
+        compliance_status="complied",
+        statement=MARKERS["compliance_report.statement"],
+        html=f"<html><body><p>{MARKERS['compliance_report.html']}</p></body></html>",
+        content_sha256="c" * 64,
+        signed_off_by_id=world.worker.id,
+        signed_off_at=NOW - timedelta(days=2),
+    )
+    s.add(report)
+    s.commit()
+    s.add(
+        OutgoingMail(
+            kind="compliance_report",
+            case_id=case.id,
+            report_id=report.id,
+            court_id=world.court.id,
+            recipient="court@example.test",
+            recipient_role="court",
+            subject=MARKERS["outgoing_mail.subject"],
+            message=mail_bytes(MARKERS["outgoing_mail.message"]),
+            content_sha256="d" * 64,
+            status=MailStatus.SENT,
+            requested_by_id=world.worker.id,
+            sent_at=NOW - timedelta(days=2),
+        )
+    )
+    s.commit()
+    return Seeded(her=her, other=other)
+
+
+def tables_about_a_client() -> set[str]:
+    """Every table that refers to a client, directly or through rows that do (fixed point),
+    and every table with a client_id column even without a foreign key."""
+    about = {"client"}
+    changed = True
+    while changed:
+        changed = False
+        for table in Base.metadata.sorted_tables:
+            if table.name in about:
+                continue
+            refers = any(fk.column.table.name in about for fk in table.foreign_keys)
+            if refers or "client_id" in table.columns:
+                about.add(table.name)
+                changed = True
+    return about
+
+
+def export_of(web: FlaskClient, client: Client) -> dict:
+    response = web.get(f"/clients/{client.id}/export.json")
+    assert response.status_code == 200
+    return json.loads(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def worker_web(web: FlaskClient, world: World) -> FlaskClient:
+    sign_in(web, world.worker)
+    return web
+
+
+def test_the_seed_puts_a_row_in_every_table(app: Flask, make: Factory, seeded: Seeded):
+    empty = [
+        table.name
+        for table in Base.metadata.sorted_tables
+        if not make.session.scalar(select(func.count()).select_from(table))
+    ]
+
+    assert empty == [], "seed these tables in the `seeded` fixture"
+
+
+def test_the_export_has_her_rows_from_every_table_that_refers_to_her(
+    worker_web: FlaskClient, seeded: Seeded
+):
+    export = export_of(worker_web, seeded.her)
+
+    expected = tables_about_a_client()
+    assert {"client", "diversion_case", "appointment", "outgoing_mail", "audit_event"} <= expected
+    missing = sorted(expected - set(export["tables"]))
+    assert missing == [], "the subject access export lacks these tables"
+    without_rows = sorted(name for name in expected if not export["tables"][name])
+    assert without_rows == []
+
+
+def test_every_planted_marker_of_hers_is_in_the_export_and_nobody_elses(
+    worker_web: FlaskClient, seeded: Seeded
+):
+    text = json.dumps(export_of(worker_web, seeded.her), ensure_ascii=False)
+
+    assert [field for field, marker in MARKERS.items() if marker not in text] == []
+    assert [marker for marker in OTHER_MARKERS if marker in text] == []
+
+
+def test_emails_to_the_court_come_out_as_their_text_and_attachment_names(
+    worker_web: FlaskClient, seeded: Seeded
+):
+    export = export_of(worker_web, seeded.her)
+
+    (mail,) = export["tables"]["outgoing_mail"]
+    assert MARKERS["outgoing_mail.message"] in mail["message"]["text"]
+    assert mail["message"]["attachments"][0]["filename"] == "ZQattachment.pdf"
+    assert mail["recipient"] == "court@example.test"
+    assert mail["content_sha256"] == "d" * 64
+    (report,) = export["tables"]["compliance_report"]
+    assert report["content_sha256"] == "c" * 64
+    assert export["names"]["user_account"][str(mail["requested_by_id"])] == "Wendy Worker"
+
+
+def test_the_pdf_holds_the_same_and_the_download_is_audited(
+    worker_web: FlaskClient, make: Factory, seeded: Seeded
+):
+    response = worker_web.get(f"/clients/{seeded.her.id}/export.pdf")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert f"subject-access-client-{seeded.her.id}.pdf" in disposition
+    assert "Zephyrine" not in disposition
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(text.split())
+    assert [field for field, marker in MARKERS.items() if marker not in text] == []
+    assert "ZQattachment.pdf" in text
+    assert [marker for marker in OTHER_MARKERS if marker in text] == []
+    make.session.expire_all()
+    exports = make.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "client_exported")
+    ).all()
+    assert [(row.client_id, row.detail) for row in exports] == [(seeded.her.id, "pdf")]
+
+
+def test_the_json_download_is_audited_and_named_by_id(
+    worker_web: FlaskClient, make: Factory, seeded: Seeded
+):
+    response = worker_web.get(f"/clients/{seeded.her.id}/export.json")
+
+    assert response.mimetype == "application/json"
+    assert f"subject-access-client-{seeded.her.id}.json" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
+    make.session.expire_all()
+    row = make.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "client_exported")
+    ).one()
+    assert (row.client_id, row.detail) == (seeded.her.id, "json")
+
+
+def test_her_page_offers_both_downloads(worker_web: FlaskClient, seeded: Seeded):
+    page = worker_web.get(f"/clients/{seeded.her.id}").get_data(as_text=True)
+
+    assert f'href="/clients/{seeded.her.id}/export.pdf"' in page
+    assert f'href="/clients/{seeded.her.id}/export.json"' in page
+
+
+def test_another_organisation_cannot_export_her(
+    web: FlaskClient, world: World, make: Factory, seeded: Seeded
+):
+    sign_in(web, world.other_worker)
+
+    assert web.get(f"/clients/{seeded.her.id}/export.json").status_code == 404
+    assert web.get(f"/clients/{seeded.her.id}/export.pdf").status_code == 404
+    assert not make.session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.action == "client_exported")
+    )
+
+
+@pytest.mark.parametrize("who", ["liaison", "cps", "admin"])
+def test_court_cps_and_administrators_cannot_export(
+    web: FlaskClient, world: World, seeded: Seeded, who: str
+):
+    sign_in(web, getattr(world, who))
+
+    assert web.get(f"/clients/{seeded.her.id}/export.json").status_code == 403
+
+
+def test_an_appointment_of_hers_is_exported_with_its_venue_named(
+    worker_web: FlaskClient, make: Factory, seeded: Seeded
+):
+    export = export_of(worker_web, seeded.her)
+
+    (appointment,) = export["tables"]["appointment"]
+    stored = make.session.get(Appointment, appointment["id"])
+    assert appointment["starts_at"] == stored.starts_at.isoformat()
+    assert export["names"]["venue"][str(appointment["venue_id"])] == "Test venue"
