@@ -120,6 +120,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 def scheduler_command() -> None:
     """Run the scheduler process in the foreground until stopped."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # APScheduler logs every run of every job at INFO (a line every 10 seconds); our jobs
+    # log what they did themselves, so only its warnings and errors are kept.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = build_scheduler(app)
     log.info("scheduler started with %d jobs", len(JOBS))
     try:
