@@ -47,6 +47,7 @@ from diversion.models import (
     MessageStatus,
     OutboxMessage,
     OutgoingMail,
+    UserSession,
 )
 from diversion.retention import (
     ERASED,
@@ -216,6 +217,7 @@ class RetentionRun:
     message_bodies: int
     replies: int
     clients: int
+    sessions: int = 0
 
     @property
     def summary(self) -> str:
@@ -224,11 +226,16 @@ class RetentionRun:
         def count(n: int, one: str, many: str) -> str:
             return f"{n} {one if n == 1 else many}"
 
-        return (
+        words = (
             f"{count(self.message_bodies, 'message body', 'message bodies')} erased; "
             f"{count(self.replies, 'reply', 'replies')} erased; "
             f"{count(self.clients, 'client', 'clients')} anonymised"
         )
+        if self.sessions:
+            words += (
+                f"; {count(self.sessions, 'old sign-in session', 'old sign-in sessions')} removed"
+            )
+        return words
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
@@ -383,6 +390,19 @@ def _delete_mail_files(paths: Iterable[str]) -> None:
             log.warning("retention: a mail file could not be deleted (%s)", type(error).__name__)
 
 
+# Sign-in sessions (who signed in, when, from where) are kept this long after they last
+# saw use, then removed: the audit trail keeps the sign-ins themselves.
+SESSION_KEEP = timedelta(days=30)
+
+
+def _remove_old_sessions(now: datetime) -> int:
+    """Remove sign-in sessions last used more than SESSION_KEEP ago (all long expired)."""
+    result = db.session.execute(
+        delete(UserSession).where(UserSession.last_seen_at < now - SESSION_KEEP)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def run_retention(*, now: datetime, periods: Periods) -> RetentionRun:
     """Erase and anonymise everything due at `now`, in one transaction, and record the counts.
 
@@ -400,7 +420,10 @@ def run_retention(*, now: datetime, periods: Periods) -> RetentionRun:
                 continue
             files += anonymise_client(client, now=now)
             clients += 1
-        run = RetentionRun(message_bodies=bodies, replies=replies, clients=clients)
+        sessions = _remove_old_sessions(now)
+        run = RetentionRun(
+            message_bodies=bodies, replies=replies, clients=clients, sessions=sessions
+        )
         audit.add(RUN_ACTION, object_type="retention", detail=run.summary)
         session.commit()
     except BaseException:

@@ -614,3 +614,27 @@ def test_no_personal_data_is_left_in_the_database_after_anonymising(
                     if isinstance(text, str) and any(p in text for p in planted):
                         leftovers.append(f"{table.name}.{key}")
     assert leftovers == []
+
+
+def test_the_run_removes_sign_in_sessions_unused_for_thirty_days(app, make, world) -> None:
+    from diversion.models import UserSession
+    from diversion.services.retention import configured_periods, run_retention
+
+    now = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
+    for days in (31, 29):
+        seen = now - timedelta(days=days)
+        make.session.add(
+            UserSession(
+                token_hash=f"{days:064d}",
+                user_id=world.worker.id,
+                created_at=seen,
+                last_seen_at=seen,
+            )
+        )
+    make.session.commit()
+    with app.app_context():
+        run = run_retention(now=now, periods=configured_periods())
+        left = db.session.scalars(select(UserSession.token_hash)).all()
+    assert run.sessions == 1
+    assert "1 old sign-in session removed" in run.summary
+    assert left == [f"{29:064d}"]
