@@ -87,6 +87,8 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    # Browsers act on HSTS only over HTTPS; over plain HTTP in development it is ignored.
+    response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
