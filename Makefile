@@ -8,7 +8,7 @@ PORT ?= 5000
 STAMPS := .stamps
 export FLASK_APP := wsgi
 
-.PHONY: run test lint pytest bench install assets browser clean
+.PHONY: run test lint pytest bench install assets browser pdf-libs clean
 
 $(STAMPS):
 	@mkdir -p $(STAMPS)
@@ -30,9 +30,13 @@ $(STAMPS)/assets: package.json package-lock.json scripts/build-assets.mjs divers
 	node scripts/build-assets.mjs
 	@touch $@
 
-install: $(STAMPS)/python $(STAMPS)/assets
+install: $(STAMPS)/python $(STAMPS)/assets pdf-libs
 
 assets: $(STAMPS)/assets
+
+# Pango and a font for WeasyPrint's PDF reports (Debian packages).
+pdf-libs:
+	@bash scripts/ensure-pdf-libs.sh
 
 # Debian's Chromium for the browser journeys (never Playwright's own download).
 browser:

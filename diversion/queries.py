@@ -573,7 +573,7 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
         .options(
             joinedload(Case.client),
             joinedload(Case.requirement_type),
-            joinedload(Case.court),
+            # Case.court is the court passed in: already in the session, never loaded again.
             selectinload(Case.appointments),
         )
     )
