@@ -134,6 +134,7 @@ def _court(orgs: dict[str, Organisation]) -> Court:
             sitting_weekdays=[2],
             court_email="listing@northgate-court.example.org",
             cps_email="cps@example.org",
+            liaison_email="liaison@northgate-court.example.org",
             organisation_id=orgs["Northgate Magistrates' Court"].id,
             cps_organisation_id=orgs["CPS London South (demo)"].id,
         )

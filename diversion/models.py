@@ -224,6 +224,8 @@ class Court(Base):
     report_due_time: Mapped[time] = mapped_column(default=time(12, 0))
     court_email: Mapped[str | None] = mapped_column(String(254))
     cps_email: Mapped[str | None] = mapped_column(String(254))
+    # Where the sitting-day list goes at the report time; the court's address when unset.
+    liaison_email: Mapped[str | None] = mapped_column(String(254))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     cps_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)

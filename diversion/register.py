@@ -116,6 +116,7 @@ REGISTER: dict[str, Entry] = {
     "court.report_due_time": _system("When reports are due"),
     "court.court_email": _system("The court's shared mailbox for reports"),
     "court.cps_email": _system("The CPS shared mailbox for reports"),
+    "court.liaison_email": _system("The court liaison mailbox for sitting-day lists"),
     "court.organisation_id": _system("Which court users see the court's lists"),
     "court.cps_organisation_id": _system("Which CPS users see the court's lists"),
     "court.active": _system("Whether the court is offered"),

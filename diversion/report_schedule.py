@@ -315,6 +315,11 @@ def send_reminders(*, now: datetime, mailer: Mailer | None = None) -> list[int]:
 # --- the sitting-day list to the court -------------------------------------------------------
 
 
+def list_address(court: Court) -> str | None:
+    """Where a court's sitting-day list goes: its liaison address, else the court's own."""
+    return court.liaison_email or court.court_email
+
+
 def lists_due(*, now: datetime) -> list[tuple[Court, date]]:
     """(court, sitting day) pairs whose report time has come and whose list has not gone."""
     today = now.astimezone(LONDON).date()
@@ -329,7 +334,7 @@ def lists_due(*, now: datetime) -> list[tuple[Court, date]]:
         )
     }
     for court in courts:
-        if not court.court_email:
+        if not list_address(court):
             continue
         day = next_sitting_day(today, court.sitting_weekdays, include_today=True)
         while day <= today + timedelta(days=LIST_LOOKAHEAD_DAYS):
@@ -395,10 +400,11 @@ def send_lists(*, now: datetime, mailer: Mailer | None = None) -> list[int]:
                 client_id=case.client_id,
             )
         subject = f"Court list: {court.name}, {format_date(day)}"
-        assert court.court_email is not None
+        address = list_address(court)
+        assert address is not None
         letter = _email(
             sender=sender,
-            recipient=court.court_email,
+            recipient=address,
             subject=subject,
             body=_list_body(court, day, len(unsent), len(listing.returning)),
             now=now,
@@ -411,8 +417,8 @@ def send_lists(*, now: datetime, mailer: Mailer | None = None) -> list[int]:
         ids.append(
             _queue(
                 kind=LIST_KIND,
-                recipient=court.court_email,
-                role="court",
+                recipient=address,
+                role="court liaison" if court.liaison_email else "court",
                 subject=subject,
                 message=message,
                 digest=_sha256(attachment),

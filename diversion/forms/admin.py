@@ -276,6 +276,11 @@ class CourtForm(AdminForm):
         "Court email address (optional)", description="Where compliance reports are sent"
     )
     cps_email = email_field("CPS email address (optional)")
+    liaison_email = email_field(
+        "Court liaison email address (optional)",
+        description="Where the list for each sitting day goes at the report time. "
+        "Leave it empty to use the court email address.",
+    )
     organisation_id = OptionalSelectField(
         "Court organisation (optional)", choose="Select the court organisation from the list"
     )

@@ -143,6 +143,7 @@ class CourtDetails:
     report_due_time: time
     court_email: str | None
     cps_email: str | None
+    liaison_email: str | None = None
     organisation_id: int | None
     cps_organisation_id: int | None
     active: bool
@@ -177,6 +178,7 @@ def _apply_court(court: Court, details: CourtDetails) -> None:
     court.report_due_time = details.report_due_time
     court.court_email = details.court_email or None
     court.cps_email = details.cps_email or None
+    court.liaison_email = details.liaison_email or None
     court.organisation_id = details.organisation_id
     court.cps_organisation_id = details.cps_organisation_id
     court.active = details.active

@@ -169,6 +169,7 @@ def court_form(**overrides: Any) -> dict[str, Any]:
         "report_due_time": "11:30",
         "court_email": "listing@southbank.example",
         "cps_email": "cps@southbank.example",
+        "liaison_email": "liaison@southbank.example",
         "organisation_id": "",
         "cps_organisation_id": "",
         "active": "y",
@@ -187,6 +188,7 @@ def test_admin_adds_a_court_and_sees_it_listed(admin: FlaskClient, make: Factory
     assert court.report_lead_working_days == 3
     assert court.report_due_time == time(11, 30)
     assert court.court_email == "listing@southbank.example"
+    assert court.liaison_email == "liaison@southbank.example"
     assert court.organisation_id is None
     assert court.active is True
     listing = page(admin.get("/admin/courts"))

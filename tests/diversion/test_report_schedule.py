@@ -218,3 +218,15 @@ def test_the_workers_home_shows_each_report_sent_or_overdue(
     }
     assert "Sent" in rows["Avery"] and "Overdue" not in rows["Avery"]
     assert "Overdue" in rows["Blake"]
+
+
+def test_the_list_goes_to_the_court_liaison_address_when_the_court_has_one(
+    app: Flask, cases, world: World, make: Factory, smtp: SmtpServer
+) -> None:
+    world.court.liaison_email = "liaison@court.example.org"
+    make.session.commit()
+    with app.app_context():
+        assert len(send_lists(now=DUE)) == 1
+        row = db.session.scalars(select(OutgoingMail).where(OutgoingMail.kind == LIST_KIND)).one()
+        assert (row.recipient, row.recipient_role) == ("liaison@court.example.org", "court liaison")
+    assert [r.message["To"] for r in smtp.received] == ["liaison@court.example.org"]
