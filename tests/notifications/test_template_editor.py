@@ -399,7 +399,6 @@ def _run_counter(payload: dict[str, Any]) -> Any:
     return json.loads(result.stdout)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 def test_the_javascript_counter_follows_the_same_rules() -> None:
     templates = [*DEFAULT_TEMPLATES.values(), "{{name}} {name} {foo} {{ }}"]
     out = _run_counter(
