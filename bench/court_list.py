@@ -19,7 +19,7 @@ stderr; the last line on stdout is one JSON object (docs/performance.md):
 
 The database is SQLite, at ``instance/bench/court_list.sqlite`` (ignored by git), built by the
 project's own commands: ``flask --app wsgi db upgrade`` then ``flask --app wsgi generate-data
---clients 100000 --appointments 500000 --seed 1`` (diversion/generate.py), which takes about
+--clients 100000 --appointments 500000 --seed 1`` (devtools/generate.py), which takes about
 a minute and a half on the 2-core development machine. Later runs migrate it (a no-op
 unless a migration was added) and reuse it when it still has the expected counts and lists;
 ``--rebuild`` builds it again. Medians are over 7 runs after a warm-up, each run as many
@@ -54,12 +54,12 @@ from flask import Flask, g, render_template, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
+from devtools.bulk import COURT_NAME, LIAISON_EMAIL, LIST_CASES, LIST_DAY, SMALL_LIST_SHARE
 from diversion import clock as app_clock
-from diversion import create_app
+from diversion.app import create_app
+from diversion.court.queries import sitting_day_list
 from diversion.db import db
-from diversion.generate import COURT_NAME, LIAISON_EMAIL, LIST_CASES, LIST_DAY, SMALL_LIST_SHARE
 from diversion.models import Appointment, Client, Court, User
-from diversion.queries import sitting_day_list
 from tests.conftest import signed_in_client
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -70,7 +70,8 @@ from sqlalchemy.engine import Engine
 from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
 from twilio.rest import Client as TwilioClient  # type: ignore[import-untyped]
 
-from diversion import create_app
+from diversion.admin.reference import seed_requirement_types
+from diversion.app import create_app
 from diversion.db import Base, db
 from diversion.models import (
     Appointment,
@@ -90,7 +91,6 @@ from diversion.models import (
     User,
     Venue,
 )
-from diversion.services.reference import seed_requirement_types
 from notifications.dispatcher import DispatchReport, dispatch_once
 from notifications.senders import TwilioSender
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from diversion import audit
 from diversion.models import Role
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,6 @@ def enforce() -> Response | None:
         return redirect(url_for("auth.sign_in"))
     assert isinstance(roles, frozenset)
     if user.role not in roles:
-        from diversion import audit
-
         audit.record_refusal(endpoint=endpoint)
         abort(403)
     return None

@@ -1,4 +1,8 @@
-"""Command-line tools: `flask --app wsgi db upgrade`, `flask --app wsgi demo`, create users."""
+"""Command-line tools: migrations (`flask --app wsgi db upgrade`), key rotation, reference data.
+
+The demo and bulk-data commands are development tools: they live in `devtools/` and reach
+`flask` as plugins (the `flask.commands` entry points in setup.cfg), never through this package.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
+
+from diversion.admin.reference import seed_requirement_types
+from diversion.crypto import DecryptionError
+from diversion.privacy.keys import rotate_keys as rotate
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -33,8 +41,6 @@ def alembic_config() -> Config:
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from alembic import command
-
-    from diversion.services.reference import seed_requirement_types
 
     command.upgrade(alembic_config(), revision)
     added = seed_requirement_types()
@@ -67,48 +73,6 @@ def current() -> None:
     command.current(alembic_config())
 
 
-@click.command("demo")
-@with_appcontext
-def demo() -> None:
-    """Load fictional demo data (safe to run again) and print the demo sign-ins."""
-    import pyotp
-
-    from diversion.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS, load_demo
-
-    if current_app.config["DIVERSION_ENV"] == "production":
-        raise click.ClickException(
-            "The demo data and its known passwords are never loaded in production."
-        )
-    users = load_demo()
-    click.echo("Demo sign-ins (fictional data). Every account has the same password:")
-    click.echo(f"  password: {DEMO_PASSWORD}")
-    click.echo(
-        "Then enter the code from an authenticator app set up with the account's key, or the "
-        "code shown here (it changes every 30 seconds: `flask demo-code EMAIL` prints a new one):"
-    )
-    for role, email in users:
-        secret = DEMO_TOTP_SECRETS[email]
-        code = pyotp.TOTP(secret).now()
-        click.echo(f"  {role:<26} {email:<22} key {secret}  code now {code}")
-
-
-@click.command("demo-code")
-@click.argument("email")
-@with_appcontext
-def demo_code(email: str) -> None:
-    """Print the current two-factor code of a demo account (fictional accounts only)."""
-    import pyotp
-
-    from diversion.demo import DEMO_TOTP_SECRETS
-
-    if current_app.config["DIVERSION_ENV"] == "production":
-        raise click.ClickException("There are no demo accounts in production.")
-    secret = DEMO_TOTP_SECRETS.get(email.strip().lower())
-    if secret is None:
-        raise click.ClickException(f"{email} is not a demo account.")
-    click.echo(pyotp.TOTP(secret).now())
-
-
 keys_cli = AppGroup("keys", help="Keys for data encrypted at rest (see diversion/crypto.py).")
 
 
@@ -123,9 +87,6 @@ keys_cli = AppGroup("keys", help="Keys for data encrypted at rest (see diversion
 def rotate_keys(batch_size: int) -> None:
     """Re-encrypt every encrypted value with the first key in ENCRYPTION_KEYS and recompute
     the number look-up hashes (after a new ENCRYPTION_KEYS key or a new LOOKUP_HASH_KEY)."""
-    from diversion.crypto import DecryptionError
-    from diversion.services.encryption import rotate_keys as rotate
-
     try:
         result = rotate(batch_size=batch_size)
     except DecryptionError as error:
@@ -141,8 +102,6 @@ def rotate_keys(batch_size: int) -> None:
 @click.command("seed")
 def seed() -> None:
     """Add the reference data every installation needs: the four requirement types."""
-    from diversion.services.reference import seed_requirement_types
-
     added = seed_requirement_types()
     click.echo(f"Requirement types added: {added}")
 
@@ -151,9 +110,4 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
-    app.cli.add_command(demo)
-    app.cli.add_command(demo_code)
     app.cli.add_command(seed)
-    from diversion.generate import generate_data_command  # fictional bulk data (benchmarks)
-
-    app.cli.add_command(generate_data_command)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from scheduling.calendar import LONDON
+from diversion.formatting import LONDON
 
 
 def now() -> datetime:

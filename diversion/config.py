@@ -68,7 +68,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "diversion.sqlite"),
         "SECRET_KEY": None,
         # Comma-separated Fernet keys, newest first, and the number look-up hash key
-        # (diversion/crypto.py). Development fills in development keys; production needs both.
+        # (diversion/crypto.py). Development fills in development keys; production
+        # needs both.
         "ENCRYPTION_KEYS": None,
         "LOOKUP_HASH_KEY": None,
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
@@ -85,8 +86,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PASSWORD_MIN_LENGTH": 12,
         "PASSWORD_MAX_LENGTH": 128,
-        # Sign-in throttling (diversion/throttle.py, Flask-Limiter). Memory suits one process
-        # in development; production sets RATELIMIT_STORAGE_URI (redis://...) so that every
+        # Sign-in throttling (diversion/accounts/throttle.py, Flask-Limiter). Memory suits one
+        # process in development; production sets RATELIMIT_STORAGE_URI (redis://...) so that every
         # worker shares the counts.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -99,7 +100,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROXY_HOPS": 0,
         "SIGN_IN_ADDRESS_LIMITS": "20 per minute; 100 per hour",
         "SIGN_IN_ACCOUNT_FAILURES": "10 per 15 minutes",
-        # Retention (security.md 13; diversion.retention): text-message bodies are erased
+        # Retention (security.md 13; diversion.privacy.retention): text-message bodies are erased
         # this many days after the appointment or hearing they are about (or after they were
         # due to go, when about neither); replies this many days after they arrived; a
         # client is anonymised this many years after her last case closed. Audit rows hold

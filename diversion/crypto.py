@@ -163,7 +163,7 @@ def lookup_hash(e164_number: str) -> str:
 
 # Values that say something was removed and carry no personal data: stored as they are, so
 # that SQL can find (or skip) them. "[erased]" is the retention job's marker
-# (diversion.retention.ERASED).
+# (diversion.privacy.retention.ERASED).
 CLEAR_MARKERS: frozenset[str] = frozenset({"[erased]"})
 
 # SQL comparisons that would silently match nothing (or everything) against ciphertext.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -20,13 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from diversion import clock
 from diversion.crypto import EncryptedText, lookup_hash
 from diversion.db import Base
-
-
-def utcnow() -> datetime:
-    """The current instant, for column defaults only (rules take `now` as a parameter)."""
-    return datetime.now(UTC)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -186,7 +182,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change or disabling, so that every session of the user ends.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
     # Bumped as the first write of every booking of this worker: it serialises bookings of one
     # worker on SQLite (write lock) and on PostgreSQL (row lock), so double booking cannot
@@ -344,8 +340,8 @@ class Client(Base):
     text_name: Mapped[str | None] = mapped_column(String(50))
     # Set when she replies STOP (or the provider reports she did): no text goes until START.
     texts_opted_out_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     organisation: Mapped[Organisation] = relationship()
     aliases: Mapped[list[ClientAlias]] = relationship(
@@ -404,7 +400,7 @@ class Case(Base):
     # Set when the required sessions can no longer all fit before the last appointment date.
     at_risk_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     client: Mapped[Client] = relationship(back_populates="cases")
     organisation: Mapped[Organisation] = relationship()
@@ -447,8 +443,8 @@ class Appointment(Base):
     outcome_recorded_at: Mapped[datetime | None]
     # When she confirmed it by replying Y or YES to a text.
     confirmed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     case: Mapped[Case] = relationship(back_populates="appointments", foreign_keys=[case_id])
     venue: Mapped[Venue] = relationship()
@@ -463,7 +459,7 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(String(40))
     # Encrypted at rest: some entries quote the worker (why a case closed, why a booking moved).
@@ -479,7 +475,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    occurred_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str | None] = mapped_column(String(40))
@@ -530,8 +526,14 @@ class OutboxMessage(Base):
     provider_status: Mapped[str | None] = mapped_column(String(20))
     error_code: Mapped[int | None]
     status_updated_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Set by whoever changes the row, from the `now` it was given (the one clock): the
+    # dispatcher's in-flight window runs from it, so no wall-clock default may replace it.
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    def set_status(self, status: MessageStatus, reason: str | None, *, now: datetime) -> None:
+        """Move the message to a status, saying why, as of `now`."""
+        self.status, self.reason, self.updated_at = status, reason, now
 
 
 class ReplyAction(LabelledEnum):
@@ -563,7 +565,7 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64), unique=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Both encrypted at rest; a sender is found by Client.mobile_hash, never by this column.
     from_number: Mapped[str] = mapped_column(EncryptedText)
     body: Mapped[str] = mapped_column(EncryptedText)
@@ -590,7 +592,7 @@ class MessageTemplate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), unique=True)
     body: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
@@ -628,7 +630,7 @@ class ComplianceReport(Base):
     html: Mapped[str] = mapped_column(EncryptedText)
     content_sha256: Mapped[str] = mapped_column(String(64))
     signed_off_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    signed_off_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_off_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     case: Mapped[Case] = relationship()
     signed_off_by: Mapped[User] = relationship()
@@ -667,7 +669,7 @@ class OutgoingMail(Base):
     next_attempt_at: Mapped[datetime | None]
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     requested_by_job: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
     eml_path: Mapped[str | None] = mapped_column(String(300))
 
@@ -685,7 +687,7 @@ class CaseNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+    written_at: Mapped[datetime] = mapped_column(default=clock.now)
     body: Mapped[str] = mapped_column(EncryptedText)
 
     case: Mapped[Case] = relationship()
@@ -702,7 +704,7 @@ class RecoveryCode(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     used_at: Mapped[datetime | None]
 
 
@@ -719,8 +721,8 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Set once both factors are through; a session waiting for its code has none.
     verified_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from diversion.cases.texts import unread_reply_count
 from diversion.formatting import format_date, format_datetime, format_time
 from diversion.models import Role, User
 
@@ -20,8 +21,6 @@ log = logging.getLogger(__name__)
 
 def _inbox_text(user: User) -> str:
     """The inbox's menu item, with the unread count in words a screen reader says."""
-    from diversion.queries import unread_reply_count
-
     try:
         unread = unread_reply_count(user)
     except SQLAlchemyError:  # an error page after a database failure still renders

@@ -24,11 +24,10 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import flag_modified
 
 from diversion import audit
 from diversion.db import db
-from diversion.formatting import format_time
+from diversion.formatting import LONDON, format_date, format_time
 from diversion.models import (
     Appointment,
     AppointmentStatus,
@@ -45,9 +44,9 @@ from notifications.policy import (
     is_quiet,
     next_allowed_moment,
 )
+from notifications.senders import PermanentSendError, TransientSendError
 from notifications.store import policy_for, template_for
 from notifications.templates import TemplateError, forbidden_words, render
-from scheduling.calendar import LONDON
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ def _values(
     return {
         "name": name,
         "time": format_time(event_at),
-        "day": f"{local:%a} {local.day} {local:%b}",
+        "day": format_date(local.date(), "day"),
         "venue": appointment.venue.neutral_name if appointment is not None else "",
         "phone": case.organisation.phone or "",
     }
@@ -306,7 +305,7 @@ def _prepare(
     policy = batch.policy(case)
     stop = _gate(message, client, case, appointment, policy, now)
     if stop is not None:
-        message.status, message.reason = stop
+        message.set_status(*stop, now=now)
         (report.held if stop[0] is MessageStatus.HELD else report.skipped).append(message.id)
         return None
     assert case is not None
@@ -314,12 +313,11 @@ def _prepare(
     if is_quiet(now, policy):
         later = next_allowed_moment(now, policy)
         if later > _last_useful(message, event_at, policy) or later >= event_at:
-            message.status, message.reason = MessageStatus.SKIPPED, "quiet hours: would be too late"
+            message.set_status(MessageStatus.SKIPPED, "quiet hours: would be too late", now=now)
             report.skipped.append(message.id)
         else:
             message.send_at = later
-            message.status = MessageStatus.PENDING
-            message.reason = "waiting for the end of quiet hours"
+            message.set_status(MessageStatus.PENDING, "waiting for the end of quiet hours", now=now)
             report.retry.append(message.id)
         return None
     template, refusal = batch.wording(message.kind)
@@ -331,14 +329,12 @@ def _prepare(
             refusal = "the wording of this kind of text cannot be filled in"
     if body is None:
         # An administrator's wording that cannot go out: shown as failed, so someone sees it.
-        message.status, message.reason = MessageStatus.FAILED, refusal
+        message.set_status(MessageStatus.FAILED, refusal, now=now)
         report.failed.append(message.id)
         return None
     message.body = body
-    # The in-flight clock runs from here, on the dispatcher's `now` (flagged, so that the
-    # column's own wall-clock default does not replace an unchanged value).
+    # The in-flight clock runs from here, on the dispatcher's `now`.
     message.updated_at = now
-    flag_modified(message, "updated_at")
     assert client.mobile is not None
     return _Ready(message=message, client=client, to=client.mobile)
 
@@ -347,8 +343,6 @@ def _call_provider(ready: _Ready, sender: Sender) -> object:
     """The provider call alone: no database, so several can run at once in threads.
 
     Returns the provider's result, or the send error it raised (recorded by the caller)."""
-    from notifications.senders import PermanentSendError, TransientSendError
-
     assert ready.message.body is not None
     try:
         return sender.send(
@@ -360,28 +354,24 @@ def _call_provider(ready: _Ready, sender: Sender) -> object:
 
 def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchReport) -> None:
     """Record what the provider answered for one message (committed by the caller)."""
-    from notifications.senders import PermanentSendError, TransientSendError
-
     message = ready.message
     if isinstance(outcome, TransientSendError):
         if message.attempts >= MAX_ATTEMPTS:
-            message.status, message.reason = MessageStatus.FAILED, "provider unavailable; gave up"
+            message.set_status(MessageStatus.FAILED, "provider unavailable; gave up", now=now)
             report.failed.append(message.id)
             return
         message.send_at = now + timedelta(minutes=2**message.attempts)
-        message.status = MessageStatus.PENDING
-        message.reason = "provider unavailable; will retry"
+        message.set_status(MessageStatus.PENDING, "provider unavailable; will retry", now=now)
         report.retry.append(message.id)
         return
     if isinstance(outcome, PermanentSendError):
         if outcome.opted_out:
             ready.client.texts_opted_out_at = now
-        message.status = MessageStatus.FAILED
-        message.reason = f"provider refused (code {outcome.code})"
+        message.set_status(MessageStatus.FAILED, f"provider refused (code {outcome.code})", now=now)
         report.failed.append(message.id)
         return
     message.provider_id = getattr(outcome, "provider_id", None)
-    message.status, message.reason = MessageStatus.SENT, None
+    message.set_status(MessageStatus.SENT, None, now=now)
     _audit_sent(message)
     report.sent.append(message.id)
 
@@ -425,8 +415,6 @@ def send_batch(
 def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport) -> None:
     """Rows left `sending` by a crash: ask the provider before anything is sent again."""
 
-    from notifications.senders import TransientSendError
-
     stale = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.status == MessageStatus.SENDING)
@@ -447,12 +435,16 @@ def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport
                 continue  # the provider cannot be asked now: leave it in flight, never resend
         if found is not None:
             message.provider_id = getattr(found, "provider_id", None)
-            message.status = MessageStatus.SENT
-            message.reason = "confirmed with the provider after an interruption"
+            message.set_status(
+                MessageStatus.SENT, "confirmed with the provider after an interruption", now=now
+            )
             _audit_sent(message, detail="confirmed with the provider after an interruption")
         else:
-            message.status = MessageStatus.PENDING
-            message.reason = "interrupted before the provider had it; will send again"
+            message.set_status(
+                MessageStatus.PENDING,
+                "interrupted before the provider had it; will send again",
+                now=now,
+            )
         report.reconciled.append(message.id)
     db.session.commit()
 

@@ -88,7 +88,7 @@ def schedule_for_appointment(appointment: Appointment, *, now: datetime) -> list
     return rows
 
 
-def cancel_for_appointment(appointment: Appointment, *, reason: str) -> int:
+def cancel_for_appointment(appointment: Appointment, *, reason: str, now: datetime) -> int:
     """Cancel every message about an appointment that has not gone yet; return how many."""
     rows = db.session.scalars(
         select(OutboxMessage)
@@ -96,8 +96,7 @@ def cancel_for_appointment(appointment: Appointment, *, reason: str) -> int:
         .where(OutboxMessage.status.in_(OPEN_STATUSES))
     ).all()
     for row in rows:
-        row.status = MessageStatus.CANCELLED
-        row.reason = reason
+        row.set_status(MessageStatus.CANCELLED, reason, now=now)
     return len(rows)
 
 
@@ -109,7 +108,9 @@ def on_appointment_changed(
         db.session.flush()
         schedule_for_appointment(appointment, now=now)
     elif change in ENDING_CHANGES:
-        cancel_for_appointment(appointment, reason=f"appointment {change.replace('_', ' ')}")
+        cancel_for_appointment(
+            appointment, reason=f"appointment {change.replace('_', ' ')}", now=now
+        )
 
 
 def next_hearing_of(case: Case) -> date | None:
@@ -154,8 +155,7 @@ def sync_court_reminders(case: Case, *, now: datetime) -> list[OutboxMessage]:
     reason = REASON_CASE_CLOSED if event_at is None else REASON_COURT_DATE_CHANGED
     for row in existing:
         if row.status in OPEN_STATUSES and row.event_at != event_at:
-            row.status = MessageStatus.CANCELLED
-            row.reason = reason
+            row.set_status(MessageStatus.CANCELLED, reason, now=now)
     if event_at is None or event_at <= now:
         return []
     written = {

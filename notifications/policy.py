@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
+
+from diversion.formatting import LONDON
 
 __all__ = [
     "DEFAULT_COURT_SITTING_TIME",
@@ -43,7 +44,6 @@ __all__ = [
 ]
 
 # Rule: reminder times are Europe/London wall-clock times (GMT in winter, BST in summer).
-LONDON = ZoneInfo("Europe/London")
 
 # Rule: a court event is the hearing day at the court's sitting time, 10:00 unless the court
 # says otherwise.

@@ -26,11 +26,11 @@ import unicodedata
 from datetime import datetime
 from typing import Final
 
-import phonenumbers
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from diversion import audit
+from diversion.cases.services import add_case_event
 from diversion.crypto import lookup_hash
 from diversion.db import db, transactional
 from diversion.formatting import format_datetime
@@ -44,8 +44,9 @@ from diversion.models import (
     MessageStatus,
     OutboxMessage,
     ReplyAction,
+    User,
 )
-from diversion.services.cases import add_case_event
+from diversion.phones import normalise_number
 from notifications.policy import ReminderKind
 
 __all__ = [
@@ -141,8 +142,7 @@ def _opt_out(client: Client, *, now: datetime, why: str) -> None:
         client.texts_opted_out_at = now
     cancelled = 0
     for row in _open_rows(client.id):
-        row.status = MessageStatus.CANCELLED
-        row.reason = REASON_OPTED_OUT
+        row.set_status(MessageStatus.CANCELLED, REASON_OPTED_OUT, now=now)
         cancelled += 1
     audit.add(
         "texts_opted_out",
@@ -172,8 +172,7 @@ def _opt_in(client: Client, *, now: datetime) -> bool:
         .where(OutboxMessage.send_at > now)
     ).all()
     for row in revived:
-        row.status = MessageStatus.PENDING
-        row.reason = "she opted back in to texts"
+        row.set_status(MessageStatus.PENDING, "she opted back in to texts", now=now)
     audit.add(
         "texts_opted_in",
         object_type="client",
@@ -260,19 +259,6 @@ def keyword(body: str) -> str:
     """The message as a keyword: compatibility-normalised, upper case, with every space and
     punctuation mark removed ("stop." and " Opt out " read STOP and OPTOUT)."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", body)).upper()
-
-
-def normalise_number(raw: str) -> str:
-    """A sender's number in E.164 (UK numbers may come without +44); anything that is not
-    a phone number (a short code, a sender name) is kept as sent, trimmed."""
-    text = "".join(ch for ch in raw if ch.isprintable()).strip()
-    try:
-        number = phonenumbers.parse(text, "GB")
-    except phonenumbers.NumberParseException:
-        return text
-    if not phonenumbers.is_possible_number(number):
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _next_appointment(client: Client, now: datetime) -> Appointment | None:
@@ -427,3 +413,18 @@ def receive(provider_id: str, from_number: str, body: str, *, now: datetime) -> 
             db.session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+@transactional
+def mark_read(*, actor: User, message: InboundMessage, now: datetime) -> None:
+    """Record who read a reply and when; the first reading is kept, and the change audited."""
+    if message.read_at is not None:
+        return
+    message.read_at = now
+    message.read_by_id = actor.id
+    audit.add(
+        "reply_marked_read",
+        object_type="inbound_message",
+        object_id=message.id,
+        client_id=message.client_id,
+    )

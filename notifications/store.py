@@ -38,3 +38,18 @@ def policy_for(requirement_type: RequirementType | None) -> Policy:
         # Stored policies are checked when saved; a bad one must never stop reminders.
         log.warning("requirement type %s has an unreadable reminder policy", requirement_type.id)
         return DEFAULT_POLICY
+
+
+def stored_templates() -> dict[str, MessageTemplate]:
+    """Every administrator's wording, by kind of text."""
+    return {row.kind: row for row in db.session.scalars(select(MessageTemplate))}
+
+
+def stored_template(kind: str) -> MessageTemplate | None:
+    """The administrator's wording for a kind of text, or None when the default is used."""
+    return db.session.scalar(select(MessageTemplate).where(MessageTemplate.kind == kind))
+
+
+def requirement_type(requirement_type_id: int) -> RequirementType | None:
+    """A requirement type whose reminder policy an administrator is looking at."""
+    return db.session.get(RequirementType, requirement_type_id)

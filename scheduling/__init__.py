@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Flask
 
+from scheduling.process import JOBS_KEY, Job, scheduler_command
 
-def init_app(app: Flask) -> None:
-    """Register the booking pages and the scheduler command (web workers never run jobs)."""
-    from scheduling.process import scheduler_command
-    from scheduling.views import bp
 
-    app.register_blueprint(bp)
+def init_app(app: Flask, *, jobs: Sequence[Job]) -> None:
+    """Add the scheduler command and the jobs it runs (web workers never run jobs)."""
+    app.extensions[JOBS_KEY] = tuple(jobs)
     app.cli.add_command(scheduler_command)

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from scheduling.calendar import LONDON, is_bank_holiday
+from diversion.formatting import LONDON
+from scheduling.calendar import is_bank_holiday
 
 __all__ = [
     "DEFAULT_MIN_NOTICE",

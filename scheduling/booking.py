@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from diversion import audit
+from diversion.cases.services import add_case_event
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.formatting import format_date, format_datetime
@@ -28,9 +29,7 @@ from diversion.models import (
     Role,
     User,
     Venue,
-    WorkingPeriod,
 )
-from diversion.services.cases import add_case_event
 from scheduling import calendar
 from scheduling.availability import DateRange, Interval, free_time
 from scheduling.hooks import notify_appointment_changed
@@ -466,27 +465,3 @@ def free_time_for(
         only_worker_id=worker.id,
     )
     return list(candidates[0].free) if candidates else []
-
-
-@transactional
-def set_working_pattern(*, worker: User, periods: Sequence[tuple[int, time, time, bool]]) -> None:
-    """Replace a worker's weekly pattern."""
-    worker.working_periods = [
-        WorkingPeriod(weekday=day, starts=start, ends=end, is_break=is_break)
-        for day, start, end, is_break in periods
-    ]
-    audit.add("working_pattern_changed", object_type="user", object_id=worker.id)
-
-
-@transactional
-def add_absence(*, worker: User, first_day: date, last_day: date, kind: str) -> Absence:
-    """Record whole days away (leave, training, sickness), from local midnight to midnight."""
-    absence = Absence(
-        user_id=worker.id,
-        starts_at=_day_start(first_day),
-        ends_at=_day_start(last_day + timedelta(days=1)),
-        kind=kind,
-    )
-    db.session.add(absence)
-    audit.add("absence_added", object_type="user", object_id=worker.id)
-    return absence

@@ -24,9 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
+
+from diversion.formatting import DAY_NAMES, LONDON, format_date
 
 __all__ = [
     "DEFAULT_MAX_RETURN_DAYS",
@@ -38,7 +39,6 @@ __all__ = [
     "add_working_days",
     "case_window",
     "days_left",
-    "format_date",
     "is_bank_holiday",
     "is_sitting_day",
     "is_working_day",
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 # Rule: all court dates and deadlines are in Europe/London (GMT in winter, BST in summer).
-LONDON = ZoneInfo("Europe/London")
 
 # Rule: bail for an adjournment runs four weeks at most, so the return date is suggested
 # no more than 28 days after the court date.
@@ -71,22 +70,6 @@ DEFAULT_REPORT_DUE_TIME = time(12, 0)
 # so hitting this bound means the input is wrong, not that the calendar is unusual.
 _SEARCH_LIMIT_DAYS = 366
 
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Spelled out rather than strftime("%B") so messages do not depend on the server's locale.
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _SATURDAY = 5
 
 
@@ -111,11 +94,6 @@ def _weekday_set(sitting_weekdays: Iterable[int]) -> frozenset[int]:
 def _is_sitting(day: date, weekdays: frozenset[int]) -> bool:
     # Rule: a court sits on its sitting weekdays and never on a bank holiday.
     return day.weekday() in weekdays and not is_bank_holiday(day)
-
-
-def format_date(day: date) -> str:
-    """Format a date the GOV.UK way ("25 December 2030") for messages shown to users."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def is_bank_holiday(day: date) -> bool:
@@ -255,7 +233,7 @@ def days_left(today: date, last_day: date) -> int:
 
 def weekday_names(sitting_weekdays: Iterable[int]) -> str:
     """Name sitting weekdays in plain English for messages ("Tuesday and Thursday")."""
-    names = [_WEEKDAY_NAMES[d] for d in sorted(_weekday_set(sitting_weekdays))]
+    names = [DAY_NAMES[d] for d in sorted(_weekday_set(sitting_weekdays))]
     if not names:
         raise ValueError("The court must sit on at least one weekday")
     if len(names) == 1:
@@ -306,7 +284,9 @@ def validate_return_date(
     elif return_date.weekday() not in weekdays:
         errors.append(f"Return date must be a day the court sits: {weekday_names(weekdays)}")
     elif is_bank_holiday(return_date):
-        errors.append(f"{format_date(return_date)} is a bank holiday; the court does not sit")
+        errors.append(
+            f"{format_date(return_date, 'plain')} is a bank holiday; the court does not sit"
+        )
     if (return_date - court_date).days > max_days:
         # Rule: accepted (the court may have set it), but bail normally runs four weeks.
         warnings.append(

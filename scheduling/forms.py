@@ -11,7 +11,7 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from diversion.forms.fields import (
+from diversion.fields import (
     GovDateField,
     GovRadioField,
     GovSelectField,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from icalendar import Calendar, Event
 
-from scheduling.calendar import LONDON
+from diversion.formatting import LONDON
 
 PRODID = "-//Court diversion scheduler//appointments//EN"
 

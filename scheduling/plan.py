@@ -35,13 +35,22 @@ starts after the previous ends), so these tie-breaks cannot make a feasible plan
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from scheduling.availability import Interval
-from scheduling.calendar import LONDON
+from diversion.formatting import format_date
+from scheduling.slots import (
+    Candidate,
+    Found,
+    Pool,
+    SessionSpec,
+    Slot,
+    earliest_over,
+    latest_over,
+    local_date,
+    local_midnight,
+)
 
 __all__ = [
     "Candidate",
@@ -49,57 +58,12 @@ __all__ = [
     "Plan",
     "SessionSpec",
     "Slot",
-    "format_short_date",
     "propose_plan",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
-
-@dataclass(frozen=True)
-class SessionSpec:
-    """One outstanding session of a case: its number in the order, kind, name and length."""
-
-    number: int
-    kind: str
-    name: str
-    duration: timedelta
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A worker who could take sessions, with her free time (sorted, disjoint intervals)."""
-
-    worker_id: int
-    name: str
-    free: Sequence[Interval]
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A proposed appointment: which session, with whom, from start to end (UTC)."""
-
-    session: SessionSpec
-    worker_id: int
-    start: datetime
-    end: datetime
 
 
 @dataclass(frozen=True)
@@ -127,190 +91,6 @@ class NoPlan:
     reason: str
 
 
-def format_short_date(day: date) -> str:
-    """Format a date as "Thu 24 Dec" for proposals, independent of the server's locale."""
-    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
-
-
-# ---------------------------------------------------------------------------------------
-# Time arithmetic
-# ---------------------------------------------------------------------------------------
-
-
-def _local_date(instant: datetime) -> date:
-    return instant.astimezone(LONDON).date()
-
-
-def _local_midnight(day: date) -> datetime:
-    # London midnight always exists and is unambiguous (the clocks change at 01:00 UTC).
-    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
-
-
-# The grid is measured from local midnight. Europe/London is always a whole number of hours
-# from UTC, so when the step divides 60 minutes a London wall time is on the grid exactly
-# when the same instant in UTC is: the grid can be computed in UTC, from the epoch.
-def _grid_ceil(instant: datetime, step: timedelta) -> datetime:
-    remainder = (instant - _EPOCH) % step
-    return instant + (step - remainder) if remainder else instant
-
-
-def _grid_floor(instant: datetime, step: timedelta) -> datetime:
-    return instant - (instant - _EPOCH) % step
-
-
-def _interval_start(interval: Interval) -> datetime:
-    return interval.start
-
-
-def _interval_end(interval: Interval) -> datetime:
-    return interval.end
-
-
-# ---------------------------------------------------------------------------------------
-# Searching one worker's free time (bisect on the sorted intervals, then a short walk)
-# ---------------------------------------------------------------------------------------
-
-
-def _earliest_in(
-    free: Sequence[Interval],
-    *,
-    not_before: datetime,
-    before: datetime | None,
-    duration: timedelta,
-    step: timedelta,
-) -> datetime | None:
-    """The earliest grid start s >= not_before, s < before, with [s, s+duration] free."""
-    # Intervals ending before not_before + duration cannot hold the session; skip them all.
-    i = bisect_left(free, not_before + duration, key=_interval_end)
-    while i < len(free):
-        interval = free[i]
-        if before is not None and interval.start >= before:
-            return None
-        start = _grid_ceil(max(not_before, interval.start), step)
-        if start + duration <= interval.end:
-            # Any later interval would give a later start, so this is the answer or none is.
-            return start if before is None or start < before else None
-        i += 1
-    return None
-
-
-def _latest_in(
-    free: Sequence[Interval],
-    *,
-    not_before: datetime,
-    not_after: datetime,
-    duration: timedelta,
-    step: timedelta,
-) -> datetime | None:
-    """The latest grid start s with not_before <= s <= not_after and [s, s+duration] free."""
-    # Intervals starting after not_after cannot hold a start; begin with the last other one.
-    i = bisect_right(free, not_after, key=_interval_start) - 1
-    while i >= 0:
-        interval = free[i]
-        latest_fit = interval.end - duration
-        if latest_fit < not_before:
-            return None  # every earlier interval ends earlier still
-        start = _grid_floor(min(not_after, latest_fit), step)
-        if start < not_before:
-            return None
-        if start >= interval.start:
-            return start
-        i -= 1
-    return None
-
-
-class _Pool:
-    """The candidates being searched, each with her free intervals long enough for a session.
-
-    Most free intervals of a busy worker are short gaps between bookings. Leaving out those
-    too short for a session (once per candidate and length, and only for candidates that are
-    searched) lets every search bisect straight to an interval that can hold it, instead of
-    walking past the gaps again on each of the many searches for one plan.
-    """
-
-    def __init__(
-        self,
-        candidates: Sequence[Candidate],
-        cache: dict[tuple[int, timedelta], Sequence[Interval]] | None = None,
-    ) -> None:
-        self.candidates = candidates
-        self._cache: dict[tuple[int, timedelta], Sequence[Interval]] = (
-            {} if cache is None else cache
-        )
-
-    def widened(self, candidates: Sequence[Candidate]) -> _Pool:
-        """The same search over more candidates (this pool's must come first), sharing work."""
-        return _Pool(candidates, self._cache)
-
-    def free(self, index: int, duration: timedelta) -> Sequence[Interval]:
-        key = (index, duration)
-        found = self._cache.get(key)
-        if found is None:
-            found = [i for i in self.candidates[index].free if i.end - i.start >= duration]
-            self._cache[key] = found
-        return found
-
-    def slot(self, session: SessionSpec, found: _Found) -> Slot:
-        start = found.start.astimezone(UTC)
-        return Slot(
-            session, self.candidates[found.candidate].worker_id, start, start + session.duration
-        )
-
-
-@dataclass(frozen=True)
-class _Found:
-    start: datetime
-    candidate: int  # index into the pool's candidates
-
-
-def _earliest_over(
-    pool: _Pool,
-    *,
-    not_before: datetime,
-    before: datetime | None,
-    duration: timedelta,
-    step: timedelta,
-) -> _Found | None:
-    """The earliest slot over the pool; ties go to the earlier candidate."""
-    best: _Found | None = None
-    for index in range(len(pool.candidates)):
-        # Only a strictly earlier start can beat the best so far, so later candidates stop
-        # searching as soon as their free time passes it.
-        start = _earliest_in(
-            pool.free(index, duration),
-            not_before=not_before,
-            before=best.start if best is not None else before,
-            duration=duration,
-            step=step,
-        )
-        if start is not None:
-            best = _Found(start, index)
-    return best
-
-
-def _latest_over(
-    pool: _Pool,
-    *,
-    not_before: datetime,
-    not_after: datetime,
-    duration: timedelta,
-    step: timedelta,
-) -> _Found | None:
-    """The latest slot over the pool; ties go to the earlier candidate."""
-    best: _Found | None = None
-    for index in range(len(pool.candidates)):
-        start = _latest_in(
-            pool.free(index, duration),
-            not_before=best.start + _TICK if best is not None else not_before,
-            not_after=not_after,
-            duration=duration,
-            step=step,
-        )
-        if start is not None:
-            best = _Found(start, index)
-    return best
-
-
 # ---------------------------------------------------------------------------------------
 # The passes
 # ---------------------------------------------------------------------------------------
@@ -327,28 +107,28 @@ class _Search:
 def _next_not_before(start: datetime, duration: timedelta, search: _Search) -> datetime:
     # Rule: the next session starts after this one ends, on a London date at least
     # min_gap_days after this one's (L_i in the module docstring; non-decreasing in start).
-    next_date = _local_date(start) + search.min_gap_days * _ONE_DAY
-    return max(start + duration, _local_midnight(next_date))
+    next_date = local_date(start) + search.min_gap_days * _ONE_DAY
+    return max(start + duration, local_midnight(next_date))
 
 
 def _previous_not_after(start: datetime, duration: timedelta, search: _Search) -> datetime:
     # The mirror image: the previous session (of length `duration`) ends by this start and
     # falls on a London date at least min_gap_days before this one's.
-    last_date = _local_date(start) - search.min_gap_days * _ONE_DAY
-    return min(start - duration, _local_midnight(last_date + _ONE_DAY) - _TICK)
+    last_date = local_date(start) - search.min_gap_days * _ONE_DAY
+    return min(start - duration, local_midnight(last_date + _ONE_DAY) - _TICK)
 
 
 @dataclass(frozen=True)
 class _Forward:
-    found: tuple[_Found, ...]
+    found: tuple[Found, ...]
     failed_at: int | None  # index of the first session that could not be placed
 
 
-def _forward(sessions: Sequence[SessionSpec], pool: _Pool, search: _Search) -> _Forward:
-    found: list[_Found] = []
+def _forward(sessions: Sequence[SessionSpec], pool: Pool, search: _Search) -> _Forward:
+    found: list[Found] = []
     not_before = search.earliest_start
     for index, session in enumerate(sessions):
-        slot = _earliest_over(
+        slot = earliest_over(
             pool,
             not_before=not_before,
             before=search.deadline,
@@ -362,12 +142,12 @@ def _forward(sessions: Sequence[SessionSpec], pool: _Pool, search: _Search) -> _
     return _Forward(tuple(found), None)
 
 
-def _backward(sessions: Sequence[SessionSpec], pool: _Pool, search: _Search) -> list[datetime]:
+def _backward(sessions: Sequence[SessionSpec], pool: Pool, search: _Search) -> list[datetime]:
     latest: list[datetime] = []
     not_after = search.deadline - _TICK
     for index in range(len(sessions) - 1, -1, -1):
         session = sessions[index]
-        slot = _latest_over(
+        slot = latest_over(
             pool,
             not_before=search.earliest_start,
             not_after=not_after,
@@ -386,7 +166,7 @@ def _backward(sessions: Sequence[SessionSpec], pool: _Pool, search: _Search) -> 
 
 def _alternatives(
     session: SessionSpec,
-    pool: _Pool,
+    pool: Pool,
     *,
     proposed: datetime,
     latest: datetime,
@@ -397,21 +177,21 @@ def _alternatives(
     # latest[i] (the earlier sessions keep their proposed slots, the later ones take their
     # latest ones), so alternatives are the slots in (proposed, latest].
     before = latest + _TICK
-    chosen: dict[datetime, _Found] = {}
+    chosen: dict[datetime, Found] = {}
     # First the earliest slot on each later day, so the woman has real choices.
-    not_before = _local_midnight(_local_date(proposed) + _ONE_DAY)
+    not_before = local_midnight(local_date(proposed) + _ONE_DAY)
     while len(chosen) < count:
-        slot = _earliest_over(
+        slot = earliest_over(
             pool, not_before=not_before, before=before, duration=session.duration, step=step
         )
         if slot is None:
             break
         chosen[slot.start] = slot
-        not_before = _local_midnight(_local_date(slot.start) + _ONE_DAY)
+        not_before = local_midnight(local_date(slot.start) + _ONE_DAY)
     # Then, if the window has too few days, other times on days already offered.
     not_before = proposed + step
     while len(chosen) < count:
-        slot = _earliest_over(
+        slot = earliest_over(
             pool, not_before=not_before, before=before, duration=session.duration, step=step
         )
         if slot is None:
@@ -421,7 +201,7 @@ def _alternatives(
     return tuple(pool.slot(session, found) for found in sorted(chosen.values(), key=_found_start))
 
 
-def _found_start(found: _Found) -> datetime:
+def _found_start(found: Found) -> datetime:
     return found.start
 
 
@@ -446,7 +226,7 @@ def _gap_words(min_gap_days: int) -> str:
 
 def _no_plan_reason(
     sessions: Sequence[SessionSpec],
-    everyone: _Pool,
+    everyone: Pool,
     attempt: _Forward,
     *,
     search: _Search,
@@ -454,7 +234,7 @@ def _no_plan_reason(
 ) -> str:
     assert attempt.failed_at is not None
     failed = sessions[attempt.failed_at]
-    closes = format_short_date(last_day)
+    closes = format_date(last_day, "day")
     if attempt.found:
         previous = attempt.found[-1]
         previous_session = sessions[attempt.failed_at - 1]
@@ -463,10 +243,10 @@ def _no_plan_reason(
         not_before = search.earliest_start
     # Look beyond the window in the candidates' free time, so the worker knows how far out
     # the next chance is (for example, to ask the court for more time).
-    beyond = _earliest_over(
+    beyond = earliest_over(
         everyone, not_before=not_before, before=None, duration=failed.duration, step=search.step
     )
-    next_day = format_short_date(_local_date(beyond.start)) if beyond is not None else None
+    next_day = format_date(local_date(beyond.start), "day") if beyond is not None else None
     if not attempt.found:
         if search.earliest_start >= search.deadline:
             after = f"; the next free {failed.name} slot is {next_day}" if next_day else ""
@@ -475,7 +255,7 @@ def _no_plan_reason(
             return f"No free {failed.name} slot before the window closes on {closes}."
         return f"The window closes on {closes}; the next free {failed.name} slot is {next_day}."
     earliest = (
-        f"The earliest {previous_session.name} is {format_short_date(_local_date(previous.start))}"
+        f"The earliest {previous_session.name} is {format_date(local_date(previous.start), 'day')}"
     )
     gap = _gap_words(search.min_gap_days)
     if next_day is None:
@@ -551,13 +331,13 @@ def propose_plan(
     search = _Search(
         earliest_start=earliest_start.astimezone(UTC),
         # Rule: every session on or before the last appointment date, a London date.
-        deadline=_local_midnight(last_day + _ONE_DAY),
+        deadline=local_midnight(last_day + _ONE_DAY),
         min_gap_days=min_gap_days,
         step=timedelta(minutes=slot_minutes),
     )
 
     # Rule: the allocated worker first; the others only when she cannot take them all.
-    pool = _Pool(candidates[:1])
+    pool = Pool(candidates[:1])
     own = _forward(sessions, pool, search)
     attempt = own
     if own.failed_at is not None and len(candidates) > 1:

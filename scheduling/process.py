@@ -1,7 +1,7 @@
 """The scheduler process (`flask --app wsgi scheduler`): one APScheduler that only polls.
 
-Correctness lives in the database; jobs are short and safe to run again. Later features
-add their jobs to JOBS.
+Correctness lives in the database; jobs are short and safe to run again. The jobs are listed
+by the composition root (diversion/app.py, JOBS) and handed over by `scheduling.init_app`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from diversion.db import db
 
 log = logging.getLogger(__name__)
 
+JOBS_KEY = "scheduling.jobs"
+
 
 @dataclass(frozen=True)
 class Job:
@@ -36,58 +38,6 @@ def check_database() -> None:
     db.session.rollback()
 
 
-def _dispatch() -> None:
-    from notifications.jobs import dispatch_job
-
-    dispatch_job()
-
-
-def _simulated_receipts() -> None:
-    from notifications.jobs import simulated_receipts_job
-
-    simulated_receipts_job()
-
-
-def _deliver_mail() -> None:
-    from diversion.reports import deliver_mail_job
-
-    deliver_mail_job()
-
-
-def _retention() -> None:
-    from diversion.services.retention import retention_job
-
-    retention_job()
-
-
-def _report_reminders() -> None:
-    from diversion.report_schedule import reminders_job
-
-    reminders_job()
-
-
-def _sitting_day_lists() -> None:
-    from diversion.report_schedule import lists_job
-
-    lists_job()
-
-
-JOBS: list[Job] = [
-    Job("database-check", 300, check_database),
-    Job("text-message-dispatcher", 30, _dispatch),
-    # Development only (SMS_SENDER "outbox"): delivery receipts for what the outbox "sent".
-    Job("simulated-delivery-receipts", 10, _simulated_receipts),
-    # Reports and lists to the court and the CPS: what is waiting, and retries of failures.
-    Job("mail-delivery", 60, _deliver_mail),
-    # From 09:00 each working day: remind workers of reports due next (once a day each).
-    Job("report-reminders", 300, _report_reminders),
-    # At each sitting day's report time: its list to the court; unsent reports flagged.
-    Job("sitting-day-lists", 300, _sitting_day_lists),
-    # Retention (security.md 13): polled every 15 minutes, runs once a day after 02:30 London.
-    Job("retention", 900, _retention),
-]
-
-
 def _in_context(app: Flask, job: Job) -> Callable[[], None]:
     def run() -> None:
         with app.app_context():
@@ -99,10 +49,16 @@ def _in_context(app: Flask, job: Job) -> Callable[[], None]:
     return run
 
 
+def jobs_of(app: Flask) -> tuple[Job, ...]:
+    """The jobs this app's scheduler runs (given by create_app)."""
+    jobs: tuple[Job, ...] = app.extensions.get(JOBS_KEY, ())
+    return jobs
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """A blocking scheduler with every job, each running at most one at a time."""
     scheduler = BlockingScheduler(timezone="UTC")
-    for job in JOBS:
+    for job in jobs_of(app):
         scheduler.add_job(
             _in_context(app, job),
             "interval",
@@ -124,7 +80,7 @@ def scheduler_command() -> None:
     # log what they did themselves, so only its warnings and errors are kept.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = build_scheduler(app)
-    log.info("scheduler started with %d jobs", len(JOBS))
+    log.info("scheduler started with %d jobs", len(jobs_of(app)))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

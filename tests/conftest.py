@@ -11,16 +11,18 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from click.testing import Result
 from flask import Flask
+from flask.cli import FlaskGroup
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from diversion import create_app
-from diversion.auth import TOKEN_KEY, token_hash
+from diversion.accounts.services import TOKEN_KEY, token_hash
+from diversion.admin.reference import seed_requirement_types
+from diversion.app import create_app
 from diversion.db import Base
 from diversion.models import Court, Organisation, OrganisationKind, Role, User, UserSession
-from diversion.services.reference import seed_requirement_types
 from tests.factories import PASSWORD, Factory
 
 pytest_plugins = ["tests.log_guard"]  # no planted name or number in any log (security.md 11)
@@ -195,3 +197,8 @@ def signed_in_client(app: Flask, user: User) -> FlaskClient:
         cookie[TOKEN_KEY] = token
         cookie.permanent = True
     return web
+
+
+def flask_command(app: Flask, *args: str) -> Result:
+    """Run a command as `flask` would, plugins (the devtools commands) included."""
+    return app.test_cli_runner().invoke(FlaskGroup(), list(args))

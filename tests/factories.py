@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from diversion.accounts.passwords import hash_password
 from diversion.models import (
     Appointment,
     Case,
@@ -29,7 +30,6 @@ from diversion.models import (
     User,
     Venue,
 )
-from diversion.passwords import hash_password
 
 PASSWORD = "correct horse battery staple 42"
 _counter = itertools.count(1)

@@ -83,7 +83,7 @@ MOBILE_NUMBERS = (
     "+447700900999",
 )
 # Loggers of the test harness, not of the service: aiosmtpd (the stand-in mail server that
-# tests/diversion/smtp_server.py runs) logs every line of every message it receives.
+# tests/diversion/mail/smtp_server.py runs) logs every line of every message it receives.
 HARNESS_LOGGERS = ("mail.log",)
 # Separators people and libraries put inside numbers.
 NUMBER_SEPARATORS = re.compile(r"[\s\-().]")

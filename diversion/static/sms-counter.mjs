@@ -51,7 +51,7 @@ export function fill(template, values) {
   });
 }
 
-// Worded as describe_measure() in notifications/admin_views.py.
+// Worded as describe_measure() in notifications/views/admin.py.
 export function describe({ characters, encoding, segments }) {
   const chars = characters === 1 ? "character" : "characters";
   const texts = segments === 1 ? "text message" : "text messages";

@@ -57,7 +57,7 @@ def _keyring() -> Keyring:
 
     if has_app_context():
         return keyring_from(current_app.config)
-    from diversion import create_app
+    from diversion.app import create_app
 
     return keyring_from(create_app().config)
 

@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 
-from diversion import create_app
+from diversion.app import create_app
 from diversion.cli import alembic_config
 from diversion.db import Base
 

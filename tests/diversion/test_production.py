@@ -9,8 +9,8 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask, request
 
-from diversion import create_app
 from diversion.access import public
+from diversion.app import create_app
 from diversion.config import DEV_SECRET_KEY, ConfigError
 
 INTERNAL = "internal-detail-zq81 in module secretsauce"

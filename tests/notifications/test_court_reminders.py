@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from diversion.cases import services as cases
 from diversion.db import db, transaction
 from diversion.errors import RuleBroken
 from diversion.hooks import case_changed, notify_case_changed
@@ -30,7 +31,6 @@ from diversion.models import (
     RequirementType,
     User,
 )
-from diversion.services import cases
 from notifications import dispatcher
 from notifications.hearings import next_hearing
 from notifications.outbox import sync_court_reminders

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from diversion.formatting import LONDON
 from notifications.policy import (
     DEFAULT_POLICY,
     REASON_BOOKED_AFTER,
@@ -33,7 +33,6 @@ from notifications.policy import (
     policy_to_dict,
 )
 
-LONDON = ZoneInfo("Europe/London")
 K = ReminderKind
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 

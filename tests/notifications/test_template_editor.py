@@ -21,7 +21,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from diversion.models import AuditEvent, MessageTemplate
-from notifications.admin_views import describe_measure
 from notifications.store import template_for
 from notifications.templates import (
     DEFAULT_TEMPLATES,
@@ -30,6 +29,7 @@ from notifications.templates import (
     LONG_SAMPLE_VALUES,
     measure,
 )
+from notifications.views.admin import describe_measure
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 

@@ -22,7 +22,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from scheduling.calendar import LONDON
+from diversion.formatting import LONDON
 from scheduling.plan import Candidate, SessionSpec, Slot
 
 __all__ = ["brute_force_latest", "brute_force_plan", "grid_starts", "on_grid", "pair_ok"]

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diversion.formatting import LONDON
 from scheduling.availability import (
     DateRange,
     Interval,
@@ -28,7 +29,6 @@ from scheduling.availability import (
     merge_intervals,
     subtract_intervals,
 )
-from scheduling.calendar import LONDON
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAYS = (MON, TUE, WED, THU, FRI)

@@ -9,8 +9,8 @@ import time_machine
 from icalendar import Calendar
 
 from diversion.db import db
+from diversion.formatting import LONDON
 from diversion.models import User
-from scheduling.calendar import LONDON
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 

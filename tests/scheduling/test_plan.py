@@ -16,15 +16,14 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from diversion.formatting import LONDON, format_date
 from scheduling.availability import DateRange, Interval, WeeklyHours, free_time
-from scheduling.calendar import LONDON
 from scheduling.plan import (
     Candidate,
     NoPlan,
     Plan,
     SessionSpec,
     Slot,
-    format_short_date,
     propose_plan,
 )
 from tests.scheduling.oracle import brute_force_latest, brute_force_plan, on_grid, pair_ok
@@ -334,8 +333,8 @@ def test_bad_arguments_are_refused() -> None:
 
 
 def test_dates_in_reasons_are_short_and_do_not_depend_on_the_locale() -> None:
-    assert format_short_date(date(2026, 12, 24)) == "Thu 24 Dec"
-    assert format_short_date(date(2027, 1, 4)) == "Mon 4 Jan"
+    assert format_date(date(2026, 12, 24), "day") == "Thu 24 Dec"
+    assert format_date(date(2027, 1, 4), "day") == "Mon 4 Jan"
 
 
 # ---------------------------------------------------------------------------------------

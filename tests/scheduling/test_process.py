@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduling.process import JOBS, build_scheduler
+from scheduling.process import build_scheduler, jobs_of
 
 
 def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
@@ -27,6 +27,6 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
 
 
 def test_every_job_runs_cleanly_in_an_application_context(app):
-    for job in JOBS:
+    for job in jobs_of(app):
         with app.app_context():
             job.run()

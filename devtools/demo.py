@@ -1,0 +1,231 @@
+"""Fictional demo data for `make run`: every name, number and address here is invented."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from diversion import clock
+from diversion.accounts.passwords import hash_password
+from diversion.admin.reference import seed_requirement_types
+from diversion.db import db, transactional
+from diversion.hooks import notify_case_changed
+from diversion.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Client,
+    ClientAlias,
+    Court,
+    CourtOutcome,
+    DrugTestResult,
+    Organisation,
+    OrganisationKind,
+    RequirementType,
+    Role,
+    User,
+    Venue,
+    WorkingPeriod,
+)
+from scheduling import calendar
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (fictional demo accounts only)
+WEEKDAY_HOURS = [["09:30", "17:00"]]
+
+ORGANISATIONS = [
+    ("Riverside Women's Project", OrganisationKind.PROJECT, "020 7946 0001"),
+    ("Southbank CJIT", OrganisationKind.CJIT, "020 7946 0002"),
+    ("Northgate Magistrates' Court", OrganisationKind.COURT, None),
+    ("CPS London South (demo)", OrganisationKind.CPS, None),
+]
+
+USERS = [
+    ("worker@example.org", "Asha Demo-Worker", Role.WORKER, "Riverside Women's Project"),
+    ("worker2@example.org", "Bea Demo-Worker", Role.WORKER, "Riverside Women's Project"),
+    ("manager@example.org", "Cara Demo-Manager", Role.MANAGER, "Riverside Women's Project"),
+    ("cjit@example.org", "Dee Demo-CJIT", Role.WORKER, "Southbank CJIT"),
+    (
+        "liaison@example.org",
+        "Eve Demo-Liaison",
+        Role.COURT_LIAISON,
+        "Northgate Magistrates' Court",
+    ),
+    ("cps@example.org", "Fay Demo-Prosecutor", Role.CPS, "CPS London South (demo)"),
+    ("admin@example.org", "Gail Demo-Admin", Role.ADMIN, "Riverside Women's Project"),
+]
+
+# Each demo account's two-factor secret (base32), fixed so that `make run` can print it: add
+# it to an authenticator app, or work out the current code from it. Fictional accounts only.
+DEMO_TOTP_SECRETS = {
+    "worker@example.org": "DEMOTOTPWORKERASHAAAAAAAAAAAAAAA",
+    "worker2@example.org": "DEMOTOTPWORKERBEAAAAAAAAAAAAAAAA",
+    "manager@example.org": "DEMOTOTPMANAGERCARAAAAAAAAAAAAAA",
+    "cjit@example.org": "DEMOTOTPCJITDEEAAAAAAAAAAAAAAAAA",
+    "liaison@example.org": "DEMOTOTPLIAISONEVEAAAAAAAAAAAAAA",
+    "cps@example.org": "DEMOTOTPCPSFAYAAAAAAAAAAAAAAAAAA",
+    "admin@example.org": "DEMOTOTPADMINGAILAAAAAAAAAAAAAAA",
+}
+
+# (first, last, alias, born, text name, days from today to her court date, outcome)
+CLIENTS = [
+    ("Marnie", "Testwood", "Mo", date(1991, 4, 12), "Mo", 0, None),
+    ("Juniper", "Fakenham", None, date(1987, 9, 3), "J", 7, None),
+    ("Rosalind", "Exampleton", "Roz", date(1995, 1, 22), "Roz", -7, CourtOutcome.ACCEPTED),
+    ("Tamsin", "Sampleford", None, date(1983, 6, 30), "T", -21, CourtOutcome.ACCEPTED),
+    ("Odette", "Placeholder", "Detta", date(1999, 11, 5), None, -14, None),
+]
+
+
+def _organisations() -> dict[str, Organisation]:
+    found = {o.name: o for o in db.session.scalars(select(Organisation))}
+    for name, kind, phone in ORGANISATIONS:
+        if name not in found:
+            found[name] = Organisation(name=name, kind=kind, phone=phone)
+            db.session.add(found[name])
+    db.session.flush()
+    return found
+
+
+def _users(orgs: dict[str, Organisation]) -> dict[str, User]:
+    found = {u.email: u for u in db.session.scalars(select(User))}
+    for email, name, role, org in USERS:
+        if email not in found:
+            found[email] = User(
+                email=email,
+                name=name,
+                role=role,
+                organisation=orgs[org],
+                password_hash=hash_password(DEMO_PASSWORD),
+            )
+            db.session.add(found[email])
+        _demo_two_factor(found[email], DEMO_TOTP_SECRETS[email])
+    db.session.flush()
+    return found
+
+
+def _demo_two_factor(user: User, secret: str) -> None:
+    """Two-factor on, with the printed secret (put back if it was reset in the demo)."""
+    if user.totp_secret != secret or user.totp_confirmed_at is None:
+        user.totp_secret = secret
+        user.totp_confirmed_at = clock.now()
+        user.totp_last_step = None
+
+
+def _working_patterns(users: dict[str, User]) -> None:
+    """Monday to Friday, 09:30 to 17:00 with lunch from 13:00, for every demo caseworker."""
+    for user in users.values():
+        if user.role not in (Role.WORKER, Role.MANAGER) or user.working_periods:
+            continue
+        for day in range(5):
+            user.working_periods.append(
+                WorkingPeriod(weekday=day, starts=time(9, 30), ends=time(17, 0))
+            )
+            user.working_periods.append(
+                WorkingPeriod(weekday=day, starts=time(13, 0), ends=time(14, 0), is_break=True)
+            )
+
+
+def _court(orgs: dict[str, Organisation]) -> Court:
+    court = db.session.scalar(select(Court).where(Court.name == "Northgate Magistrates' Court"))
+    if court is None:
+        court = Court(
+            name="Northgate Magistrates' Court",
+            sitting_weekdays=[2],
+            court_email="listing@northgate-court.example.org",
+            cps_email="cps@example.org",
+            liaison_email="liaison@northgate-court.example.org",
+            organisation_id=orgs["Northgate Magistrates' Court"].id,
+            cps_organisation_id=orgs["CPS London South (demo)"].id,
+        )
+        db.session.add(court)
+    return court
+
+
+def _venue(orgs: dict[str, Organisation]) -> None:
+    project = orgs["Riverside Women's Project"]
+    if db.session.scalar(select(Venue).where(Venue.organisation_id == project.id)) is None:
+        db.session.add(
+            Venue(
+                organisation=project,
+                name="Riverside Women's Project, Station Road",
+                neutral_name="Station Road office",
+                address="1 Station Road\nLondon\nSE99 9ZZ",
+                opening_hours={str(day): WEEKDAY_HOURS for day in range(5)},
+            )
+        )
+
+
+def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court) -> None:
+    project = orgs["Riverside Women's Project"]
+    worker = users["worker@example.org"]
+    diversion = db.session.scalar(select(RequirementType).where(RequirementType.code == "CD"))
+    assert diversion is not None
+    today = clock.today()
+    for first, last, alias, born, text_name, offset, outcome in CLIENTS:
+        exists = db.session.scalar(
+            select(Client).where(Client.first_name == first, Client.last_name == last)
+        )
+        if exists is not None:
+            continue
+        client = Client(
+            organisation=project,
+            first_name=first,
+            last_name=last,
+            date_of_birth=born,
+            text_name=text_name,
+            consent_to_texts=True,
+            mobile=f"+447700900{100 + len(first):03d}",
+            safe_to_text_confirmed_on=today,
+        )
+        if alias:
+            client.aliases = [ClientAlias(name=alias)]
+        db.session.add(client)
+        court_date = calendar.next_sitting_day(
+            today + timedelta(days=offset), court.sitting_weekdays, include_today=True
+        )
+        case = Case(
+            client=client,
+            organisation=project,
+            worker=worker,
+            requirement_type=diversion,
+            court=court,
+            first_court_date=court_date,
+            court_reference=f"DEMO/{court_date:%y%m%d}/{len(last)}",
+            arrest_date=court_date - timedelta(days=6),
+            charge="Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)",
+            custody_drug_test=DrugTestResult.POSITIVE_BOTH,
+        )
+        if outcome is CourtOutcome.ACCEPTED:
+            case.court_outcome = outcome
+            case.outcome_hearing_date = court_date
+            case.return_date = calendar.suggest_return_date(court_date, court.sitting_weekdays)
+            case.status = CaseStatus.ON_SCHEME
+        db.session.add(case)
+        db.session.flush()
+        case.reference = f"CD-{case.id:06d}"
+        db.session.add(
+            CaseEvent(
+                case=case, actor_id=worker.id, kind="opened", summary="Case opened (demo data)."
+            )
+        )
+        # As when a worker opens a case: her court-date reminders are written with it.
+        notify_case_changed(case, change="opened", now=clock.now())
+
+
+@transactional
+def _load() -> list[tuple[str, str]]:
+    orgs = _organisations()
+    users = _users(orgs)
+    _working_patterns(users)
+    court = _court(orgs)
+    _venue(orgs)
+    db.session.flush()
+    _clients(orgs, users, court)
+    return [(role.label, email) for email, _name, role, _org in USERS]
+
+
+def load_demo() -> list[tuple[str, str]]:
+    """Load the demo data; running it again adds nothing twice. Returns (role, email) pairs."""
+    seed_requirement_types()
+    return _load()

@@ -1,0 +1,483 @@
+"""Administration forms: courts, venues, requirement types and user accounts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSubmitInput,
+)
+from wtforms import BooleanField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import (
+    InputRequired,
+    Optional,
+    ValidationError,
+)
+
+from diversion.fields import (
+    DIGITS,
+    AdminForm,
+    ClockTimeField,
+    GovRadioField,
+    GovSelectField,
+    OptionalSelectField,
+    WeekdaysField,
+    WholeNumberField,
+    email_field,
+    parse_clock_time,
+    text_field,
+)
+from diversion.models import Role, WindowRule
+
+# The slot grid must divide an hour: London is always a whole number of hours from UTC, so
+# such a grid is the same in local time and in UTC (scheduling.plan relies on it).
+SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+COURT_WEEKDAYS = WEEKDAYS[:5]
+
+
+# Words that give away what a venue is for. A woman's phone may be read by someone else, so
+# texts never name the court, bail, police, CPS, drugs, prostitution, sex work, diversion or an
+# offence (domain.md, "Discreet by default"); the venue's neutral name goes into those texts.
+FORBIDDEN_VENUE_WORDS = re.compile(
+    r"\b("
+    r"courts?|magistrates?'?s?|police|policing|drugs?|probation|bail|cps|crown prosecution"
+    r"|prostitut\w*|sex|sexual|diversion|offen[cs]es?|offenders?|custody"
+    r"|crimes?|criminal|arrest\w*|solicit\w*|heroin|crack|cocaine|substances?|addiction"
+    r"|rehab\w*|recovery|cjit"
+    r")\b",
+    re.IGNORECASE,
+)
+
+SESSION_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
+REQUIREMENT_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
+MIN_SESSIONS, MAX_SESSIONS = 1, 6
+MIN_DURATION, MAX_DURATION = 15, 480
+SESSION_LINE_EXAMPLE = "assessment | Comprehensive assessment | 90"
+
+
+def organisation_choice(label: str, *, choose: str) -> GovSelectField:
+    return GovSelectField(label, coerce=int, choose=choose)
+
+
+class CourtForm(AdminForm):
+    """Add or edit a court: its sitting days, report deadline and where reports go."""
+
+    name = text_field("Name", required="Enter the name of the court", noun="Name")
+    sitting_weekdays = WeekdaysField(
+        "Sitting days",
+        days=COURT_WEEKDAYS,
+        choose="Select at least one day the court hears these cases",
+        default=[2],
+        description="The days this court hears these cases. Bank holidays are skipped.",
+    )
+    report_lead_working_days = WholeNumberField(
+        "Report lead time, in working days",
+        noun="report lead time",
+        low=0,
+        high=10,
+        description="How many working days before the return date the last appointment must "
+        "be. Usually 2.",
+    )
+    report_due_time = ClockTimeField(
+        "Report due time",
+        noun="report due time",
+        description="Compliance reports are due by this time on the working day before the "
+        "return date. Use the 24-hour clock, like 12:00.",
+    )
+    court_email = email_field(
+        "Court email address (optional)", description="Where compliance reports are sent"
+    )
+    cps_email = email_field("CPS email address (optional)")
+    liaison_email = email_field(
+        "Court liaison email address (optional)",
+        description="Where the list for each sitting day goes at the report time. "
+        "Leave it empty to use the court email address.",
+    )
+    organisation_id = OptionalSelectField(
+        "Court organisation (optional)", choose="Select the court organisation from the list"
+    )
+    cps_organisation_id = OptionalSelectField(
+        "CPS organisation (optional)", choose="Select the CPS organisation from the list"
+    )
+    active = BooleanField(
+        "This court is in use",
+        widget=GovCheckboxInput(),
+        default=True,
+        description="Only courts in use can be chosen when a case is opened",
+    )
+    submit = SubmitField("Save court", widget=GovSubmitInput())
+
+
+def _day_hours(day: int) -> tuple[ClockTimeField, ClockTimeField]:
+    name = WEEKDAYS[day]
+    return (
+        ClockTimeField("Opens", noun=f"{name} opening time", required=False),
+        ClockTimeField("Closes", noun=f"{name} closing time", required=False),
+    )
+
+
+class VenueForm(AdminForm):
+    """Add or edit a venue: where appointments happen, and the name used in text messages."""
+
+    organisation_id = organisation_choice(
+        "Organisation", choose="Select the organisation that runs this venue"
+    )
+    name = text_field("Name", required="Enter the name of the venue", noun="Name")
+    neutral_name = text_field(
+        "Name for text messages",
+        required="Enter the name to use in text messages",
+        noun="Name for text messages",
+        max_length=60,
+        description="Read by anyone who sees her phone: a street or building, like "
+        "“Station Road office”. Never the court, police, drugs, probation, bail, the CPS, "
+        "prostitution or sex.",
+    )
+    address = text_field(
+        "Address", required="Enter the address of the venue", max_length=500, area=True
+    )
+    opens_0, closes_0 = _day_hours(0)
+    opens_1, closes_1 = _day_hours(1)
+    opens_2, closes_2 = _day_hours(2)
+    opens_3, closes_3 = _day_hours(3)
+    opens_4, closes_4 = _day_hours(4)
+    opens_5, closes_5 = _day_hours(5)
+    opens_6, closes_6 = _day_hours(6)
+    active = BooleanField(
+        "This venue is in use",
+        widget=GovCheckboxInput(),
+        default=True,
+        description="Appointments are only offered at venues in use",
+    )
+    submit = SubmitField("Save venue", widget=GovSubmitInput())
+
+    def validate_neutral_name(self, field: StringField) -> None:
+        found = FORBIDDEN_VENUE_WORDS.search(field.data or "")
+        if found:
+            raise ValidationError(
+                f"Name for text messages must not say “{found.group(0)}”: texts never mention "
+                "the court, police, drugs, probation, bail, the CPS, prostitution or sex"
+            )
+
+    def hours_fields(self, day: int) -> tuple[ClockTimeField, ClockTimeField]:
+        return getattr(self, f"opens_{day}"), getattr(self, f"closes_{day}")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for day, day_name in enumerate(WEEKDAYS):
+            opens, closes = self.hours_fields(day)
+            if opens.errors or closes.errors:
+                continue
+            if opens.data is not None and closes.data is None:
+                closes.errors = [f"Enter the {day_name} closing time, or clear the opening time"]
+            elif closes.data is not None and opens.data is None:
+                opens.errors = [f"Enter the {day_name} opening time, or clear the closing time"]
+            elif opens.data is not None and closes.data is not None and closes.data <= opens.data:
+                closes.errors = [f"{day_name} closing time must be after the opening time"]
+            else:
+                continue
+            valid = False
+        return valid
+
+    def opening_hours(self, previous: dict[str, Any] | None = None) -> dict[str, list[list[str]]]:
+        """The hours typed, as stored in Venue.opening_hours (closed days are left out).
+
+        A day stored with a break (two periods) is shown as its first opening and last
+        closing; when those are saved unchanged, the day keeps its break.
+        """
+        hours: dict[str, list[list[str]]] = {}
+        for day in range(len(WEEKDAYS)):
+            opens, closes = self.hours_fields(day)
+            if opens.data is None or closes.data is None:
+                continue
+            typed = [opens.data.strftime("%H:%M"), closes.data.strftime("%H:%M")]
+            kept = _periods((previous or {}).get(str(day)))
+            if len(kept) > 1 and [kept[0][0], kept[-1][1]] == typed:
+                hours[str(day)] = kept
+            else:
+                hours[str(day)] = [typed]
+        return hours
+
+    def show_hours(self, opening_hours: dict[str, Any] | None) -> None:
+        """Fill the boxes from stored hours: the first opening and the last closing of a day."""
+        for day in range(len(WEEKDAYS)):
+            periods = _periods((opening_hours or {}).get(str(day)))
+            opens, closes = self.hours_fields(day)
+            if periods:
+                opens.data = parse_clock_time(periods[0][0])
+                closes.data = parse_clock_time(periods[-1][1])
+
+
+def _periods(stored: Any) -> list[list[str]]:
+    """Stored periods of one day, normalised to HH:MM; anything unreadable is left out."""
+    periods: list[list[str]] = []
+    for period in stored or []:
+        try:
+            starts, ends = (parse_clock_time(str(part)) for part in period)
+        except ValueError:
+            continue
+        periods.append([starts.strftime("%H:%M"), ends.strftime("%H:%M")])
+    return periods
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    kind: str
+    name: str
+    duration_minutes: int
+    may_lapse: bool = False
+
+
+def parse_sessions(text: str) -> list[SessionLine]:
+    """Sessions typed one a line as 'kind | name | duration minutes' (optionally '| may lapse').
+
+    Raises ValueError with a message naming the first line that is wrong.
+    """
+    sessions: list[SessionLine] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) not in (3, 4):
+            raise ValueError(
+                f"Line {number} must be kind | name | duration in minutes, "
+                f"like {SESSION_LINE_EXAMPLE}"
+            )
+        kind, name, duration = parts[:3]
+        if not SESSION_KIND.fullmatch(kind):
+            raise ValueError(
+                f"Line {number}: the kind must start with a lower-case letter and use only "
+                "lower-case letters, numbers and underscores, like care_plan"
+            )
+        if not name:
+            raise ValueError(f"Line {number}: enter the name of the session")
+        if len(name) > 100:
+            raise ValueError(f"Line {number}: the session name must be 100 characters or fewer")
+        if not DIGITS.fullmatch(duration):
+            raise ValueError(
+                f"Line {number}: the duration must be a whole number of minutes, like 60"
+            )
+        minutes = int(duration)
+        if not MIN_DURATION <= minutes <= MAX_DURATION:
+            raise ValueError(
+                f"Line {number}: the duration must be between {MIN_DURATION} and "
+                f"{MAX_DURATION} minutes"
+            )
+        may_lapse = False
+        if len(parts) == 4:
+            if parts[3].lower() != "may lapse":
+                raise ValueError(f"Line {number}: after the duration you can only write may lapse")
+            may_lapse = True
+        sessions.append(SessionLine(kind, name, minutes, may_lapse))
+    if len(sessions) < MIN_SESSIONS:
+        raise ValueError("Enter at least one session")
+    if len(sessions) > MAX_SESSIONS:
+        raise ValueError(f"Enter no more than {MAX_SESSIONS} sessions")
+    return sessions
+
+
+def format_sessions(sessions: list[dict[str, Any]]) -> str:
+    """Stored sessions as the text the form shows, one a line."""
+    lines = []
+    for spec in sessions or []:
+        line = (
+            f"{spec.get('kind', '')} | {spec.get('name', '')} | {spec.get('duration_minutes', '')}"
+        )
+        if spec.get("may_lapse"):
+            line += " | may lapse"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class RequirementTypeForm(AdminForm):
+    """Add or edit a requirement type: an order with N sessions inside a window."""
+
+    code = text_field(
+        "Code",
+        required="Enter a code for the requirement type",
+        max_length=20,
+        description="A short code shown in case references, like CD",
+    )
+    name = text_field("Name", required="Enter the name of the requirement type", noun="Name")
+    description = text_field(
+        "Description (optional)", max_length=2000, noun="Description", area=True
+    )
+    window_rule = GovRadioField(
+        "How is the window set?",
+        choices=[SelectChoice(rule.value, rule.label) for rule in WindowRule],
+        choose="Select how the window is set",
+    )
+    window_days = WholeNumberField(
+        "Window, in days (optional for a deadline or an order date)",
+        noun="window",
+        required=False,
+        low=1,
+        high=366,
+        description="For example, 28 for four weeks",
+    )
+    max_window_days = WholeNumberField(
+        "Longest window allowed, in days (optional)",
+        noun="longest window",
+        required=False,
+        low=1,
+        high=366,
+    )
+    min_gap_days = WholeNumberField(
+        "Minimum days between sessions",
+        noun="minimum days between sessions",
+        low=0,
+        high=60,
+        default=2,
+    )
+    slot_minutes = GovRadioField(
+        "Appointment start times",
+        description="Appointments can start on this grid, from midnight UK time",
+        choices=[SelectChoice(str(m), f"Every {m} minutes") for m in SLOT_CHOICES],
+        default="15",
+        choose="Select how often appointments can start",
+    )
+    sessions_text = text_field(
+        "Sessions",
+        required="Enter at least one session",
+        max_length=2000,
+        noun="Sessions",
+        area=True,
+        description="One session a line, in order, as kind | name | duration in minutes, like "
+        f"{SESSION_LINE_EXAMPLE}. Add | may lapse to a session the assessor can "
+        f"record as not needed. From {MIN_SESSIONS} to {MAX_SESSIONS} sessions, each "
+        f"{MIN_DURATION} to {MAX_DURATION} minutes.",
+    )
+    sessions_chosen_per_case = BooleanField(
+        "The worker chooses how many of these sessions each case needs",
+        widget=GovCheckboxInput(),
+    )
+    active = BooleanField(
+        "This requirement type is in use",
+        widget=GovCheckboxInput(),
+        default=True,
+        description="Only types in use can be chosen when a case is opened",
+    )
+    submit = SubmitField("Save requirement type", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: list[SessionLine] = []
+
+    def validate_code(self, field: StringField) -> None:
+        field.data = (field.data or "").upper()
+        if field.data and not REQUIREMENT_CODE.fullmatch(field.data):
+            raise ValidationError(
+                "Code must use only letters, numbers, hyphens and underscores, like CD"
+            )
+
+    def validate_sessions_text(self, field: TextAreaField) -> None:
+        if not field.data or field.errors:
+            return
+        try:
+            self.sessions = parse_sessions(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        rule = self.window_rule.data
+        days, longest, gap = self.window_days, self.max_window_days, self.min_gap_days
+        if (
+            rule in (WindowRule.COURT_TO_RETURN.value, WindowRule.FROM_POSITIVE_TEST.value)
+            and days.data is None
+            and not days.errors
+        ):
+            days.errors = ["Enter the window in days: this way of setting the window counts days"]
+            valid = False
+        if (
+            days.data is not None
+            and longest.data is not None
+            and longest.data < days.data
+            and not longest.errors
+        ):
+            longest.errors = ["Longest window must be at least as long as the window"]
+            valid = False
+        limit = days.data if days.data is not None else longest.data
+        if (
+            limit is not None
+            and gap.data is not None
+            and len(self.sessions) > 1
+            and (len(self.sessions) - 1) * gap.data >= limit
+            and not gap.errors
+        ):
+            gap.errors = [
+                f"{len(self.sessions)} sessions at least {gap.data} days apart cannot fit "
+                f"in a {limit}-day window: lower the minimum days between sessions"
+            ]
+            valid = False
+        return valid
+
+
+def _password_field(label: str, *, required: bool) -> PasswordField:
+    validators: list[Any] = [InputRequired("Enter a password")] if required else [Optional()]
+    return PasswordField(label, widget=GovPasswordInput(), validators=validators)
+
+
+class _UserFields(AdminForm):
+    """What an administrator sets on every account."""
+
+    name = text_field("Full name", required="Enter their full name", noun="Full name")
+    role = GovRadioField(
+        "Role",
+        choices=[SelectChoice(role.value, role.label) for role in Role],
+        choose="Select the role",
+    )
+    organisation_id = organisation_choice("Organisation", choose="Select the organisation")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        low, high = password_limits()
+        self.password.description = (
+            f"From {low} to {high} characters. A few unrelated words make a good password. "
+            "Tell them in person or by phone, never by email."
+        )
+
+    def validate_password(self, field: PasswordField) -> None:
+        low, high = password_limits()
+        if field.data and not low <= len(field.data) <= high:
+            raise ValidationError(f"Password must be between {low} and {high} characters")
+
+
+def password_limits() -> tuple[int, int]:
+    """The shortest and longest password allowed (config: PASSWORD_MIN/MAX_LENGTH)."""
+    return (
+        int(current_app.config.get("PASSWORD_MIN_LENGTH", 12)),
+        int(current_app.config.get("PASSWORD_MAX_LENGTH", 128)),
+    )
+
+
+class NewUserForm(_UserFields):
+    """Add a user account with an initial password."""
+
+    email = email_field(
+        "Email address", required="Enter an email address", description="Used to sign in"
+    )
+    password = _password_field("Password", required=True)
+    submit = SubmitField("Add user", widget=GovSubmitInput())
+
+    def validate_email(self, field: StringField) -> None:
+        field.data = (field.data or "").lower()
+
+
+class EditUserForm(_UserFields):
+    """Change an account; a new password or disabling it ends every session of the account."""
+
+    password = _password_field("New password (optional)", required=False)
+    active = BooleanField(
+        "This account is active",
+        widget=GovCheckboxInput(),
+        description="Untick to disable the account: it is signed out at once",
+    )
+    submit = SubmitField("Save user", widget=GovSubmitInput())

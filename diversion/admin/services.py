@@ -1,0 +1,489 @@
+"""Administration: courts, venues, requirement types and user accounts, one transaction each.
+
+Each change is checked here (duplicates, organisation kinds, an administrator locking herself
+out) and refused with a RuleBroken naming the form field, so that the page can show it; the
+database's own unique constraints are the last line, turned into the same kind of refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from diversion import audit
+from diversion.accounts import services as auth
+from diversion.accounts.passwords import hash_password
+from diversion.db import db, transactional
+from diversion.errors import RuleBroken
+from diversion.models import (
+    Case,
+    CaseStatus,
+    Court,
+    Organisation,
+    OrganisationKind,
+    RequirementType,
+    Role,
+    User,
+    Venue,
+    WindowRule,
+)
+
+OPEN_CASE_STATUSES = (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)
+
+# Which kinds of organisation each role can belong to. Caseworkers hold caseloads, so they
+# belong to a project or a CJIT; court and CPS staff to their own bodies (domain.md, "Who uses
+# it"). An administrator may sit in any organisation.
+ROLE_ORGANISATION_KINDS: dict[Role, frozenset[OrganisationKind]] = {
+    Role.WORKER: frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT}),
+    Role.MANAGER: frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT}),
+    Role.COURT_LIAISON: frozenset({OrganisationKind.COURT}),
+    Role.CPS: frozenset({OrganisationKind.CPS}),
+    Role.ADMIN: frozenset(OrganisationKind),
+}
+VENUE_ORGANISATION_KINDS = frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT})
+
+
+# Reads for the administration pages --------------------------------------------------------
+
+
+def organisations(kinds: Collection[OrganisationKind] | None = None) -> list[Organisation]:
+    """Organisations, of some kinds or all, by name: for pick lists."""
+    query = select(Organisation).order_by(Organisation.name)
+    if kinds is not None:
+        query = query.where(Organisation.kind.in_(list(kinds)))
+    return list(db.session.scalars(query))
+
+
+def all_courts() -> list[Court]:
+    """Every court, in use or not, by name."""
+    return list(db.session.scalars(select(Court).order_by(Court.name)))
+
+
+def all_venues() -> list[Venue]:
+    """Every venue with its organisation, by organisation and name."""
+    return list(
+        db.session.scalars(
+            select(Venue)
+            .join(Venue.organisation)
+            .options(joinedload(Venue.organisation))
+            .order_by(Organisation.name, Venue.name)
+        )
+    )
+
+
+def all_requirement_types() -> list[RequirementType]:
+    """Every requirement type, in use or not, in the order they were added."""
+    return list(db.session.scalars(select(RequirementType).order_by(RequirementType.id)))
+
+
+def all_users() -> list[User]:
+    """Every account with its organisation, by name; the page never shows password hashes."""
+    return list(
+        db.session.scalars(
+            select(User).options(joinedload(User.organisation)).order_by(User.name, User.id)
+        )
+    )
+
+
+def cases_of_type(requirement_type_id: int) -> int:
+    """How many cases use a requirement type, so that an edit can say who it affects."""
+    return (
+        db.session.scalar(
+            select(func.count(Case.id)).where(Case.requirement_type_id == requirement_type_id)
+        )
+        or 0
+    )
+
+
+def _open_cases_of(user: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Case.id)).where(
+                Case.worker_id == user.id, Case.status.in_(OPEN_CASE_STATUSES)
+            )
+        )
+        or 0
+    )
+
+
+def _flush(*, field: str, message: str) -> None:
+    """Write now, so that a unique constraint lost to a concurrent change is a clear refusal."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise RuleBroken(message, field=field) from error
+
+
+def _organisation(
+    organisation_id: int | None, *, kinds: Collection[OrganisationKind], field: str, message: str
+) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or organisation.kind not in kinds:
+        raise RuleBroken(message, field=field)
+    return organisation
+
+
+# Courts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourtDetails:
+    """A court as the administrator typed it; already validated by the form."""
+
+    name: str
+    sitting_weekdays: tuple[int, ...]
+    report_lead_working_days: int
+    report_due_time: time
+    court_email: str | None
+    cps_email: str | None
+    liaison_email: str | None = None
+    organisation_id: int | None
+    cps_organisation_id: int | None
+    active: bool
+
+
+COURT_NAME_TAKEN = "There is already a court with this name"
+
+
+def _apply_court(court: Court, details: CourtDetails) -> None:
+    taken = select(Court.id).where(func.lower(Court.name) == details.name.lower())
+    if court.id is not None:
+        taken = taken.where(Court.id != court.id)
+    if db.session.scalar(taken) is not None:
+        raise RuleBroken(COURT_NAME_TAKEN, field="name")
+    if not details.sitting_weekdays or not set(details.sitting_weekdays) <= set(range(5)):
+        raise RuleBroken("Select at least one day from Monday to Friday", field="sitting_weekdays")
+    _organisation(
+        details.organisation_id,
+        kinds={OrganisationKind.COURT},
+        field="organisation_id",
+        message="Select a magistrates' court organisation",
+    )
+    _organisation(
+        details.cps_organisation_id,
+        kinds={OrganisationKind.CPS},
+        field="cps_organisation_id",
+        message="Select a Crown Prosecution Service organisation",
+    )
+    court.name = details.name
+    court.sitting_weekdays = sorted(set(details.sitting_weekdays))
+    court.report_lead_working_days = details.report_lead_working_days
+    court.report_due_time = details.report_due_time
+    court.court_email = details.court_email or None
+    court.cps_email = details.cps_email or None
+    court.liaison_email = details.liaison_email or None
+    court.organisation_id = details.organisation_id
+    court.cps_organisation_id = details.cps_organisation_id
+    court.active = details.active
+
+
+@transactional
+def add_court(*, details: CourtDetails) -> Court:
+    """Add a court whose sittings cases can be listed at."""
+    court = Court()
+    _apply_court(court, details)
+    db.session.add(court)
+    _flush(field="name", message=COURT_NAME_TAKEN)
+    audit.add("court_created", object_type="court", object_id=court.id)
+    return court
+
+
+@transactional
+def update_court(*, court: Court, details: CourtDetails) -> Court:
+    """Change a court's sitting days, report deadline, addresses or status."""
+    _apply_court(court, details)
+    _flush(field="name", message=COURT_NAME_TAKEN)
+    audit.add("court_updated", object_type="court", object_id=court.id)
+    return court
+
+
+# Venues -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class VenueDetails:
+    """A venue as the administrator typed it; already validated by the form."""
+
+    organisation_id: int
+    name: str
+    neutral_name: str
+    address: str
+    opening_hours: dict[str, list[list[str]]]
+    active: bool
+
+
+def _apply_venue(venue: Venue, details: VenueDetails) -> None:
+    _organisation(
+        details.organisation_id,
+        kinds=VENUE_ORGANISATION_KINDS,
+        field="organisation_id",
+        message="Select a project or a CJIT",
+    )
+    taken = select(Venue.id).where(
+        Venue.organisation_id == details.organisation_id,
+        func.lower(Venue.name) == details.name.lower(),
+    )
+    if venue.id is not None:
+        taken = taken.where(Venue.id != venue.id)
+    if db.session.scalar(taken) is not None:
+        raise RuleBroken("This organisation already has a venue with this name", field="name")
+    venue.organisation_id = details.organisation_id
+    venue.name = details.name
+    venue.neutral_name = details.neutral_name
+    venue.address = details.address
+    venue.opening_hours = details.opening_hours
+    venue.active = details.active
+
+
+@transactional
+def add_venue(*, details: VenueDetails) -> Venue:
+    """Add a place where appointments can be held."""
+    venue = Venue()
+    _apply_venue(venue, details)
+    db.session.add(venue)
+    db.session.flush()
+    audit.add("venue_created", object_type="venue", object_id=venue.id)
+    return venue
+
+
+@transactional
+def update_venue(*, venue: Venue, details: VenueDetails) -> Venue:
+    """Change a venue's names, address, opening hours or status."""
+    _apply_venue(venue, details)
+    db.session.flush()
+    audit.add("venue_updated", object_type="venue", object_id=venue.id)
+    return venue
+
+
+# Requirement types --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequirementTypeDetails:
+    """A requirement type as the administrator typed it; already validated by the form."""
+
+    code: str
+    name: str
+    description: str
+    window_rule: WindowRule
+    window_days: int | None
+    max_window_days: int | None
+    min_gap_days: int
+    slot_minutes: int
+    sessions: tuple[dict[str, Any], ...]
+    sessions_chosen_per_case: bool
+    active: bool
+
+
+CODE_TAKEN = "There is already a requirement type with this code"
+
+
+def _apply_requirement_type(kind: RequirementType, details: RequirementTypeDetails) -> None:
+    taken = select(RequirementType.id).where(
+        func.upper(RequirementType.code) == details.code.upper()
+    )
+    if kind.id is not None:
+        taken = taken.where(RequirementType.id != kind.id)
+    if db.session.scalar(taken) is not None:
+        raise RuleBroken(CODE_TAKEN, field="code")
+    # Case references are made from the code ("CD-000123") and the seed data finds the
+    # standard types by it, so it stays fixed once a case uses the type.
+    if kind.id is not None and details.code != kind.code and cases_of_type(kind.id):
+        raise RuleBroken(
+            "The code cannot change once cases use this requirement type", field="code"
+        )
+    if not details.sessions:
+        raise RuleBroken("Enter at least one session", field="sessions_text")
+    kind.code = details.code
+    kind.name = details.name
+    kind.description = details.description
+    kind.window_rule = details.window_rule
+    kind.window_days = details.window_days
+    kind.max_window_days = details.max_window_days
+    kind.min_gap_days = details.min_gap_days
+    kind.slot_minutes = details.slot_minutes
+    kind.sessions = [dict(session) for session in details.sessions]
+    kind.sessions_chosen_per_case = details.sessions_chosen_per_case
+    kind.active = details.active
+
+
+@transactional
+def add_requirement_type(*, details: RequirementTypeDetails) -> RequirementType:
+    """Add a kind of order: N sessions inside a window."""
+    kind = RequirementType()
+    _apply_requirement_type(kind, details)
+    db.session.add(kind)
+    _flush(field="code", message=CODE_TAKEN)
+    audit.add("requirement_type_created", object_type="requirement_type", object_id=kind.id)
+    return kind
+
+
+@transactional
+def update_requirement_type(
+    *, requirement_type: RequirementType, details: RequirementTypeDetails
+) -> RequirementType:
+    """Change a requirement type's sessions, window or status."""
+    _apply_requirement_type(requirement_type, details)
+    _flush(field="code", message=CODE_TAKEN)
+    audit.add(
+        "requirement_type_updated",
+        object_type="requirement_type",
+        object_id=requirement_type.id,
+    )
+    return requirement_type
+
+
+# User accounts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAccount:
+    """A new account as the administrator typed it; already validated by the form."""
+
+    name: str
+    email: str
+    role: Role
+    organisation_id: int
+    password: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountChanges:
+    """Changes to an account; `new_password` is None to keep the current one."""
+
+    name: str
+    role: Role
+    organisation_id: int
+    active: bool
+    new_password: str | None
+
+
+EMAIL_TAKEN = "There is already an account with this email address"
+
+
+ROLE_ORGANISATION_MESSAGES = {
+    Role.WORKER: "A diversion worker must belong to a specialist project or a CJIT",
+    Role.MANAGER: "A team manager must belong to a specialist project or a CJIT",
+    Role.COURT_LIAISON: "A court liaison officer must belong to a magistrates' court",
+    Role.CPS: "A CPS user must belong to a Crown Prosecution Service organisation",
+}
+
+
+def _check_role_and_organisation(role: Role, organisation_id: int) -> None:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise RuleBroken("Select the organisation", field="organisation_id")
+    if organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
+        raise RuleBroken(ROLE_ORGANISATION_MESSAGES[role], field="organisation_id")
+
+
+@transactional
+def add_user(*, details: NewAccount, now: datetime) -> User:
+    """Open an account with an initial password (stored only as an Argon2id hash).
+
+    The password must not be common or easy to guess; she sets up two-factor authentication
+    when she first signs in.
+    """
+    email = details.email.strip().lower()
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise RuleBroken(EMAIL_TAKEN, field="email")
+    _check_role_and_organisation(details.role, details.organisation_id)
+    auth.check_new_password(details.password, name=details.name, email=email)
+    user = User(
+        name=details.name,
+        email=email,
+        role=details.role,
+        organisation_id=details.organisation_id,
+        password_hash=hash_password(details.password),
+        password_changed_at=now,
+        active=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    _flush(field="email", message=EMAIL_TAKEN)
+    audit.add("user_created", object_type="user", object_id=user.id)
+    return user
+
+
+@transactional
+def update_user(*, actor: User, user: User, changes: AccountChanges, now: datetime) -> User:
+    """Change an account. Disabling it or setting a new password ends all of its sessions."""
+    is_self = actor.id == user.id
+    if is_self and not changes.active:
+        raise RuleBroken("You cannot disable your own account", field="active")
+    if is_self and changes.role is not user.role:
+        raise RuleBroken("You cannot change your own role", field="role")
+    _check_role_and_organisation(changes.role, changes.organisation_id)
+    moving = changes.organisation_id != user.organisation_id or (
+        user.is_caseworker and changes.role not in (Role.WORKER, Role.MANAGER)
+    )
+    if moving:
+        open_cases = _open_cases_of(user)
+        if open_cases:
+            raise RuleBroken(
+                f"Give their {open_cases} open case{'s' if open_cases != 1 else ''} to another "
+                "worker first: cases stay with their organisation",
+                field="organisation_id"
+                if changes.organisation_id != user.organisation_id
+                else "role",
+            )
+    changed: list[str] = []
+    if changes.name != user.name:
+        changed.append("name")
+    if changes.role is not user.role:
+        changed.append(f"role:{changes.role.value}")
+    if changes.organisation_id != user.organisation_id:
+        changed.append(f"organisation:{changes.organisation_id}")
+    end_reason: str | None = None
+    if user.active and not changes.active:
+        changed.append("disabled")
+        end_reason = auth.DISABLED
+    elif changes.active and not user.active:
+        changed.append("enabled")
+    if changes.new_password:
+        auth.check_new_password(changes.new_password, name=changes.name, email=user.email)
+        user.password_hash = hash_password(changes.new_password)
+        user.password_changed_at = now
+        changed.append("password_set")
+        end_reason = end_reason or auth.PASSWORD_CHANGED
+    user.name = changes.name
+    user.role = changes.role
+    user.organisation_id = changes.organisation_id
+    user.active = changes.active
+    if end_reason is not None:
+        # Her sessions end on the server at once, wherever she is signed in. The version is
+        # kept as a count of those endings; sessions no longer read it.
+        auth.end_sessions(user_id=user.id, reason=end_reason, now=now)
+        user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+    audit.add(
+        "user_updated",
+        object_type="user",
+        object_id=user.id,
+        detail=",".join(changed) or None,
+    )
+    return user
+
+
+@transactional
+def reset_two_factor(*, actor: User, user: User, now: datetime) -> User:
+    """Take two-factor authentication off an account, for someone who lost her phone.
+
+    Her recovery codes go and every session of hers ends; she sets two-factor up again at
+    her next sign-in. An administrator cannot reset her own: another must do it.
+    """
+    if actor.id == user.id:
+        raise RuleBroken(
+            "You cannot reset your own two-factor authentication: ask another administrator"
+        )
+    auth.clear_two_factor(user, now=now)
+    audit.add("two_factor_reset", object_type="user", object_id=user.id)
+    return user

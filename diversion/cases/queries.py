@@ -1,0 +1,211 @@
+"""Named reads for clients and cases: each returns what one page needs, in a fixed number
+of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from diversion.crypto import lookup_hash
+from diversion.db import db
+from diversion.models import (
+    Appointment,
+    AppointmentStatus,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    Client,
+    ClientAlias,
+    Role,
+    User,
+)
+from diversion.phones import normalise_uk_mobile
+from scheduling.calendar import Window, case_window, days_left
+
+MAX_RESULTS = 50
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _mobile_searched_for(text: str | None) -> str | None:
+    """The search text as a UK mobile number (E.164) when that is what was typed, else None."""
+    if not text or not any(ch.isdigit() for ch in text) or any(ch.isalpha() for ch in text):
+        return None
+    try:
+        return normalise_uk_mobile(text)
+    except ValueError:
+        return None
+
+
+def search_clients(
+    *, organisation_id: int, text: str | None, date_of_birth: date | None
+) -> list[Client]:
+    """Clients of one organisation matching a name or alias fragment, or her whole mobile
+    number, and/or a date of birth. Numbers are encrypted, so a number is found by its keyed
+    hash: the whole number, never a fragment."""
+    query: Select[tuple[Client]] = select(Client).where(Client.organisation_id == organisation_id)
+    mobile = _mobile_searched_for(text)
+    if mobile is not None:
+        query = query.where(Client.mobile_hash == lookup_hash(mobile))
+    words = (text or "").split()[:5] if mobile is None else []
+    for word in words:
+        pattern = _like(word)
+        alias_match = (
+            select(ClientAlias.id)
+            .where(ClientAlias.client_id == Client.id)
+            .where(func.lower(ClientAlias.name).like(pattern, escape="\\"))
+            .exists()
+        )
+        query = query.where(
+            or_(
+                func.lower(Client.first_name).like(pattern, escape="\\"),
+                func.lower(Client.last_name).like(pattern, escape="\\"),
+                func.lower(Client.text_name).like(pattern, escape="\\"),
+                alias_match,
+            )
+        )
+    if date_of_birth is not None:
+        query = query.where(Client.date_of_birth == date_of_birth)
+    query = (
+        query.options(selectinload(Client.aliases))
+        .order_by(Client.last_name, Client.first_name, Client.id)
+        .limit(MAX_RESULTS)
+    )
+    return list(db.session.scalars(query))
+
+
+def client_for(user: User, client_id: int) -> Client | None:
+    """A client the user's organisation holds, with aliases and cases; None otherwise."""
+    return db.session.scalar(
+        select(Client)
+        .where(Client.id == client_id, Client.organisation_id == user.organisation_id)
+        .options(
+            selectinload(Client.aliases),
+            selectinload(Client.cases).joinedload(Case.court),
+            selectinload(Client.cases).joinedload(Case.requirement_type),
+        )
+    )
+
+
+def case_for(user: User, case_id: int) -> Case | None:
+    """A case the user's organisation holds, with what its page shows; None otherwise."""
+    return db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id, Case.organisation_id == user.organisation_id)
+        .options(
+            joinedload(Case.client).selectinload(Client.aliases),
+            joinedload(Case.court),
+            joinedload(Case.requirement_type),
+            joinedload(Case.worker),
+            selectinload(Case.events).joinedload(CaseEvent.actor),
+            selectinload(Case.appointments),
+        )
+    )
+
+
+def window_of(case: Case) -> Window | None:
+    """The extended-bail window of a case once the court has set a return date."""
+    if case.return_date is None or case.outcome_hearing_date is None:
+        return None
+    return case_window(
+        court_date=case.outcome_hearing_date,
+        return_date=case.return_date,
+        report_lead_working_days=case.court.report_lead_working_days,
+        report_due_time=case.court.report_due_time,
+    )
+
+
+@dataclass
+class CaseLine:
+    """One case on the home page, with the dates that say what needs doing."""
+
+    case: Case
+    window: Window | None = None
+    days_left: int | None = None
+
+
+@dataclass
+class Caseload:
+    """A worker's or manager's cases, grouped by what needs doing next."""
+
+    outcome_to_record: list[CaseLine] = field(default_factory=list)
+    court_date_coming: list[CaseLine] = field(default_factory=list)
+    on_scheme: list[CaseLine] = field(default_factory=list)
+    report_due: list[CaseLine] = field(default_factory=list)
+    # Cases whose required sessions can no longer all fit before the last appointment date.
+    at_risk: list[CaseLine] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.outcome_to_record or self.court_date_coming or self.on_scheme or self.report_due
+        )
+
+
+def caseload(user: User, *, today: date) -> Caseload:
+    """Open cases for the home page: a worker's own, or the whole organisation's for a manager."""
+    query = (
+        select(Case)
+        .where(Case.organisation_id == user.organisation_id)
+        .where(Case.status.in_([CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME]))
+        .options(joinedload(Case.client), joinedload(Case.court), joinedload(Case.worker))
+    )
+    if user.role is Role.WORKER:
+        query = query.where(Case.worker_id == user.id)
+    result = Caseload()
+    for case in db.session.scalars(query):
+        if case.status is CaseStatus.AWAITING_COURT:
+            line = CaseLine(case)
+            if case.next_hearing_date < today:
+                result.outcome_to_record.append(line)
+            else:
+                result.court_date_coming.append(line)
+            continue
+        window = window_of(case)
+        line = CaseLine(case, window)
+        if case.at_risk_reason:
+            result.at_risk.append(line)
+        if window is None or today <= window.last_appointment_date:
+            line.days_left = days_left(today, window.last_appointment_date) if window else None
+            result.on_scheme.append(line)
+        else:
+            result.report_due.append(line)
+    result.outcome_to_record.sort(key=lambda line: line.case.next_hearing_date)
+    result.court_date_coming.sort(key=lambda line: line.case.next_hearing_date)
+    result.on_scheme.sort(key=lambda line: (line.days_left is None, line.days_left or 0))
+    result.report_due.sort(key=lambda line: line.case.return_date or today)
+    return result
+
+
+def appointments_awaiting_outcome(user: User, *, now: datetime) -> list[Appointment]:
+    """Booked appointments that have started but whose attendance nobody has recorded yet."""
+    query = (
+        select(Appointment)
+        .join(Case, Appointment.case_id == Case.id)
+        .where(Case.organisation_id == user.organisation_id)
+        .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at <= now)
+        .options(joinedload(Appointment.case).joinedload(Case.client))
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if user.role is Role.WORKER:
+        query = query.where(Appointment.worker_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def notes_for_case(case_id: int) -> list[CaseNote]:
+    """A case's notes, newest first, with their authors (the case page's Notes section)."""
+    return list(
+        db.session.scalars(
+            select(CaseNote)
+            .where(CaseNote.case_id == case_id)
+            .options(joinedload(CaseNote.author))
+            .order_by(CaseNote.written_at.desc(), CaseNote.id.desc())
+        )
+    )

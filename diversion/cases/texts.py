@@ -1,0 +1,178 @@
+"""Named reads of her texts and replies, for the case page, the home page and the inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from diversion.db import db
+from diversion.models import (
+    Case,
+    Client,
+    InboundMessage,
+    MessageStatus,
+    OutboxMessage,
+    Role,
+    User,
+)
+
+
+def messages_for_case(case_id: int) -> list[OutboxMessage]:
+    """Every text message about a case, in the order they go (or went)."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id)
+            .order_by(OutboxMessage.send_at, OutboxMessage.id)
+        )
+    )
+
+
+def sent_messages(organisation_id: int, *, limit: int = 200) -> list[OutboxMessage]:
+    """Texts the service has sent for an organisation's clients, newest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .join(Client, OutboxMessage.client_id == Client.id)
+            .where(Client.organisation_id == organisation_id)
+            .where(OutboxMessage.body.is_not(None))
+            .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- replies and texts that need a caseworker -------------------------------------------------
+
+INBOX_LIMIT = 200
+ATTENTION_LIMIT = 20
+# A failed or held text older than this no longer asks anything of the worker.
+ATTENTION_DAYS = 30
+
+
+def _in_inbox_of(user: User) -> ColumnElement[bool]:
+    """Replies a user may see: a worker her own inbox; a manager her organisation's whole
+    inbox (every worker's and the managers' one) and the replies from unknown numbers."""
+    if user.role is Role.WORKER:
+        return and_(
+            InboundMessage.worker_id == user.id,
+            InboundMessage.organisation_id == user.organisation_id,
+        )
+    if user.role is Role.MANAGER:
+        return or_(
+            InboundMessage.organisation_id == user.organisation_id,
+            InboundMessage.organisation_id.is_(None),
+        )
+    return false()  # court, CPS and administrators never see replies
+
+
+def inbox_for(user: User, *, limit: int = INBOX_LIMIT) -> list[InboundMessage]:
+    """The replies in a user's inbox, newest first, with client, case and worker loaded."""
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(_in_inbox_of(user))
+            .options(
+                joinedload(InboundMessage.client),
+                joinedload(InboundMessage.case),
+                joinedload(InboundMessage.worker),
+            )
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def reply_for(user: User, message_id: int) -> InboundMessage | None:
+    """One reply in the user's inbox; None when it is not hers to see."""
+    return db.session.scalar(
+        select(InboundMessage).where(_in_inbox_of(user), InboundMessage.id == message_id)
+    )
+
+
+def unread_reply_count(user: User) -> int:
+    """How many replies in the user's inbox nobody has read yet."""
+    return (
+        db.session.scalar(
+            select(func.count(InboundMessage.id))
+            .where(_in_inbox_of(user))
+            .where(InboundMessage.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def replies_for_case(case_id: int) -> list[InboundMessage]:
+    """Every reply about a case, newest first (the case page checks the organisation)."""
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.case_id == case_id)
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        )
+    )
+
+
+def message_problem(message: OutboxMessage) -> str:
+    """Why a failed or held text did not reach her, in the words a worker reads."""
+    if message.status is MessageStatus.HELD:
+        return message.reason or "number not confirmed safe to text in the last 90 days"
+    if message.reason:
+        return message.reason
+    if message.error_code is not None:
+        return f"not delivered (code {message.error_code})"
+    return "not delivered"
+
+
+@dataclass
+class TextProblem:
+    """A text that failed or is held, with the client and case it was about."""
+
+    message: OutboxMessage
+    client: Client
+    case: Case
+
+    @property
+    def failed(self) -> bool:
+        return self.message.status is MessageStatus.FAILED
+
+    @property
+    def reason(self) -> str:
+        return message_problem(self.message)
+
+
+def messages_needing_attention(
+    user: User, *, now: datetime, limit: int = ATTENTION_LIMIT
+) -> list[TextProblem]:
+    """Texts on the user's cases that failed (not delivered, refused) or are held (number not
+    confirmed safe to text), changed in the last 30 days, newest first. A worker sees her own
+    cases, a manager her organisation's. Held texts show once per client: one check of her
+    number releases them all."""
+    changed = func.coalesce(OutboxMessage.status_updated_at, OutboxMessage.updated_at)
+    query = (
+        select(OutboxMessage, Client, Case)
+        .join(Case, OutboxMessage.case_id == Case.id)
+        .join(Client, OutboxMessage.client_id == Client.id)
+        .where(Case.organisation_id == user.organisation_id)
+        .where(Client.organisation_id == user.organisation_id)
+        .where(OutboxMessage.status.in_([MessageStatus.FAILED, MessageStatus.HELD]))
+        .where(changed >= now - timedelta(days=ATTENTION_DAYS))
+        .order_by(changed.desc(), OutboxMessage.id.desc())
+        .limit(limit * 4)
+    )
+    if user.role is Role.WORKER:
+        query = query.where(Case.worker_id == user.id)
+    elif user.role is not Role.MANAGER:
+        return []
+    problems: list[TextProblem] = []
+    held_for: set[int] = set()
+    for message, client, case in db.session.execute(query):
+        if message.status is MessageStatus.HELD:
+            if client.id in held_for:
+                continue
+            held_for.add(client.id)
+        problems.append(TextProblem(message, client, case))
+    return problems[:limit]

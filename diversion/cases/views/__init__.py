@@ -1,0 +1,1 @@
+"""Client and case pages (two blueprints: clients, cases)."""

@@ -1,0 +1,239 @@
+"""Opening cases, recording court outcomes, closing cases and the case page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
+
+from diversion import audit, clock
+from diversion.access import CASEWORKERS, allow
+from diversion.admin import queries as admin_queries
+from diversion.cases import queries, texts
+from diversion.cases import services as case_service
+from diversion.cases.forms import CaseForm, CaseNoteForm, CloseCaseForm, OutcomeForm
+from diversion.errors import RuleBroken
+from diversion.models import (
+    AppointmentStatus,
+    Case,
+    CaseStatus,
+    CourtOutcome,
+    DrugTestResult,
+    Role,
+)
+from scheduling import booking, calendar
+from scheduling.plan import NoPlan, Plan
+
+bp = Blueprint("cases", __name__)
+
+
+def _case_or_404(case_id: int) -> Case:
+    case = queries.case_for(g.user, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _fill_choices(form: CaseForm) -> None:
+    form.requirement_type_id.choices = [
+        SelectChoice(t.id, t.name) for t in admin_queries.requirement_types()
+    ]
+    form.court_id.choices = [SelectChoice(c.id, c.name) for c in admin_queries.courts()]
+    form.worker_id.choices = [
+        SelectChoice(u.id, u.name) for u in admin_queries.caseworkers(g.user.organisation_id)
+    ]
+
+
+def _put_error(form: object, error: RuleBroken) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        field = next(iter(form))  # type: ignore[call-overload]
+    field.errors = [*field.errors, error.message]
+
+
+@bp.route("/clients/<int:client_id>/cases/new", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def open_case(client_id: int) -> Response | str:
+    client = queries.client_for(g.user, client_id)
+    if client is None:
+        abort(404)
+    form = CaseForm(today=clock.today())
+    _fill_choices(form)
+    if request.method == "GET":
+        if g.user.role is Role.WORKER:
+            form.worker_id.data = g.user.id
+        if form.court_id.choices:
+            form.court_id.data = form.court_id.choices[0].value
+        if form.requirement_type_id.choices:
+            form.requirement_type_id.data = form.requirement_type_id.choices[0].value
+    if form.validate_on_submit():
+        details = case_service.CaseDetails(
+            requirement_type=admin_queries.requirement_type_by_id(form.requirement_type_id.data),
+            court=admin_queries.court_by_id(form.court_id.data),
+            first_court_date=form.first_court_date.data,
+            court_reference=form.court_reference.data,
+            arrest_date=form.arrest_date.data,
+            charge=form.charge.data or "",
+            custody_drug_test=DrugTestResult(form.custody_drug_test.data),
+            worker=admin_queries.user_by_id(form.worker_id.data),
+        )
+        try:
+            case = case_service.open_case(
+                actor=g.user, client=client, details=details, now=clock.now()
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash(f"Case {case.reference} opened.", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/open.html", title="Open a case", form=form, client=client)
+
+
+@bp.route("/cases/<int:case_id>")
+@allow(*CASEWORKERS)
+def show(case_id: int) -> str:
+    return _case_page(_case_or_404(case_id), note_form=CaseNoteForm(formdata=None))
+
+
+def _case_page(case: Case, *, note_form: CaseNoteForm) -> str:
+    """The case page; after a refused note, with the note form's errors."""
+    today = clock.today()
+    window = queries.window_of(case)
+    audit.record("case_viewed", object_type="case", object_id=case.id, client_id=case.client_id)
+    to_book = booking.outstanding_sessions(case) if case.status is CaseStatus.ON_SCHEME else []
+    return render_template(
+        "cases/show.html",
+        form=note_form,
+        notes=queries.notes_for_case(case.id),
+        rebooking=_rebooking(case) if to_book else None,
+        title=f"Case {case.reference}",
+        case=case,
+        window=window,
+        days_left=calendar.days_left(today, window.last_appointment_date) if window else None,
+        today=today,
+        can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
+        to_book=to_book,
+        messages=texts.messages_for_case(case.id),
+        replies=texts.replies_for_case(case.id),
+        session_names={i: s["name"] for i, s in enumerate(case.requirement_type.sessions, 1)},
+    )
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@allow(*CASEWORKERS)
+def add_note(case_id: int) -> Response | str:
+    case = _case_or_404(case_id)
+    form = CaseNoteForm()
+    if form.validate_on_submit():
+        try:
+            case_service.add_case_note(
+                case, actor=g.user, body=form.note.data or "", now=clock.now()
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash("Note added.", "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
+    return _case_page(case, note_form=form)
+
+
+def _rebooking(case: Case) -> Plan | NoPlan | None:
+    """After a miss or a cancellation: the earliest rebooking that still fits, or why none does."""
+    missed = {
+        AppointmentStatus.DID_NOT_ATTEND,
+        AppointmentStatus.CANCELLED_BY_CLIENT,
+        AppointmentStatus.CANCELLED_BY_SERVICE,
+    }
+    live = {a.session_number for a in case.appointments if a.status is AppointmentStatus.BOOKED}
+    if not any(a.status in missed and a.session_number not in live for a in case.appointments):
+        return None
+    venues = [v for v in admin_queries.venues(case.organisation_id) if v.active]
+    if not venues:
+        return None
+    return booking.propose(case, venue=venues[0], now=clock.now())
+
+
+@bp.route("/cases/<int:case_id>/outcome", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def record_outcome(case_id: int) -> Response | str:
+    case = _case_or_404(case_id)
+    if case.status not in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME):
+        flash(f"This case is {case.status.label.lower()}; its court outcome cannot change.")
+        return redirect(url_for("cases.show", case_id=case.id))
+    form = OutcomeForm(today=clock.today())
+    hearing = (
+        case.next_hearing_date
+        if case.status is CaseStatus.AWAITING_COURT
+        else (case.outcome_hearing_date or case.first_court_date)
+    )
+    suggestion = case_service.suggested_return_date(case, hearing)
+    if request.method == "GET":
+        form.hearing_date.data = hearing
+        if case.status is CaseStatus.ON_SCHEME:
+            form.outcome.data = CourtOutcome.ACCEPTED.value
+            form.return_date.data = case.return_date
+        else:
+            form.return_date.data = suggestion
+    if form.validate_on_submit():
+        decision = case_service.OutcomeDecision(
+            outcome=CourtOutcome(form.outcome.data),
+            hearing_date=form.hearing_date.data,
+            return_date=form.return_date.data,
+            adjourned_to=form.adjourned_to.data,
+        )
+        try:
+            warnings = case_service.record_outcome(
+                actor=g.user, case=case, decision=decision, now=clock.now()
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash("Court outcome saved.", "success")
+            for warning in warnings:
+                flash(warning, "warning")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template(
+        "cases/outcome.html",
+        title="Record the court outcome",
+        form=form,
+        case=case,
+        suggestion=suggestion,
+        hearing=hearing,
+    )
+
+
+@bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
+@allow(*CASEWORKERS)
+def close(case_id: int) -> Response | str:
+    case = _case_or_404(case_id)
+    outcomes = case_service.closing_outcomes(case)
+    if not outcomes:
+        flash(f"This case is already {case.status.label.lower()}.")
+        return redirect(url_for("cases.show", case_id=case.id))
+    form = CloseCaseForm(outcomes=outcomes)
+    now = clock.now()
+    if form.validate_on_submit():
+        try:
+            cancelled = case_service.close_case(
+                case,
+                actor=g.user,
+                outcome=CaseStatus(form.outcome.data),
+                reason=form.reason.data or "",
+                now=now,
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            done = f"Case {case.reference} closed."
+            if cancelled:
+                done += f" {len(cancelled)} future appointment{'s' if len(cancelled) > 1 else ''}"
+                done += " cancelled."
+            flash(done, "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template(
+        "cases/close.html",
+        title="Close the case",
+        form=form,
+        case=case,
+        bookings=case_service.future_bookings(case, now=now),
+    )

@@ -1,0 +1,156 @@
+"""Court forms: the sitting-day list's filters (a date picker, the status, which list), and
+the report's sign-off, send and retry."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxInput,
+    GovSubmitInput,
+)
+from wtforms import BooleanField, Field, IntegerField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from diversion.cases.compliance import ComplianceStatus
+from diversion.court.report_content import STATEMENT_MAX_LENGTH
+from diversion.fields import GovNativeDateInput, GovSelectField, no_control_characters, strip_filter
+
+# Lists before or after these are refused: nothing real is there, and the calendar search
+# for the nearest sitting day must never run off the end of the calendar.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+ALL = "all"
+BOTH = "both"
+FIRST_ONLY = "first"
+RETURNING_ONLY = "returning"
+
+STATUS_CHOICES = [SelectChoice(ALL, "All statuses")] + [
+    SelectChoice(s.value, s.label) for s in ComplianceStatus
+]
+SHOW_CHOICES = [
+    SelectChoice(BOTH, "First appearances and returning cases"),
+    SelectChoice(FIRST_ONLY, "First appearances only"),
+    SelectChoice(RETURNING_ONLY, "Returning cases only"),
+]
+
+
+class SittingDateField(Field):
+    """A date as a date picker sends it (YYYY-MM-DD); empty means "the next sitting day"."""
+
+    widget = GovNativeDateInput()
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self._problem: str | None = None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.raw_data = [text]
+        self.data = None
+        self._problem = None
+        if not text:
+            return
+        if not ISO_DATE.fullmatch(text):
+            self._problem = "Date must be a real date, like 2026-12-09"
+            return
+        try:
+            self.data = date.fromisoformat(text)
+        except ValueError:
+            self._problem = "Date must be a real date, like 2026-12-09"
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise ValidationError(self._problem)
+        if self.data is not None and not EARLIEST <= self.data <= LATEST:
+            raise ValidationError(
+                f"Date must be between {EARLIEST.year} and {LATEST.year}, like 2026-12-09"
+            )
+
+    def _value(self) -> str:
+        if isinstance(self.data, date):
+            return self.data.isoformat()
+        return str(self.raw_data[0]) if self.raw_data else ""
+
+
+class SittingListForm(FlaskForm):
+    """Which day's list, and which of its cases."""
+
+    class Meta:
+        csrf = False
+
+    date = SittingDateField("Date")
+    status = GovSelectField(
+        "Status",
+        choose="Select a status from the list",
+        choices=STATUS_CHOICES,
+        default=ALL,
+        description="Of cases returning from extended bail",
+    )
+    show = GovSelectField(
+        "Show", choose="Select which cases to show", choices=SHOW_CHOICES, default=BOTH
+    )
+
+    def status_filter(self) -> ComplianceStatus | None:
+        """The chosen compliance status, or None for every status."""
+        value = self.status.data
+        return None if value in (None, ALL) else ComplianceStatus(value)
+
+    @property
+    def shows_first(self) -> bool:
+        return self.show.data != RETURNING_ONLY
+
+    @property
+    def shows_returning(self) -> bool:
+        return self.show.data != FIRST_ONLY
+
+
+CONFIRM_MESSAGE = "Confirm that this record of attendance is accurate"
+
+
+class SignOffForm(FlaskForm):
+    """The worker's statement and her confirmation that the record is accurate."""
+
+    statement = TextAreaField(
+        "Statement for the court and the CPS (optional)",
+        description="For example, what she has engaged with, or what the court should know "
+        "about a missed appointment. The court and the CPS will read this. Do not include "
+        "health, drug use, housing or other personal details.",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(
+                max=STATEMENT_MAX_LENGTH,
+                message=f"Statement must be {STATEMENT_MAX_LENGTH} characters or fewer",
+            ),
+            no_control_characters,
+        ],
+    )
+    confirm = BooleanField(
+        "I confirm this record of attendance is accurate",
+        widget=GovCheckboxInput(),
+        validators=[DataRequired(CONFIRM_MESSAGE)],
+    )
+    submit = SubmitField("Sign off the report", widget=GovSubmitInput())
+
+
+class SendForm(FlaskForm):
+    """Send the sign-off shown on the page (a newer one since is refused, not sent)."""
+
+    report_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField("Send to the court and the CPS", widget=GovSubmitInput())
+
+
+class RetryForm(FlaskForm):
+    """Try a failed email again."""
+
+    submit = SubmitField("Retry", widget=GovSubmitInput())

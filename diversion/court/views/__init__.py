@@ -1,0 +1,1 @@
+"""Sitting-day list pages and compliance report pages."""

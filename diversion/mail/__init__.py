@@ -1,0 +1,1 @@
+"""Outgoing mail: senders (SMTP, or files in development) and the queue every email goes through."""

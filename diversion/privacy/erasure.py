@@ -1,0 +1,457 @@
+"""The retention job: erase text bodies and replies, anonymise women whose cases ended long ago.
+
+What is due comes from the pure rules in diversion.privacy.retention. What the job did is recorded
+as counts only (an audit row `retention_run`, and one `client_anonymised` row per woman,
+with ids): never a name, a number or any content. Audit rows themselves are never erased
+(they are append-only and hold ids only).
+
+Anonymising a woman (security.md 13) keeps her rows, so that monitoring counts still hold,
+and removes what identifies her or holds content:
+- her record: names become "Anonymised client", her date of birth 1 January of her birth
+  year (age bands still count), and her mobile, its hash, housing, health notes, name in
+  texts and text consent are cleared; her aliases are deleted;
+- her cases: court reference, arrest date and at-risk reason cleared, charge erased; case
+  notes deleted; every timeline entry's summary erased; appointment reasons cleared;
+- texts to and from her: bodies erased (a text still waiting is cancelled), reply numbers
+  erased;
+- compliance reports: the signed HTML and the statement erased, the hash kept;
+- emails about her cases: the message and subject erased, the hash, recipient and dates
+  kept; a development .eml file is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import ColumnElement, delete, select, true, update
+from sqlalchemy.orm import selectinload
+
+from diversion import audit, clock
+from diversion.db import db
+from diversion.mail.senders import mail_folder
+from diversion.models import (
+    Appointment,
+    AuditEvent,
+    Case,
+    CaseEvent,
+    CaseNote,
+    Client,
+    ComplianceReport,
+    InboundMessage,
+    MailStatus,
+    MessageStatus,
+    OutboxMessage,
+    OutgoingMail,
+    UserSession,
+)
+from diversion.privacy.retention import (
+    ERASED,
+    OPEN_MESSAGE_STATUSES,
+    CaseEnd,
+    ClientFacts,
+    Due,
+    MessageFacts,
+    Periods,
+    ReplyFacts,
+    anonymised_date_of_birth,
+    daily_run_due,
+    periods_from,
+    what_is_due,
+)
+
+log = logging.getLogger(__name__)
+
+RUN_ACTION = "retention_run"
+ANONYMISED_ACTION = "client_anonymised"
+ANONYMISED_FIRST_NAME = "Anonymised"
+ANONYMISED_LAST_NAME = "client"
+ERASED_BYTES = ERASED.encode("ascii")
+# The job runs once a day, at the first poll after this time (London).
+DAILY_AT = time(2, 30)
+CHUNK = 500
+
+_OPEN_MESSAGES = [MessageStatus(value) for value in sorted(OPEN_MESSAGE_STATUSES)]
+
+
+def configured_periods() -> Periods:
+    """The retention periods of the running app."""
+    return periods_from(current_app.config)
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def _message_facts(organisation_id: int | None) -> list[MessageFacts]:
+    """Texts whose body is still held, with the instants the rule needs."""
+    query = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.send_at,
+            OutboxMessage.event_at,
+            Appointment.starts_at,
+        )
+        .outerjoin(Appointment, OutboxMessage.appointment_id == Appointment.id)
+        .where(OutboxMessage.body.is_not(None), OutboxMessage.body != ERASED)
+    )
+    if organisation_id is not None:
+        query = query.join(Client, OutboxMessage.client_id == Client.id).where(
+            Client.organisation_id == organisation_id
+        )
+    return [
+        MessageFacts(
+            id=row_id,
+            status=status.value,
+            send_at=send_at,
+            appointment_starts_at=starts_at,
+            hearing_at=event_at,
+        )
+        for row_id, status, send_at, event_at, starts_at in db.session.execute(query)
+    ]
+
+
+def _reply_facts(organisation_id: int | None) -> list[ReplyFacts]:
+    """Replies whose body or number is still held. For an organisation: its own replies and
+    those from unknown numbers (as its managers' inbox shows them)."""
+    where: ColumnElement[bool] = true()
+    if organisation_id is not None:
+        where = (InboundMessage.organisation_id == organisation_id) | (
+            InboundMessage.organisation_id.is_(None)
+        )
+    query = select(InboundMessage.id, InboundMessage.received_at).where(
+        where, (InboundMessage.body != ERASED) | (InboundMessage.from_number != ERASED)
+    )
+    return [ReplyFacts(id=row_id, received_at=at) for row_id, at in db.session.execute(query)]
+
+
+def _client_facts(organisation_id: int | None) -> list[ClientFacts]:
+    """Women not yet anonymised, with how each of their cases stands."""
+    query = (
+        select(Client)
+        .where(Client.anonymised_at.is_(None))
+        .options(selectinload(Client.cases))
+        .order_by(Client.id)
+    )
+    if organisation_id is not None:
+        query = query.where(Client.organisation_id == organisation_id)
+    return [
+        ClientFacts(
+            id=client.id,
+            organisation_id=client.organisation_id,
+            record_changed_at=client.updated_at,
+            cases=tuple(
+                CaseEnd(
+                    id=case.id,
+                    reference=case.reference,
+                    status=case.status.value,
+                    closed_at=case.closed_at,
+                    outcome_hearing_date=case.outcome_hearing_date,
+                    first_court_date=case.first_court_date,
+                )
+                for case in sorted(client.cases, key=lambda case: case.id)
+            ),
+        )
+        for client in db.session.scalars(query)
+    ]
+
+
+def load_due(*, periods: Periods, until: datetime, organisation_id: int | None = None) -> Due:
+    """Everything due by `until`, across the service or for one organisation."""
+    return what_is_due(
+        periods=periods,
+        until=until,
+        messages=_message_facts(organisation_id),
+        replies=_reply_facts(organisation_id),
+        clients=_client_facts(organisation_id),
+    )
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """For the retention page: what is due now, and what falls due over the coming days."""
+
+    now: datetime
+    horizon: datetime
+    periods: Periods
+    due_now: Due
+    coming: Due
+
+
+def outlook(*, organisation_id: int, now: datetime, periods: Periods, days: int = 30) -> Outlook:
+    """What the retention job will do for an organisation now and over the next `days`."""
+    horizon = now + timedelta(days=days)
+    due = load_due(periods=periods, until=horizon, organisation_id=organisation_id)
+    return Outlook(
+        now=now,
+        horizon=horizon,
+        periods=periods,
+        due_now=due.by(now),
+        coming=due.after(now),
+    )
+
+
+def recent_runs(limit: int = 10) -> list[AuditEvent]:
+    """The retention job's latest runs, newest first (counts only)."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == RUN_ACTION)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """What one run did, as counts."""
+
+    message_bodies: int
+    replies: int
+    clients: int
+    sessions: int = 0
+
+    @property
+    def summary(self) -> str:
+        """The counts in words, for the audit row: no content, no names."""
+
+        def count(n: int, one: str, many: str) -> str:
+            return f"{n} {one if n == 1 else many}"
+
+        words = (
+            f"{count(self.message_bodies, 'message body', 'message bodies')} erased; "
+            f"{count(self.replies, 'reply', 'replies')} erased; "
+            f"{count(self.clients, 'client', 'clients')} anonymised"
+        )
+        if self.sessions:
+            words += (
+                f"; {count(self.sessions, 'old sign-in session', 'old sign-in sessions')} removed"
+            )
+        return words
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _erase_message_bodies(ids: Sequence[int], *, now: datetime) -> int:
+    erased = 0
+    for chunk in _chunks(ids):
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(chunk))
+            .where(OutboxMessage.status.not_in(_OPEN_MESSAGES))
+            .where(OutboxMessage.body.is_not(None), OutboxMessage.body != ERASED)
+            .values(body=ERASED, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        erased += result.rowcount or 0  # type: ignore[attr-defined]
+    return erased
+
+
+def _erase_replies(ids: Sequence[int]) -> int:
+    erased = 0
+    for chunk in _chunks(ids):
+        result = db.session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id.in_(chunk))
+            .values(body=ERASED, from_number=ERASED)
+            .execution_options(synchronize_session=False)
+        )
+        erased += result.rowcount or 0  # type: ignore[attr-defined]
+    return erased
+
+
+def anonymise_client(client: Client, *, now: datetime) -> list[str]:
+    """Anonymise one woman inside the current transaction (see the module docstring).
+
+    Returns the paths of development .eml files to delete once the transaction commits."""
+    case_ids = list(db.session.scalars(select(Case.id).where(Case.client_id == client.id)))
+    report_ids = list(
+        db.session.scalars(
+            select(ComplianceReport.id).where(ComplianceReport.case_id.in_(case_ids))
+        )
+    )
+    about_her_texts = (OutboxMessage.client_id == client.id) | OutboxMessage.case_id.in_(case_ids)
+    about_her_replies = (InboundMessage.client_id == client.id) | InboundMessage.case_id.in_(
+        case_ids
+    )
+    about_her_mail = OutgoingMail.case_id.in_(case_ids) | OutgoingMail.report_id.in_(report_ids)
+    session = db.session
+    sync = {"synchronize_session": False}
+
+    client.first_name = ANONYMISED_FIRST_NAME
+    client.last_name = ANONYMISED_LAST_NAME
+    client.date_of_birth = anonymised_date_of_birth(client.date_of_birth)
+    client.mobile = None
+    client.mobile_hash = None
+    client.housing = None
+    client.health_notes = None
+    client.text_name = None
+    client.consent_to_texts = False
+    client.safe_to_text_confirmed_on = None
+    client.aliases = []
+    client.anonymised_at = now
+
+    session.execute(
+        update(Case)
+        .where(Case.id.in_(case_ids))
+        .values(court_reference=None, arrest_date=None, at_risk_reason=None, charge=ERASED)
+        .execution_options(**sync)
+    )
+    session.execute(
+        delete(CaseNote).where(CaseNote.case_id.in_(case_ids)).execution_options(**sync)
+    )
+    session.execute(
+        update(CaseEvent)
+        .where(CaseEvent.case_id.in_(case_ids))
+        .values(summary=ERASED)
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(Appointment)
+        .where(Appointment.case_id.in_(case_ids))
+        .values(reason=None)
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(about_her_texts, OutboxMessage.status.in_(_OPEN_MESSAGES))
+        .values(status=MessageStatus.CANCELLED, reason="client anonymised", updated_at=now)
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(about_her_texts, OutboxMessage.body.is_not(None))
+        .values(body=ERASED, updated_at=now)
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(InboundMessage)
+        .where(about_her_replies)
+        .values(body=ERASED, from_number=ERASED)
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(ComplianceReport)
+        .where(ComplianceReport.id.in_(report_ids))
+        .values(html=ERASED, statement=ERASED)
+        .execution_options(**sync)
+    )
+    files = [
+        path
+        for path in session.scalars(
+            select(OutgoingMail.eml_path).where(about_her_mail, OutgoingMail.eml_path.is_not(None))
+        )
+        if path
+    ]
+    session.execute(
+        update(OutgoingMail)
+        .where(about_her_mail, OutgoingMail.status == MailStatus.PENDING)
+        .values(status=MailStatus.FAILED, last_error="erased before it was sent")
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(OutgoingMail)
+        .where(about_her_mail)
+        .values(message=ERASED_BYTES, subject=ERASED, eml_path=None)
+        .execution_options(**sync)
+    )
+    audit.add(
+        ANONYMISED_ACTION,
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=f"{len(case_ids)} cases",
+    )
+    return files
+
+
+def _delete_mail_files(paths: Iterable[str]) -> None:
+    """Delete development .eml files, only inside the configured mail folder."""
+    folder = mail_folder(current_app.config, current_app.instance_path).resolve()
+    for name in paths:
+        path = Path(name).resolve()
+        if not path.is_relative_to(folder):
+            log.warning("retention: a mail file outside the mail folder was left alone")
+            continue
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("retention: a mail file could not be deleted (%s)", type(error).__name__)
+
+
+# Sign-in sessions (who signed in, when, from where) are kept this long after they last
+# saw use, then removed: the audit trail keeps the sign-ins themselves.
+SESSION_KEEP = timedelta(days=30)
+
+
+def _remove_old_sessions(now: datetime) -> int:
+    """Remove sign-in sessions last used more than SESSION_KEEP ago (all long expired)."""
+    result = db.session.execute(
+        delete(UserSession).where(UserSession.last_seen_at < now - SESSION_KEEP)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def run_retention(*, now: datetime, periods: Periods) -> RetentionRun:
+    """Erase and anonymise everything due at `now`, in one transaction, and record the counts.
+
+    Safe to run again: what was erased is not due again."""
+    session = db.session
+    files: list[str] = []
+    try:
+        due = load_due(periods=periods, until=now)
+        bodies = _erase_message_bodies([item.id for item in due.message_bodies], now=now)
+        replies = _erase_replies([item.id for item in due.replies])
+        clients = 0
+        for item in due.clients:
+            client = session.get(Client, item.id)
+            if client is None or client.anonymised_at is not None:
+                continue
+            files += anonymise_client(client, now=now)
+            clients += 1
+        sessions = _remove_old_sessions(now)
+        run = RetentionRun(
+            message_bodies=bodies, replies=replies, clients=clients, sessions=sessions
+        )
+        audit.add(RUN_ACTION, object_type="retention", detail=run.summary)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.expire_all()  # bulk updates bypassed the identity map
+    _delete_mail_files(files)
+    log.info("retention run: %s", run.summary)
+    return run
+
+
+def last_run_at() -> datetime | None:
+    """When the retention job last ran."""
+    return db.session.scalar(
+        select(AuditEvent.occurred_at)
+        .where(AuditEvent.action == RUN_ACTION)
+        .order_by(AuditEvent.occurred_at.desc())
+        .limit(1)
+    )
+
+
+def retention_job() -> None:
+    """Scheduler job body (an app context is given): once a day, after 02:30 London, erase
+    and anonymise what is due. Polled often, so a run missed while the scheduler was down
+    happens at its next poll."""
+    now = clock.now()
+    last = last_run_at()
+    db.session.rollback()  # end the read before the run's own transaction
+    if not daily_run_due(now=now, last_run=last, at=DAILY_AT):
+        return
+    run_retention(now=now, periods=configured_periods())

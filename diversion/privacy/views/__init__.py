@@ -1,0 +1,1 @@
+"""The audit trail's search page, and the retention and register pages."""

@@ -1,1 +1,0 @@
-"""Services: one user-level operation each, inside one transaction (views never commit)."""

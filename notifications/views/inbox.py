@@ -1,0 +1,59 @@
+"""The replies inbox: texts from women (and unknown numbers) for their worker or the managers.
+
+A reply from a client goes to her allocated worker's inbox; with no worker, or from a number
+the service does not know, it goes to the managers' inbox. A worker sees her own inbox; a
+manager sees her organisation's whole inbox and the unknown numbers. Nobody sees another
+organisation's replies, and court, CPS and administrators see none (texts._in_inbox_of).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from diversion import audit, clock
+from diversion.access import CASEWORKERS, allow
+from diversion.cases import texts
+from diversion.models import OutboxMessage
+from notifications import replies
+
+bp = Blueprint("inbox", __name__)
+
+
+def ending(number: str) -> str:
+    """Only the last four digits of a number the service does not know."""
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[-4:]
+
+
+@bp.route("/inbox")
+@allow(*CASEWORKERS)
+def index() -> str:
+    messages = texts.inbox_for(g.user)
+    audit.record("inbox_viewed", detail=f"{len(messages)} replies")
+    return render_template(
+        "notifications/inbox.html",
+        title="Inbox",
+        messages=messages,
+        unread=sum(1 for m in messages if m.read_at is None),
+    )
+
+
+@bp.route("/inbox/<int:message_id>/read", methods=["POST"])
+@allow(*CASEWORKERS)
+def read(message_id: int) -> Response:
+    message = texts.reply_for(g.user, message_id)
+    if message is None:
+        abort(404)
+    replies.mark_read(actor=g.user, message=message, now=clock.now())
+    flash("Marked as read.", "success")
+    return redirect(url_for("inbox.index") + f"#reply-{message.id}")
+
+
+@bp.app_template_global()
+def message_problem(message: OutboxMessage) -> str:
+    """Why a failed or held text did not reach her."""
+    return texts.message_problem(message)
+
+
+bp.add_app_template_filter(ending, "number_ending")

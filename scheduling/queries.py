@@ -1,0 +1,121 @@
+"""Named reads for the diary, the calendar feed and the availability pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from diversion.db import db
+from diversion.models import Absence, Appointment, Case, Role, User, Venue
+
+
+def colleague(user: User, worker_id: int) -> User | None:
+    """A caseworker of the user's own organisation, or None (another's is never found)."""
+    worker = db.session.get(User, worker_id)
+    if worker is None or worker.organisation_id != user.organisation_id:
+        return None
+    return worker
+
+
+def manageable_worker(user: User, worker_id: int) -> User | None:
+    """A worker whose availability this manager (her organisation) or administrator may set."""
+    worker = db.session.get(User, worker_id)
+    if worker is None or worker.role not in (Role.WORKER, Role.MANAGER):
+        return None
+    if user.role is Role.MANAGER and worker.organisation_id != user.organisation_id:
+        return None
+    return worker
+
+
+def manageable_venue(user: User, venue_id: int) -> Venue | None:
+    """A venue whose closures this manager (her organisation) or administrator may set."""
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or (
+        user.role is Role.MANAGER and venue.organisation_id != user.organisation_id
+    ):
+        return None
+    return venue
+
+
+def diary_appointments(worker: User, *, start: datetime, end: datetime) -> list[Appointment]:
+    """A worker's appointments between two instants, with their case, client and venue."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.worker_id == worker.id)
+            .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+            .options(
+                joinedload(Appointment.case).joinedload(Case.client), joinedload(Appointment.venue)
+            )
+            .order_by(Appointment.starts_at)
+        )
+    )
+
+
+def feed_owner(token: str) -> User | None:
+    """The active user whose calendar feed has this secret address, or None."""
+    worker = db.session.scalar(select(User).where(User.calendar_token == token))
+    if worker is None or not worker.active:
+        return None
+    return worker
+
+
+def feed_appointments(worker: User, *, since: datetime) -> list[Appointment]:
+    """Her appointments from `since` on, in her own organisation's cases, for her feed."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .join(Case, Appointment.case_id == Case.id)
+            .where(
+                Appointment.worker_id == worker.id, Case.organisation_id == worker.organisation_id
+            )
+            .where(Appointment.starts_at >= since)
+            .options(
+                joinedload(Appointment.case).joinedload(Case.client),
+                joinedload(Appointment.case).joinedload(Case.requirement_type),
+                joinedload(Appointment.venue),
+            )
+            .order_by(Appointment.starts_at)
+        )
+    )
+
+
+def availability_lists(user: User) -> tuple[list[User], list[Venue]]:
+    """The caseworkers and venues whose availability this manager or administrator manages."""
+    query = select(User).where(User.role.in_([Role.WORKER, Role.MANAGER]), User.active.is_(True))
+    venue_query = select(Venue).order_by(Venue.name)
+    if user.role is Role.MANAGER:
+        query = query.where(User.organisation_id == user.organisation_id)
+        venue_query = venue_query.where(Venue.organisation_id == user.organisation_id)
+    return list(db.session.scalars(query.order_by(User.name))), list(
+        db.session.scalars(venue_query)
+    )
+
+
+def recent_absences(worker: User, *, now: datetime) -> list[Absence]:
+    """Her absences that ended in the last 30 days or are still to come."""
+    return list(
+        db.session.scalars(
+            select(Absence)
+            .where(Absence.user_id == worker.id, Absence.ends_at >= now - timedelta(days=30))
+            .order_by(Absence.starts_at)
+        )
+    )
+
+
+def appointment_for(user: User, appointment_id: int) -> Appointment | None:
+    """An appointment of a case of the user's organisation, with its case, client, venue and
+    worker; None for another organisation's (it answers 404)."""
+    return db.session.scalar(
+        select(Appointment)
+        .join(Case, Appointment.case_id == Case.id)
+        .where(Appointment.id == appointment_id)
+        .where(Case.organisation_id == user.organisation_id)
+        .options(
+            joinedload(Appointment.case).joinedload(Case.client),
+            joinedload(Appointment.venue),
+            joinedload(Appointment.worker),
+        )
+    )

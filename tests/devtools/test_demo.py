@@ -1,0 +1,109 @@
+"""The demo that `make run` loads: fictional, safe to load twice, and usable end to end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import time_machine
+from sqlalchemy import func, select
+
+from devtools.demo import DEMO_PASSWORD, load_demo
+from diversion.db import db
+from diversion.formatting import LONDON
+from diversion.models import Case, CaseStatus, Client, OutboxMessage, User, Venue
+from notifications.policy import DEFAULT_POLICY, next_allowed_moment
+from scheduling import booking
+from scheduling.plan import Plan
+from tests.conftest import sign_in
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_demo_loads_twice_without_duplicates_and_has_a_sign_in_for_every_role(app):
+    with app.app_context():
+        first = load_demo()
+        counts = [
+            db.session.scalar(select(func.count()).select_from(m)) for m in (User, Client, Case)
+        ]
+        second = load_demo()
+        again = [
+            db.session.scalar(select(func.count()).select_from(m)) for m in (User, Client, Case)
+        ]
+    assert first == second
+    assert counts == again
+    roles = {role for role, _email in first}
+    assert roles == {
+        "Diversion worker",
+        "Team manager",
+        "Court liaison officer",
+        "Crown Prosecution Service",
+        "Administrator",
+    }
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_demo_worker_can_sign_in_and_book_both_appointments_for_an_accepted_case(app, web):
+    with app.app_context():
+        load_demo()
+        worker = db.session.scalar(select(User).where(User.email == "worker@example.org"))
+        accepted = db.session.scalars(
+            select(Case).where(Case.status == CaseStatus.ON_SCHEME, Case.worker_id == worker.id)
+        ).all()
+        assert accepted
+        venue = db.session.scalars(select(Venue)).first()
+        plans = [booking.propose(case, venue=venue, now=NOW) for case in accepted]
+    assert any(isinstance(plan, Plan) and len(plan.slots) == 2 for plan in plans)
+    sign_in(web, worker, password=DEMO_PASSWORD)  # password, then the two-factor code
+    assert web.get("/home").status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+def test_booking_in_the_demo_sends_the_confirmation_to_sent_messages_and_times_reminders(app, web):
+    """Done-when of the texting issue: book in the demo, see the confirmation, reminders timed."""
+    from notifications.dispatcher import dispatch_once
+    from notifications.senders import OutboxSender
+
+    with app.app_context():
+        load_demo()
+        # Cases awaiting court got their court-date reminders when the demo opened them.
+        court_rows = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "court_day_before")
+        ).all()
+        assert court_rows
+        for row in court_rows:
+            assert row.send_at.astimezone(LONDON).time() == time(17, 0)
+        worker = db.session.scalar(select(User).where(User.email == "worker@example.org"))
+        case = db.session.scalars(
+            select(Case).where(Case.status == CaseStatus.ON_SCHEME, Case.worker_id == worker.id)
+        ).first()
+        venue = db.session.scalars(select(Venue)).first()
+        plan = booking.propose(case, venue=venue, now=NOW)
+        assert isinstance(plan, Plan)
+        booked = booking.book_plan(actor=worker, case=case, venue=venue, slots=plan.slots, now=NOW)
+        # Session 2 is at least two days away, so each of its reminders is still ahead.
+        first = booked[-1]
+        assert first.starts_at - NOW > timedelta(days=2)
+        rows = {
+            row.kind: row
+            for row in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.appointment_id == first.id)
+            )
+        }
+        assert rows["booking_confirmation"].send_at == NOW
+        day_before = rows["appointment_day_before"].send_at.astimezone(LONDON)
+        assert (day_before.date(), day_before.time()) == (
+            first.starts_at.astimezone(LONDON).date() - timedelta(days=1),
+            time(10, 0),
+        )
+        # Two hours before, or 08:00 if that falls in quiet hours (a 09:30 appointment).
+        assert rows["appointment_two_hours_before"].send_at == next_allowed_moment(
+            first.starts_at - timedelta(hours=2), DEFAULT_POLICY
+        )
+        report = dispatch_once(sender=OutboxSender(), now=NOW)
+        assert rows["booking_confirmation"].id in report.sent
+        body = db.session.get(OutboxMessage, rows["booking_confirmation"].id).body
+
+    sign_in(web, worker, password=DEMO_PASSWORD)
+    page = web.get("/messages/sent").get_data(as_text=True)
+    assert body and body.replace("'", "&#39;") in page
