@@ -136,3 +136,49 @@ def test_labels_are_the_words_the_court_reads() -> None:
         "Withdrawn or declined",
         "Closed",
     ]
+
+
+@pytest.mark.parametrize(
+    "status", ["did_not_attend", "cancelled_by_client", "cancelled_by_service"]
+)
+def test_every_missed_or_cancelled_appointment_is_listed_for_the_court(status: str) -> None:
+    # A cancellation by the service is as much the court's business as one by her: the
+    # court reads every appointment that did not go ahead, with the reason recorded.
+    lost = AppointmentFact(
+        session_number=2, day=date(2026, 12, 9), status=status, reason="Worker off sick"
+    )
+    result = compliance(facts(seen(1, date(2026, 12, 4)), lost), today=date(2026, 12, 29))
+
+    assert result.status is ComplianceStatus.NOT_COMPLIED
+    assert result.sessions[1].missed == (lost,)
+    assert [(m.day, m.status, m.reason) for m in result.missed] == [
+        (date(2026, 12, 9), status, "Worker off sick")
+    ]
+
+
+def test_a_session_the_service_cancelled_and_rebooked_is_complied_and_still_listed() -> None:
+    cancelled = AppointmentFact(
+        session_number=2, day=date(2026, 12, 9), status="cancelled_by_service"
+    )
+    result = compliance(
+        facts(seen(1, date(2026, 12, 4)), cancelled, seen(2, date(2026, 12, 16))), today=LAST_DAY
+    )
+
+    assert result.status is ComplianceStatus.COMPLIED
+    assert result.sessions[1].attended_on == date(2026, 12, 16)
+    assert result.missed == (cancelled,)
+
+
+@pytest.mark.parametrize("status", ["declined", "withdrawn"])
+@pytest.mark.parametrize("today", [LAST_DAY, date(2026, 12, 29)], ids=["inside", "after"])
+def test_leaving_after_attending_every_session_is_withdrawn_or_declined_not_complied(
+    status: str, today: date
+) -> None:
+    both = facts(seen(1, date(2026, 12, 4)), seen(2, date(2026, 12, 10)), status=status)
+
+    result = compliance(both, today=today)
+
+    assert result.status is ComplianceStatus.WITHDRAWN_OR_DECLINED
+    # Her attendance is still reported as it was.
+    assert (result.required, result.attended) == (2, 2)
+    assert [s.attended_on for s in result.sessions] == [date(2026, 12, 4), date(2026, 12, 10)]

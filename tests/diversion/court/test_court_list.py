@@ -868,6 +868,113 @@ def test_csv_cells_that_would_start_a_formula_are_quoted(
 
 
 # ---------------------------------------------------------------------------------------
+# A cancellation by the project, and a woman who left after attending every session
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cancelled_and_left(make: Factory, world: World) -> None:
+    """Two cases returning on the 9th (and nothing else on the list)."""
+    venue = make.venue(organisation=world.project)
+    # The project cancelled her second session on 19 November; she made it up on the 23rd.
+    cancelled = make.accepted_case(
+        client=_client(make, world, "Tess Hale"),
+        court=world.court,
+        worker=world.worker,
+        court_date=COURT_DAY,
+        return_date=LIST_DAY,
+        court_reference="01TH0008",
+    )
+    _appointment(make, cancelled, venue, world.worker, 1, date(2026, 11, 16))
+    _appointment(
+        make,
+        cancelled,
+        venue,
+        world.worker,
+        2,
+        date(2026, 11, 19),
+        AppointmentStatus.CANCELLED_BY_SERVICE,
+        f"{REASON}: worker off sick",
+    )
+    _appointment(make, cancelled, venue, world.worker, 2, date(2026, 11, 23))
+    # She attended both sessions inside the window, then left the scheme.
+    left = make.accepted_case(
+        client=_client(make, world, "Una Irwin"),
+        court=world.court,
+        worker=world.worker,
+        court_date=COURT_DAY,
+        return_date=LIST_DAY,
+        court_reference="01UI0009",
+    )
+    _appointment(make, left, venue, world.worker, 1, date(2026, 11, 17))
+    _appointment(make, left, venue, world.worker, 2, date(2026, 11, 24))
+    left.status = CaseStatus.WITHDRAWN
+    make.session.commit()
+
+
+def test_the_list_shows_a_cancellation_by_the_project_and_a_woman_who_left_as_withdrawn(
+    web: FlaskClient, world: World, cancelled_and_left: None
+) -> None:
+    sign_in(web, world.liaison)
+
+    html = page(web, list_url(world.court))
+
+    assert tables(html)["returning"] == [
+        [
+            "Tess Hale",
+            "27 Mar 1990",
+            "01TH0008",
+            "11 Nov 2026",
+            "9 Dec 2026",
+            "Complied",
+            "2 of 2",
+            "16 Nov 2026, 23 Nov 2026",
+            "19 Nov 2026",
+            "Not signed off",
+        ],
+        [
+            "Una Irwin",
+            "27 Mar 1990",
+            "01UI0009",
+            "11 Nov 2026",
+            "9 Dec 2026",
+            "Withdrawn or declined",
+            "2 of 2",
+            "17 Nov 2026, 24 Nov 2026",
+            "None",
+            "Not signed off",
+        ],
+    ]
+    assert REASON not in html  # the date only: the reason reaches the court in the report
+    assert names_in(page(web, list_url(world.court, status="complied")), "returning") == [
+        "Tess Hale"
+    ]
+    assert names_in(
+        page(web, list_url(world.court, status="withdrawn_or_declined")), "returning"
+    ) == ["Una Irwin"]
+
+
+def test_the_csv_shows_a_cancellation_by_the_project_and_a_woman_who_left_as_withdrawn(
+    web: FlaskClient, world: World, cancelled_and_left: None
+) -> None:
+    sign_in(web, world.cps)
+
+    response = web.get(csv_url(world.court))
+    complied = csv_rows(web.get(csv_url(world.court, status="complied")).data)
+
+    assert response.status_code == 200
+    assert csv_rows(response.data)[1:] == [
+        [BACK, name, DOB, reference, "2026-11-11", "2026-12-09", "", status, "2 of 2", went, missed]
+        for name, reference, status, went, missed in (
+            ("Tess Hale", "01TH0008", "Complied", "2026-11-16; 2026-11-23", "2026-11-19"),
+            ("Una Irwin", "01UI0009", "Withdrawn or declined", "2026-11-17; 2026-11-24", ""),
+        )
+    ]
+    assert REASON not in response.get_data(as_text=True)
+    assert [row[1] for row in complied[1:]] == ["Tess Hale"]
+
+
+# ---------------------------------------------------------------------------------------
 # Audit
 # ---------------------------------------------------------------------------------------
 

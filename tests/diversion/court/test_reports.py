@@ -1014,6 +1014,81 @@ def test_the_case_status_still_reads_withdrawn_after_she_left(
     assert "Withdrawn or declined" in words(html)
 
 
+def court_reads(web: FlaskClient, world: World, report_id: int) -> str:
+    """The text of a signed-off report's PDF as court liaison downloads it."""
+    sign_in(web, world.liaison)
+    response = web.get(f"/reports/{report_id}.pdf")
+    assert response.status_code == 200
+    web.post("/sign-out")
+    return pdf_text(response.data)
+
+
+def test_an_appointment_the_project_cancelled_is_in_the_report_the_court_reads(
+    app: Flask, make: Factory, world: World, web: FlaskClient
+) -> None:
+    client = make.client(organisation=world.project)
+    case = make.accepted_case(client=client, court=world.court, worker=world.worker)
+    venue = make.venue(organisation=world.project)
+    for number, starts, status, reason in (
+        (1, at(date(2026, 12, 7), 10), AppointmentStatus.ATTENDED, None),
+        (2, at(date(2026, 12, 10), 10), AppointmentStatus.CANCELLED_BY_SERVICE, "Worker off sick"),
+        (2, at(date(2026, 12, 15), 14), AppointmentStatus.ATTENDED, None),
+    ):
+        make.appointment(
+            case=case,
+            venue=venue,
+            worker=world.worker,
+            session_number=number,
+            kind="assessment" if number == 1 else "care_plan",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            status=status,
+            reason=reason,
+        )
+
+    with app.app_context():
+        report = reports.sign_off(
+            the_case(case.id), actor=the_user(world.worker), statement="", now=NOW
+        )
+        html, status, report_id = report.html, report.compliance_status, report.id
+    pdf = court_reads(web, world, report_id)
+
+    # Made up inside the window, so she complied; the cancellation is still the court's to read.
+    assert status == "complied"
+    text = words(html)
+    assert (
+        "Missed or cancelled appointments Date Appointment What happened Reason recorded "
+        "Thursday 10 December 2026 Care-plan session Cancelled by the project Worker off sick"
+    ) in text
+    for expected in ("10 December 2026", "Cancelled by the project", "Worker off sick"):
+        assert expected in pdf, expected
+
+
+@pytest.mark.parametrize("left", [CaseStatus.WITHDRAWN, CaseStatus.DECLINED])
+def test_a_woman_who_left_after_attending_every_session_is_not_reported_as_complied(
+    app: Flask, seeded: Seeded, world: World, make: Factory, web: FlaskClient, left: CaseStatus
+) -> None:
+    case = make.session.get(Case, seeded.case_id)
+    assert case is not None
+    case.status = left  # the seeded case attended both sessions inside the window
+    make.session.commit()
+
+    with app.app_context():
+        report = reports.sign_off(
+            the_case(seeded.case_id), actor=the_user(world.worker), statement="", now=NOW
+        )
+        html, status, report_id = report.html, report.compliance_status, report.id
+        draft = reports.draft_html(the_case(seeded.case_id), today=RETURN_DAY)
+    pdf = court_reads(web, world, report_id)
+
+    assert status == "withdrawn_or_declined"
+    for name, text in {"html": words(html), "draft": words(draft), "pdf": pdf}.items():
+        assert "Withdrawn or declined" in text, name
+        assert "She declined the scheme or left it." in text, name
+        assert "complied" not in text.lower(), name
+    assert "She attended 2 of the 2 required appointments." in words(html)
+
+
 def test_the_case_page_links_to_its_compliance_report(
     seeded: Seeded, world: World, web: FlaskClient
 ) -> None:
