@@ -655,13 +655,13 @@ def test_when_the_mail_server_is_down_the_rows_wait_and_go_later_exactly_once(
     try:
         with app.app_context():
             early = mail_queue.deliver_pending(
-                now=NOW + timedelta(seconds=30), mailer=reports.app_mailer()
+                now=NOW + timedelta(seconds=30), mailer=mail_queue.app_mailer()
             )
             due = mail_queue.deliver_pending(
-                now=NOW + timedelta(minutes=1), mailer=reports.app_mailer()
+                now=NOW + timedelta(minutes=1), mailer=mail_queue.app_mailer()
             )
             later = mail_queue.deliver_pending(
-                now=NOW + timedelta(hours=2), mailer=reports.app_mailer()
+                now=NOW + timedelta(hours=2), mailer=mail_queue.app_mailer()
             )
     finally:
         server.stop()
@@ -686,7 +686,7 @@ def test_retries_back_off_then_fail_after_eight_attempts_and_can_be_retried(
             assert row is not None and row.next_attempt_at is not None
             waits.append(int((row.next_attempt_at - moment).total_seconds() // 60))
             moment = row.next_attempt_at
-            mail_queue.deliver_pending(now=moment, mailer=reports.app_mailer())
+            mail_queue.deliver_pending(now=moment, mailer=mail_queue.app_mailer())
             db.session.expire_all()
 
     rows = mail_rows(app)
