@@ -360,3 +360,55 @@ class GovNativeDateInput(GovInput):
     """The browser's own date picker (<input type="date">), in GOV.UK markup."""
 
     input_type = "date"
+
+
+# Dates typed or picked before or after these are refused: nothing real is there, and the
+# calendar search for the nearest sitting day must never run off the end of the calendar.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class IsoDateField(Field):
+    """A date as a date picker sends it (YYYY-MM-DD), for filters; empty means no date."""
+
+    widget = GovNativeDateInput()
+
+    def __init__(
+        self, label: str, *, noun: str = "Date", range_example: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(label, **kwargs)
+        self.noun = noun
+        self.range_example = range_example
+        self._problem: str | None = None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.raw_data = [text]
+        self.data = None
+        self._problem = None
+        if not text:
+            return
+        problem = f"{self.noun.capitalize()} must be a real date, like 2026-12-09"
+        if not ISO_DATE.fullmatch(text):
+            self._problem = problem
+            return
+        try:
+            self.data = date.fromisoformat(text)
+        except ValueError:
+            self._problem = problem
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise ValidationError(self._problem)
+        if self.data is not None and not EARLIEST_DATE <= self.data <= LATEST_DATE:
+            example = ", like 2026-12-09" if self.range_example else ""
+            raise ValidationError(
+                f"{self.noun.capitalize()} must be between {EARLIEST_DATE.year} and "
+                f"{LATEST_DATE.year}{example}"
+            )
+
+    def _value(self) -> str:
+        if isinstance(self.data, date):
+            return self.data.isoformat()
+        return str(self.raw_data[0]) if self.raw_data else ""

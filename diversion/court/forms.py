@@ -3,30 +3,25 @@ the report's sign-off, send and retry."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from typing import Any
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
     GovSubmitInput,
 )
-from wtforms import BooleanField, Field, IntegerField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from diversion.cases.compliance import ComplianceStatus
 from diversion.court.report_content import STATEMENT_MAX_LENGTH
-from diversion.fields import GovNativeDateInput, GovSelectField, no_control_characters, strip_filter
-
-# Lists before or after these are refused: nothing real is there, and the calendar search
-# for the nearest sitting day must never run off the end of the calendar.
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from diversion.fields import (
+    GovSelectField,
+    IsoDateField,
+    no_control_characters,
+    strip_filter,
+)
 
 ALL = "all"
 BOTH = "both"
@@ -43,51 +38,13 @@ SHOW_CHOICES = [
 ]
 
 
-class SittingDateField(Field):
-    """A date as a date picker sends it (YYYY-MM-DD); empty means "the next sitting day"."""
-
-    widget = GovNativeDateInput()
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self._problem: str | None = None
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.raw_data = [text]
-        self.data = None
-        self._problem = None
-        if not text:
-            return
-        if not ISO_DATE.fullmatch(text):
-            self._problem = "Date must be a real date, like 2026-12-09"
-            return
-        try:
-            self.data = date.fromisoformat(text)
-        except ValueError:
-            self._problem = "Date must be a real date, like 2026-12-09"
-
-    def pre_validate(self, form: Any) -> None:
-        if self._problem:
-            raise ValidationError(self._problem)
-        if self.data is not None and not EARLIEST <= self.data <= LATEST:
-            raise ValidationError(
-                f"Date must be between {EARLIEST.year} and {LATEST.year}, like 2026-12-09"
-            )
-
-    def _value(self) -> str:
-        if isinstance(self.data, date):
-            return self.data.isoformat()
-        return str(self.raw_data[0]) if self.raw_data else ""
-
-
 class SittingListForm(FlaskForm):
     """Which day's list, and which of its cases."""
 
     class Meta:
         csrf = False
 
-    date = SittingDateField("Date")
+    date = IsoDateField("Date", range_example=True)
     status = GovSelectField(
         "Status",
         choose="Select a status from the list",

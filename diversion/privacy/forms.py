@@ -7,7 +7,6 @@ the address, only a user id, a client number or case reference, and dates.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -16,54 +15,16 @@ from wtforms import Field, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length, ValidationError
 
-from diversion.fields import GovNativeDateInput, GovSelectField, no_control_characters, strip_filter
+from diversion.fields import (
+    GovSelectField,
+    IsoDateField,
+    no_control_characters,
+    strip_filter,
+)
 
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A client number (digits) or a case reference such as CD-000045: letters, digits, hyphens.
 CLIENT_OR_CASE = re.compile(r"[0-9]{1,12}|[A-Za-z]{1,10}-?[0-9]{1,12}")
 ANYONE = ""
-
-
-class AuditDateField(Field):
-    """A date as a date picker sends it (YYYY-MM-DD); empty means no limit."""
-
-    widget = GovNativeDateInput()
-
-    def __init__(self, label: str, *, noun: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.noun = noun
-        self._problem: str | None = None
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.raw_data = [text]
-        self.data = None
-        self._problem = None
-        if not text:
-            return
-        problem = f"{self.noun.capitalize()} must be a real date, like 2026-12-09"
-        if not ISO_DATE.fullmatch(text):
-            self._problem = problem
-            return
-        try:
-            self.data = date.fromisoformat(text)
-        except ValueError:
-            self._problem = problem
-
-    def pre_validate(self, form: Any) -> None:
-        if self._problem:
-            raise ValidationError(self._problem)
-        if self.data is not None and not EARLIEST <= self.data <= LATEST:
-            raise ValidationError(
-                f"{self.noun.capitalize()} must be between {EARLIEST.year} and {LATEST.year}"
-            )
-
-    def _value(self) -> str:
-        if isinstance(self.data, date):
-            return self.data.isoformat()
-        return str(self.raw_data[0]) if self.raw_data else ""
 
 
 def client_or_case(_form: Any, field: Field) -> None:
@@ -95,8 +56,8 @@ class AuditSearchForm(FlaskForm):
         ],
         description="For example 123 or CD-000045",
     )
-    date_from = AuditDateField("From", noun="from date")
-    date_to = AuditDateField("To", noun="to date")
+    date_from = IsoDateField("From", noun="from date")
+    date_to = IsoDateField("To", noun="to date")
 
     def set_people(self, people: list[tuple[int, str]]) -> None:
         """The people the reader may filter by, as (user id, what the list shows)."""

@@ -21,9 +21,10 @@ from diversion import audit, clock
 from diversion.access import allow
 from diversion.cases.compliance import ComplianceStatus
 from diversion.court import queries as court_queries
-from diversion.court.forms import ALL, BOTH, EARLIEST, LATEST, SittingListForm
+from diversion.court.forms import ALL, BOTH, SittingListForm
 from diversion.court.list_csv import csv_filename, csv_rows, csv_text
 from diversion.court.queries import FirstAppearance, ReturningCase, SittingDayList
+from diversion.fields import EARLIEST_DATE, LATEST_DATE
 from diversion.formatting import format_date
 from diversion.models import Court, Role
 from scheduling.calendar import (
@@ -57,7 +58,7 @@ def _court_or_404(court_id: int) -> Court:
 
 
 def _within_range(day: date | None) -> date | None:
-    return day if day is not None and EARLIEST <= day <= LATEST else None
+    return day if day is not None and EARLIEST_DATE <= day <= LATEST_DATE else None
 
 
 def _next_sitting(court: Court, day: date, *, include_today: bool = False) -> date | None:
