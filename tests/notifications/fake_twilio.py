@@ -96,7 +96,7 @@ class FakeTwilio:
         class Handler(_Handler):
             twilio = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -238,6 +238,12 @@ def _error(status: int, code: int | None) -> dict[str, Any]:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: more clients connecting at once (eight
+    # dispatchers with four calls each) would be refused, which Twilio never does.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
