@@ -360,7 +360,7 @@ def test_a_crash_before_the_provider_call_sends_it_exactly_once_later(
     assert row.status is MessageStatus.SENT and row.provider_id == text["sid"]
 
 
-# --- Errors Twilio answers -------------------------------------------------------------
+# --- Errors Twilio answers, and no answer at all -------------------------------------------
 
 
 @pytest.mark.parametrize(("status", "code"), [(429, 20429), (503, None)])
@@ -408,6 +408,29 @@ def test_a_refusal_fails_the_text_and_a_stop_reply_opts_her_out(
     assert report.failed == [message.id] and texts(fake) == 0
     assert (row.status, row.reason) == (MessageStatus.FAILED, f"provider refused (code {code})")
     assert (client.texts_opted_out_at is not None) is opted_out
+
+
+@pytest.mark.parametrize(
+    "twilio_kept_it", [True, False], ids=["twilio-has-it", "twilio-never-had-it"]
+)
+def test_no_answer_from_twilio_is_checked_with_twilio_before_the_text_goes_again(
+    app, fake, sender, message, twilio_kept_it
+):
+    fake.hang_up_on_next_create(keep_message=twilio_kept_it)
+    first = dispatch(app, fake, sender, DUE)
+    row = row_after(app, message.id)
+    assert first.sent == [] and texts(fake) == int(twilio_kept_it)
+    assert (row.status, row.reason) == (
+        MessageStatus.SENDING,
+        "no answer from the provider; will check with it before resending",
+    )
+
+    for minutes in (1, 2, 4, 8, 16, 32, 64):  # past the back-off a refusal would get
+        dispatch(app, fake, sender, DUE + timedelta(minutes=minutes))
+    row = row_after(app, message.id)
+
+    assert texts(fake) == 1, "a second text went to her"
+    assert row.status is MessageStatus.SENT and row.provider_id == fake.messages[0]["sid"]
 
 
 # --- A thousand due reminders --------------------------------------------------------------
