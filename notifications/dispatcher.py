@@ -2,7 +2,9 @@
 
 Exactly once (security.md 21): a row is marked `sending` and committed before the provider
 is called, and its body is stored before the call; after a crash, a row left `sending` is
-reconciled against the provider's own log (SmsSender.find) before it is ever sent again.
+reconciled against the provider's own log (SmsSender.find) before it is ever sent again. A
+call that got no answer at all (a timeout: the provider may have the message) leaves the row
+`sending` too, for the same reconciliation.
 Several dispatchers may run on PostgreSQL (rows are claimed with FOR UPDATE SKIP LOCKED); on
 SQLite a claim is a compare-and-set per row and the scheduler runs one dispatcher only.
 
@@ -356,6 +358,15 @@ def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchRe
     """Record what the provider answered for one message (committed by the caller)."""
     message = ready.message
     if isinstance(outcome, TransientSendError):
+        if outcome.status is None and message.attempts < MAX_ATTEMPTS:
+            # No answer at all (a timeout, a dropped connection): the provider may have the
+            # message. It stays in flight, so reconcile_in_flight asks the provider before it
+            # is ever sent again (security.md 21), its clock running from this pass's `now`.
+            message.reason = "no answer from the provider; will check with it before resending"
+            message.updated_at = now
+            flag_modified(message, "updated_at")
+            report.retry.append(message.id)
+            return
         if message.attempts >= MAX_ATTEMPTS:
             message.set_status(MessageStatus.FAILED, "provider unavailable; gave up", now=now)
             report.failed.append(message.id)

@@ -6,7 +6,11 @@ and `DateSent>` filters, newest first, in Twilio's paging envelope. Errors are T
 shape: {"code", "message", "more_info", "status"}.
 
 Like Twilio, a new message is "queued" with no date_sent until it is handed to the carrier
-(`set_status`), and timestamps are RFC 2822 to the second.
+(`set_status`), and timestamps are RFC 2822 to the second. They are read from `clock` (the
+wall clock unless a test gives another), so a test that runs the dispatcher at a fixed `now`
+can give Twilio the same time: `date_created` is what `TwilioSender.find` compares with `since`.
+`hang_up_on_next_create` gives the client no answer at all, with or without Twilio keeping
+the message, as a lost answer or a dropped connection does.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +48,10 @@ def _rfc2822(moment: datetime | None) -> str | None:
     return format_datetime(moment, usegmt=True) if moment else None
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def _parse_date_filter(value: str) -> datetime:
     """Twilio accepts YYYY-MM-DD; the python library sends YYYY-MM-DDTHH:MM:SSZ."""
     for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
@@ -56,11 +65,20 @@ def _parse_date_filter(value: str) -> datetime:
 class FakeTwilio:
     """Twilio's Messages API on 127.0.0.1 and a free port; use as a context manager."""
 
-    def __init__(self, *, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+    def __init__(
+        self,
+        *,
+        account_sid: str = ACCOUNT_SID,
+        auth_token: str = AUTH_TOKEN,
+        clock: Callable[[], datetime] = _wall_clock,
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        # Twilio's own clock (aware): every timestamp it gives; a test may replace it.
+        self.clock = clock
         self.messages: list[dict[str, Any]] = []
         self._failures: list[tuple[int, int | None]] = []
+        self._hang_ups: list[bool] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -78,7 +96,7 @@ class FakeTwilio:
         class Handler(_Handler):
             twilio = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -104,30 +122,45 @@ class FakeTwilio:
         with self._lock:
             self._failures.append((status, code))
 
+    def hang_up_on_next_create(self, *, keep_message: bool) -> None:
+        """The next create closes the connection without an answer: the client sees no HTTP
+        status. With `keep_message` Twilio has the message (the answer was lost on its way
+        back); without, it never got it (the connection dropped on the way there)."""
+        with self._lock:
+            self._hang_ups.append(keep_message)
+
     def set_status(self, sid: str, status: str) -> None:
         """Move a message on, as the carrier would; it gets a date_sent once it leaves."""
         with self._lock:
             message = next(m for m in self.messages if m["sid"] == sid)
-            now = datetime.now(UTC).replace(microsecond=0)
+            now = self._now()
             message["status"] = status
             message["date_updated"] = now
             if status not in _NOT_YET_SENT and message["date_sent"] is None:
                 message["date_sent"] = now
 
+    def _now(self) -> datetime:
+        """Twilio's time now, to the second as its timestamps are."""
+        return self.clock().astimezone(UTC).replace(microsecond=0)
+
     # -- request handling (called on server threads) -----------------------------------
 
-    def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]] | None:
+        """The answer to a create, or None to hang up without one."""
         with self._lock:
             if self._failures:
                 status, code = self._failures.pop(0)
                 return status, _error(status, code)
+            if self._hang_ups and not self._hang_ups[0]:
+                self._hang_ups.pop(0)
+                return None
             if not form.get("To"):
                 return 400, _error(400, 21604)
             if not form.get("Body"):
                 return 400, _error(400, 21602)
             if not form.get("From") and not form.get("MessagingServiceSid"):
                 return 400, _error(400, 21603)
-            now = datetime.now(UTC).replace(microsecond=0)
+            now = self._now()
             sid = "SM" + secrets.token_hex(16)
             message = {
                 "sid": sid,
@@ -152,6 +185,9 @@ class FakeTwilio:
                 "status_callback": form.get("StatusCallback"),
             }
             self.messages.append(message)
+            if self._hang_ups:
+                self._hang_ups.pop(0)
+                return None
             return 201, self._resource(message)
 
     def _list(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -204,6 +240,12 @@ def _error(status: int, code: int | None) -> dict[str, Any]:
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: more clients connecting at once (eight
+    # dispatchers with four calls each) would be refused, which Twilio never does.
+    request_queue_size = 128
+
+
 class _Handler(BaseHTTPRequestHandler):
     twilio: FakeTwilio
 
@@ -227,7 +269,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif match is None or match["sid"] != self.twilio.account_sid:
             status, payload = 404, _error(404, 20404)
         else:
-            status, payload = handle()
+            answer = handle()
+            if answer is None:
+                self.close_connection = True  # hang up: the client gets no answer at all
+                return
+            status, payload = answer
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -35,9 +35,9 @@ from diversion.models import (
     WorkingPeriod,
 )
 from notifications import dispatcher
-from notifications.senders import SendResult
 from tests.conftest import POSTGRES_URL, World, make_app, sign_in, signed_in_client
 from tests.factories import Factory
+from tests.notifications.stand_in_sender import StandInSender
 
 NOW = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # Tuesday 8 December 2026
 ADDRESS = "198.51.100.7"
@@ -313,20 +313,6 @@ def scene(app: Flask, world: World, make: Factory) -> Scene:
     )
 
 
-@dataclass
-class Provider:
-    """A stand-in for the SMS provider (not our code)."""
-
-    sent: int = 0
-
-    def send(self, *, to: str, body: str, reference: str) -> SendResult:
-        self.sent += 1
-        return SendResult(provider_id=f"SM{self.sent:032d}", status="queued")
-
-    def find(self, **_: object) -> None:
-        return None
-
-
 def _ok(response: TestResponse, *codes: int) -> None:
     assert response.status_code in codes, response.get_data(as_text=True)[:400]
 
@@ -503,7 +489,7 @@ def do_pdf(s: Scene) -> tuple[User | None, int | None]:
 
 def do_text_sent(s: Scene) -> tuple[User | None, int | None]:
     with s.app.app_context():
-        report = dispatcher.dispatch_once(sender=Provider(), now=NOW)
+        report = dispatcher.dispatch_once(sender=StandInSender(), now=NOW)
     assert len(report.sent) == 1
     row = s.make.session.get(OutboxMessage, report.sent[0])
     assert row is not None and row.status is MessageStatus.SENT
