@@ -362,9 +362,11 @@ def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchRe
             # No answer at all (a timeout, a dropped connection): the provider may have the
             # message. It stays in flight, so reconcile_in_flight asks the provider before it
             # is ever sent again (security.md 21), its clock running from this pass's `now`.
-            message.reason = "no answer from the provider; will check with it before resending"
-            message.updated_at = now
-            flag_modified(message, "updated_at")
+            message.set_status(
+                MessageStatus.SENDING,
+                "no answer from the provider; will check with it before resending",
+                now=now,
+            )
             report.retry.append(message.id)
             return
         if message.attempts >= MAX_ATTEMPTS:
@@ -424,13 +426,19 @@ def send_batch(
 
 
 def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport) -> None:
-    """Rows left `sending` by a crash: ask the provider before anything is sent again."""
+    """Rows left `sending` by a crash: ask the provider before anything is sent again.
 
-    stale = db.session.scalars(
+    On PostgreSQL the rows are locked (SKIP LOCKED) until the answers are committed, so two
+    dispatchers never reconcile the same row: one could otherwise reset a row to pending
+    after the other had already resent it."""
+    query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == MessageStatus.SENDING)
         .where(OutboxMessage.updated_at < now - IN_FLIGHT_GRACE)
-    ).all()
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    stale = db.session.scalars(query).all()
     for message in stale:
         client = db.session.get(Client, message.client_id)
         found = None
