@@ -16,13 +16,13 @@ import logging
 import re
 from typing import Final
 
-from diversion.extensions import csrf
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from diversion import clock
 from diversion.access import public
+from diversion.extensions import csrf
 from notifications import replies
 
 log = logging.getLogger(__name__)
