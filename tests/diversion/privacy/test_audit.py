@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from werkzeug.test import TestResponse
 
+from diversion import audit, audit_ddl
 from diversion.app import create_app
 from diversion.cli import alembic_config
 from diversion.models import (
@@ -33,7 +34,6 @@ from diversion.models import (
     User,
     WorkingPeriod,
 )
-from diversion.privacy import audit, audit_ddl
 from notifications import dispatcher
 from tests.conftest import POSTGRES_URL, World, make_app, sign_in, signed_in_client
 from tests.factories import Factory
