@@ -488,6 +488,55 @@ def test_eight_dispatchers_at_once_send_each_of_1000_due_reminders_exactly_once(
     assert_each_row_sent_once(app, fake, 1000)
 
 
+@dataclass
+class AsksTwilioSlowly:
+    """The real sender, whose reconciliation question waits until the test lets it go on:
+    the first dispatcher is caught in the middle of reconciling."""
+
+    sender: TwilioSender
+    asking: threading.Event = field(default_factory=threading.Event)
+    go_on: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, *, to: str, body: str, reference: str) -> SendResult:
+        return self.sender.send(to=to, body=body, reference=reference)
+
+    def find(self, *, reference: str, to: str, body: str, since: datetime) -> SendResult | None:
+        self.asking.set()
+        assert self.go_on.wait(timeout=60), "the test never let the question go on"
+        return self.sender.find(reference=reference, to=to, body=body, since=since)
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="needs PostgreSQL: TEST_DATABASE_URL not set; SQLite has no FOR UPDATE SKIP LOCKED",
+)
+def test_a_row_one_dispatcher_is_reconciling_is_left_alone_by_another(app, fake, message):
+    # Without the lock, the second dispatcher would reset the row to pending and send it
+    # while the first was still asking Twilio; the first would then reset it again.
+    with pytest.raises(ProcessDied):
+        dispatch(app, fake, DiesAtASend(twilio_sender(fake), after_twilio_accepted=True), DUE)
+    slow = AsksTwilioSlowly(twilio_sender(fake))
+    reports: list[DispatchReport] = []
+
+    def first() -> None:
+        with app.app_context():
+            reports.append(dispatcher.dispatch_once(sender=slow, now=AFTER_THE_GRACE))
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert slow.asking.wait(timeout=60), "the first dispatcher never asked Twilio"
+        second = dispatch(app, fake, twilio_sender(fake), AFTER_THE_GRACE)
+    finally:
+        slow.go_on.set()
+        thread.join(timeout=60)
+
+    assert second.reconciled == [] and second.sent == []
+    assert reports[0].reconciled == [message.id]
+    assert texts(fake) == 1, "a second text went to her"
+    assert row_after(app, message.id).status is MessageStatus.SENT
+
+
 # --- Stored wording and per-type policy; the thank-you for a Y reply ---------------------
 
 
