@@ -1078,7 +1078,7 @@ def test_a_woman_who_left_after_attending_every_session_is_not_reported_as_compl
             the_case(seeded.case_id), actor=the_user(world.worker), statement="", now=NOW
         )
         html, status, report_id = report.html, report.compliance_status, report.id
-        draft = reports.draft_html(the_case(seeded.case_id), today=RETURN_DAY)
+        draft = report_content.draft_html(the_case(seeded.case_id), today=RETURN_DAY)
     pdf = court_reads(web, world, report_id)
 
     assert status == "withdrawn_or_declined"
