@@ -9,8 +9,9 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -60,9 +61,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a URL, with SQLite made safe for several threads."""
-    kwargs: dict[str, Any] = {"future": True}
+def make_engine(url: str, *, hide_parameters: bool = True) -> Engine:
+    """Create the engine for a URL, with SQLite made safe for several threads.
+
+    Parameters are hidden from SQLAlchemy's error messages (a failed INSERT would otherwise
+    put her name or date of birth in a log) everywhere but development."""
+    kwargs: dict[str, Any] = {"future": True, "hide_parameters": hide_parameters}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
@@ -77,7 +81,10 @@ class Database:
     """Flask extension holding the engine; one session per application context."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            hide_parameters=app.config["DIVERSION_ENV"] != "development",
+        )
         factory = sessionmaker(bind=engine, expire_on_commit=False)
         app.extensions["diversion.db"] = (engine, factory)
         app.teardown_appcontext(self._close)
@@ -87,6 +94,15 @@ class Database:
         session = g.pop("_db_session", None)
         if session is not None:
             session.close()
+
+    def answers(self) -> bool:
+        """Whether the database answers a trivial query now (for /healthz)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
 
     @property
     def engine(self) -> Engine:

@@ -84,7 +84,9 @@ def security_headers(response: Response) -> Response:
         "frame-ancestors 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: the browser must send the Referer of its own pages,
+    # because Flask-WTF refuses an HTTPS form post without one (security.md 10).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Browsers act on HSTS only over HTTPS; over plain HTTP in development it is ignored.
     response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -9,6 +9,7 @@ from diversion import clock
 from diversion.access import CASEWORKERS, allow, public
 from diversion.cases import queries, texts
 from diversion.court.schedule import report_lines
+from diversion.home import queries as home_queries
 from diversion.models import Role
 
 bp = Blueprint("home", __name__)
@@ -49,4 +50,8 @@ def caseload() -> str:
 @bp.route("/healthz")
 @public
 def health() -> tuple[str, int, dict[str, str]]:
-    return "ok", 200, {"Content-Type": "text/plain"}
+    """For the proxy or load balancer: 200 while the database answers, else 503. No data."""
+    headers = {"Content-Type": "text/plain"}
+    if not home_queries.database_answers():
+        return "database unavailable", 503, headers
+    return "ok", 200, headers

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import World, signed_in_client
-from tests.factories import Factory
+from tests.factories import PASSWORD, Factory
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_every_page_sends_the_security_headers(pages) -> None:
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, path
         assert re.search(r"script-src 'self' 'nonce-[\w-]{16,}'", csp), path
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000"), path
-        assert headers["Referrer-Policy"] == "no-referrer", path
+        assert headers["Referrer-Policy"] == "same-origin", path
         assert headers["X-Content-Type-Options"] == "nosniff", path
         # Pages with personal data (and every other page) are never cached.
         assert headers["Cache-Control"] == "no-store", path
@@ -55,3 +55,35 @@ def test_a_new_nonce_for_every_response(app: Flask) -> None:
     first = web.get("/sign-in").headers["Content-Security-Policy"]
     second = web.get("/sign-in").headers["Content-Security-Policy"]
     assert first != second
+
+
+def test_a_browser_may_send_the_referer_of_the_services_own_pages(app: Flask) -> None:
+    # Flask-WTF refuses an HTTPS form post without a Referer from the same site, so the
+    # policy must let the browser send it for same-origin requests (and only for those).
+    policy = app.test_client().get("/sign-in").headers["Referrer-Policy"]
+    assert policy in {"same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+    assert policy == "same-origin"  # nothing of a page's address goes to another site
+
+
+def test_signing_in_over_https_works_with_the_referer_the_policy_allows(
+    app: Flask, world: World
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production
+    https = "https://diversion.example"
+    web = app.test_client()
+    page = web.get("/sign-in", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    form = {"email": world.worker.email, "password": PASSWORD, "csrf_token": token.group(1)}
+
+    # What a browser under no-referrer sent: no Referer, so every HTTPS post was refused.
+    refused = web.post("/sign-in", data=form, base_url=https)
+    assert refused.status_code == 400
+    assert "Your form has expired" in refused.get_data(as_text=True)
+
+    # Under same-origin the browser sends the page's own address, and sign-in goes on.
+    accepted = web.post(
+        "/sign-in", data=form, base_url=https, headers={"Referer": f"{https}/sign-in"}
+    )
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].endswith("/sign-in/code")

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from flask import Flask, request
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from diversion.access import public
 from diversion.app import create_app
@@ -113,3 +115,16 @@ def test_behind_a_proxy_the_forwarded_address_is_trusted_only_as_configured(tmp_
     (tmp_path / "b").mkdir()
     assert seen_address(make_app(tmp_path / "a")) == "127.0.0.1"
     assert seen_address(make_app(tmp_path / "b", PROXY_HOPS=1)) == "203.0.113.9"
+
+
+def test_database_errors_never_carry_her_details_outside_development(tmp_path: Path) -> None:
+    engine = production(tmp_path).extensions["diversion.db"][0]
+    assert engine.hide_parameters is True
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE person (name TEXT UNIQUE)"))
+        connection.execute(text("INSERT INTO person VALUES (:name)"), {"name": "Zqx Planted"})
+    with pytest.raises(IntegrityError) as raised, engine.begin() as connection:
+        connection.execute(text("INSERT INTO person VALUES (:name)"), {"name": "Zqx Planted"})
+    assert "Zqx Planted" not in str(raised.value)
+    development = production(tmp_path, DIVERSION_ENV="development")
+    assert development.extensions["diversion.db"][0].hide_parameters is False
