@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from diversion import backup
 from diversion.admin.reference import seed_requirement_types
 from diversion.crypto import DecryptionError
 from diversion.privacy.keys import rotate_keys as rotate
@@ -106,8 +107,34 @@ def seed() -> None:
     click.echo(f"Requirement types added: {added}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH, consistently, while the app keeps running."""
+    try:
+        size = backup.backup(current_app.config["DATABASE_URL"], path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {path} ({size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Replace the SQLite database with the backup at PATH (the app must be stopped)."""
+    try:
+        backup.restore(current_app.config["DATABASE_URL"], path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {path}. Run `flask --app wsgi db upgrade`, then start the app.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(seed)
