@@ -17,6 +17,9 @@ DEV_ENCRYPTION_KEY = base64.urlsafe_b64encode(
     hashlib.sha256(b"development-only-encryption-key-never-used-in-production").digest()
 ).decode("ascii")
 DEV_LOOKUP_HASH_KEY = "development-only-lookup-hash-key-never-used-in-production"
+# A secret key shorter than this is guessable; 32 random characters carry well over
+# the 128 bits a session signature needs.
+MIN_SECRET_KEY_LENGTH = 32
 MIN_LOOKUP_HASH_KEY_LENGTH = 32
 
 # Variables read from the environment when set (strings; a few are converted below).
@@ -144,6 +147,16 @@ def check(app: Flask) -> None:
     if env == "production":
         if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set to a long random value in production.")
+        if len(str(app.config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters of random text "
+                "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        if app.config.get("MAIL_SERVER") and not app.config.get("MAIL_USE_TLS"):
+            raise ConfigError(
+                "MAIL_SERVER is set without MAIL_USE_TLS: reports to the court and the CPS must "
+                "not cross the network in clear text."
+            )
         _check_encryption_keys(app)
         if app.debug or app.config.get("DEBUG"):
             raise ConfigError("Debug mode must never be on in production.")

@@ -43,6 +43,12 @@ def test_production_starts_with_its_secrets_and_debug_off(tmp_path: Path) -> Non
         ({"SECRET_KEY": None}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "only-twenty-five-characters"}, "at least 32 characters"),
+        ({"MAIL_SERVER": "mail.example.org"}, "MAIL_SERVER is set without MAIL_USE_TLS"),
+        (
+            {"MAIL_SERVER": "mail.example.org", "MAIL_USE_TLS": False},
+            "MAIL_SERVER is set without MAIL_USE_TLS",
+        ),
         ({"DEBUG": True}, "Debug mode must never be on in production"),
     ],
 )
@@ -128,3 +134,8 @@ def test_database_errors_never_carry_her_details_outside_development(tmp_path: P
     assert "Zqx Planted" not in str(raised.value)
     development = production(tmp_path, DIVERSION_ENV="development")
     assert development.extensions["diversion.db"][0].hide_parameters is False
+
+
+def test_production_sends_mail_over_tls(tmp_path: Path) -> None:
+    app = production(tmp_path, MAIL_SERVER="mail.example.org", MAIL_USE_TLS=True)
+    assert app.config["MAIL_USE_TLS"] is True
