@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import os
+import string
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,12 @@ DEV_ENCRYPTION_KEY = base64.urlsafe_b64encode(
     hashlib.sha256(b"development-only-encryption-key-never-used-in-production").digest()
 ).decode("ascii")
 DEV_LOOKUP_HASH_KEY = "development-only-lookup-hash-key-never-used-in-production"
-# A secret key shorter than this is guessable; 32 random characters carry well over
-# the 128 bits a session signature needs.
-MIN_SECRET_KEY_LENGTH = 32
-MIN_LOOKUP_HASH_KEY_LENGTH = 32
+# Secret keys must carry at least 32 bytes of entropy: `secrets.token_hex(32)` (64 hex
+# characters) or `secrets.token_urlsafe(32)` (43 characters) is the shortest that passes.
+MIN_KEY_ENTROPY_BITS = 256
+# A key drawing on fewer different characters than this is a pattern, not random text.
+MIN_DISTINCT_CHARACTERS = 12
+KEY_ADVICE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 # Variables read from the environment when set (strings; a few are converted below).
 ENV_KEYS = (
@@ -43,6 +47,7 @@ ENV_KEYS = (
     "SMS_SENDER",
     "RATELIMIT_STORAGE_URI",
     "PROXY_HOPS",
+    "WEB_CONCURRENCY",
     "RETENTION_MESSAGE_BODY_DAYS",
     "RETENTION_INBOUND_BODY_DAYS",
     "RETENTION_CLOSED_CASE_YEARS",
@@ -52,6 +57,7 @@ ENV_KEYS = (
 INT_KEYS = {
     "MAIL_PORT",
     "PROXY_HOPS",
+    "WEB_CONCURRENCY",
     "RETENTION_MESSAGE_BODY_DAYS",
     "RETENTION_INBOUND_BODY_DAYS",
     "RETENTION_CLOSED_CASE_YEARS",
@@ -60,14 +66,22 @@ INT_KEYS = {
 BOOL_KEYS = {"MAIL_USE_TLS"}
 
 
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+
+
 class ConfigError(RuntimeError):
     """Raised at start-up when configuration is unsafe or incomplete."""
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
-    """Settings used when nothing overrides them: a local development set-up."""
+    """Settings used when nothing overrides them.
+
+    Production is the default, so that a forgotten setting fails closed: only an explicit
+    DIVERSION_ENV=development (set by `make run` and the tests) fills in development keys.
+    """
     return {
-        "DIVERSION_ENV": "development",
+        "DIVERSION_ENV": PRODUCTION,
         "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "diversion.sqlite"),
         "SECRET_KEY": None,
         # Comma-separated Fernet keys, newest first, and the number look-up hash key
@@ -101,6 +115,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # -Proto headers are trusted that many hops deep (throttling by address, audit
         # addresses, Secure cookies). 0 trusts none.
         "PROXY_HOPS": 0,
+        # How many web worker processes serve the app. gunicorn reads the same variable for
+        # its default worker count, and gunicorn.conf.py sets it from the count it runs, so
+        # that production can refuse per-process (memory://) throttling counts with several.
+        "WEB_CONCURRENCY": 1,
         "SIGN_IN_ADDRESS_LIMITS": "20 per minute; 100 per hour",
         "SIGN_IN_ACCOUNT_FAILURES": "10 per 15 minutes",
         # Retention (security.md 13; diversion.privacy.retention): text-message bodies are erased
@@ -133,6 +151,10 @@ def _from_environment() -> dict[str, Any]:
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
     app.config.from_mapping(defaults(app.instance_path))
+    # The environment chooses development for every way of building the app, the tests'
+    # included; a test may still ask for production in its own settings.
+    if os.environ.get("DIVERSION_ENV"):
+        app.config["DIVERSION_ENV"] = os.environ["DIVERSION_ENV"]
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.update(_from_environment())
@@ -144,20 +166,17 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
 def check(app: Flask) -> None:
     """Refuse to start production without secrets or with debug on; fill development gaps."""
     env = app.config["DIVERSION_ENV"]
-    if env == "production":
-        if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-            raise ConfigError("SECRET_KEY must be set to a long random value in production.")
-        if len(str(app.config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
-            raise ConfigError(
-                f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters of random text "
-                "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-            )
+    if env not in (PRODUCTION, DEVELOPMENT):
+        raise ConfigError(f"DIVERSION_ENV must be {PRODUCTION!r} or {DEVELOPMENT!r}, not {env!r}.")
+    if env == PRODUCTION:
+        _check_key("SECRET_KEY", app.config.get("SECRET_KEY"), DEV_SECRET_KEY)
         if app.config.get("MAIL_SERVER") and not app.config.get("MAIL_USE_TLS"):
             raise ConfigError(
                 "MAIL_SERVER is set without MAIL_USE_TLS: reports to the court and the CPS must "
                 "not cross the network in clear text."
             )
         _check_encryption_keys(app)
+        _check_throttle_storage(app)
         if app.debug or app.config.get("DEBUG"):
             raise ConfigError("Debug mode must never be on in production.")
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -174,6 +193,55 @@ def check(app: Flask) -> None:
         app.config["DATABASE_URL"] = "postgresql+psycopg://" + url[len("postgresql://") :]
 
 
+def estimated_entropy_bits(value: str) -> float:
+    """A generous estimate of a key's entropy: its length times the bits per character of the
+    character classes it draws on (hex digits, letters, digits, punctuation).
+
+    It cannot prove a key random; it catches the keys people actually mistype into a
+    config file: short ones, repeated patterns and words (a key of few distinct characters
+    counts for nothing).
+    """
+    if len(set(value)) < MIN_DISTINCT_CHARACTERS:
+        return 0.0
+    if all(c in string.hexdigits for c in value) and value == value.lower():
+        alphabet = 16
+    else:
+        alphabet = 0
+        for chars in (string.ascii_lowercase, string.ascii_uppercase, string.digits):
+            if any(c in chars for c in value):
+                alphabet += len(chars)
+        if any(not c.isalnum() for c in value):
+            alphabet += 32
+    return len(value) * math.log2(alphabet)
+
+
+def _check_key(name: str, value: object, development_value: str) -> None:
+    """One line naming the key when it is missing, a published value, or too short."""
+    if not value:
+        raise ConfigError(f"{name} must be set in production ({KEY_ADVICE}).")
+    if value == development_value:
+        raise ConfigError(
+            f"{name} is the published development value: set a new random one ({KEY_ADVICE})."
+        )
+    bits = estimated_entropy_bits(str(value))
+    if bits < MIN_KEY_ENTROPY_BITS:
+        raise ConfigError(
+            f"{name} is too short or too regular: about {int(bits)} bits where "
+            f"{MIN_KEY_ENTROPY_BITS} (32 bytes) are needed ({KEY_ADVICE})."
+        )
+
+
+def _check_throttle_storage(app: Flask) -> None:
+    """Several workers must share their sign-in counts, or each keeps its own allowance."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    workers = int(app.config.get("WEB_CONCURRENCY") or 1)
+    if storage.startswith("memory://") and workers > 1:
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is memory:// with {workers} web workers: each would keep "
+            "its own sign-in counts; set it to the shared Redis (redis://127.0.0.1:6379/0)."
+        )
+
+
 def _check_encryption_keys(app: Flask) -> None:
     """Production: real keys for encryption at rest, held outside the database (security.md 15)."""
     keys = app.config.get("ENCRYPTION_KEYS")
@@ -181,14 +249,12 @@ def _check_encryption_keys(app: Flask) -> None:
     listed = [key.strip() for key in listed if key and key.strip()]
     if not listed:
         raise ConfigError(
-            "ENCRYPTION_KEYS must be set in production: one or more Fernet keys, newest first."
+            "ENCRYPTION_KEYS must be set in production: one or more Fernet keys, newest first "
+            "(python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
         )
     if DEV_ENCRYPTION_KEY in listed:
-        raise ConfigError("ENCRYPTION_KEYS must not include the development key in production.")
-    hash_key = app.config.get("LOOKUP_HASH_KEY")
-    if not hash_key or hash_key == DEV_LOOKUP_HASH_KEY:
-        raise ConfigError("LOOKUP_HASH_KEY must be set to a long random value in production.")
-    if len(hash_key) < MIN_LOOKUP_HASH_KEY_LENGTH:
         raise ConfigError(
-            f"LOOKUP_HASH_KEY must be at least {MIN_LOOKUP_HASH_KEY_LENGTH} characters long."
+            "ENCRYPTION_KEYS includes the published development key: generate a new one."
         )
+    _check_key("LOOKUP_HASH_KEY", app.config.get("LOOKUP_HASH_KEY"), DEV_LOOKUP_HASH_KEY)

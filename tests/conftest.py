@@ -25,6 +25,10 @@ from diversion.db import Base
 from diversion.models import Court, Organisation, OrganisationKind, Role, User, UserSession
 from tests.factories import PASSWORD, Factory
 
+# The tests run in development (config.py's default is production), and so do the commands
+# they start as subprocesses; a test that wants production says so in its settings.
+os.environ["DIVERSION_ENV"] = "development"
+
 pytest_plugins = ["tests.log_guard"]  # no planted name or number in any log (security.md 11)
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")

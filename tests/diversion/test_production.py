@@ -3,6 +3,10 @@ that shows nothing of the service's insides (security.md 11 and 26)."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +17,17 @@ from sqlalchemy.exc import IntegrityError
 
 from diversion.access import public
 from diversion.app import create_app
-from diversion.config import DEV_SECRET_KEY, ConfigError
+from diversion.config import (
+    DEV_ENCRYPTION_KEY,
+    DEV_LOOKUP_HASH_KEY,
+    DEV_SECRET_KEY,
+    ENV_KEYS,
+    MIN_KEY_ENTROPY_BITS,
+    ConfigError,
+    estimated_entropy_bits,
+)
 
+ROOT = Path(__file__).resolve().parents[2]
 INTERNAL = "internal-detail-zq81 in module secretsauce"
 
 
@@ -42,8 +55,13 @@ def test_production_starts_with_its_secrets_and_debug_off(tmp_path: Path) -> Non
     [
         ({"SECRET_KEY": None}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
-        ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY must be set"),
-        ({"SECRET_KEY": "only-twenty-five-characters"}, "at least 32 characters"),
+        ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY is the published development value"),
+        ({"SECRET_KEY": "only-twenty-five-characters"}, "SECRET_KEY is too short"),
+        # 32 hex characters are 16 bytes, half what is needed, however long they look.
+        ({"SECRET_KEY": "0123456789abcdef" * 2}, "SECRET_KEY is too short"),
+        ({"SECRET_KEY": "ab" * 40}, "SECRET_KEY is too short or too regular"),
+        ({"WEB_CONCURRENCY": 2}, "RATELIMIT_STORAGE_URI is memory:// with 2 web workers"),
+        ({"DIVERSION_ENV": "staging"}, "DIVERSION_ENV must be 'production' or 'development'"),
         ({"MAIL_SERVER": "mail.example.org"}, "MAIL_SERVER is set without MAIL_USE_TLS"),
         (
             {"MAIL_SERVER": "mail.example.org", "MAIL_USE_TLS": False},
@@ -139,3 +157,79 @@ def test_database_errors_never_carry_her_details_outside_development(tmp_path: P
 def test_production_sends_mail_over_tls(tmp_path: Path) -> None:
     app = production(tmp_path, MAIL_SERVER="mail.example.org", MAIL_USE_TLS=True)
     assert app.config["MAIL_USE_TLS"] is True
+
+
+def _start(tmp_path: Path, *command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command of the installed service with only the given settings in its environment."""
+    clean = {key: value for key, value in os.environ.items() if key not in ENV_KEYS}
+    clean.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'start.sqlite'}", **env})
+    return subprocess.run(
+        [*command],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+FLASK = str(Path(sys.executable).parent / "flask")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param([FLASK, "--app", "wsgi", "scheduler"], id="scheduler"),
+        pytest.param([FLASK, "--app", "wsgi", "routes"], id="web app"),
+    ],
+)
+def test_production_is_the_default_and_refuses_to_start_without_keys(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """No DIVERSION_ENV: production, so no development keys are filled in."""
+    result = _start(tmp_path, *command)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Refusing to start: SECRET_KEY must be set in production "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+    ]
+
+
+def test_the_published_development_keys_are_refused_one_line_each(tmp_path: Path) -> None:
+    good = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "LOOKUP_HASH_KEY": secrets.token_hex(32),
+    }
+    published = {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "ENCRYPTION_KEYS": DEV_ENCRYPTION_KEY,
+        "LOOKUP_HASH_KEY": DEV_LOOKUP_HASH_KEY,
+    }
+    for name, value in published.items():
+        result = _start(tmp_path, FLASK, "--app", "wsgi", "routes", **{**good, name: value})
+
+        assert result.returncode == 1, name
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"Refusing to start: {name} ")
+        assert "development" in line
+
+    started = _start(tmp_path, FLASK, "--app", "wsgi", "routes", **good)
+    assert started.returncode == 0, started.stderr
+
+
+def test_only_an_explicit_development_fills_in_development_keys(tmp_path: Path) -> None:
+    result = _start(tmp_path, FLASK, "--app", "wsgi", "routes", DIVERSION_ENV="development")
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "key", ["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"], ids=["hex32"]
+)
+def test_thirty_two_random_bytes_are_enough(key: str) -> None:
+    assert estimated_entropy_bits(key) >= MIN_KEY_ENTROPY_BITS
+    assert estimated_entropy_bits(secrets.token_urlsafe(32)) >= MIN_KEY_ENTROPY_BITS
+    assert estimated_entropy_bits(secrets.token_urlsafe(24)) < MIN_KEY_ENTROPY_BITS
