@@ -7,6 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMPS := .stamps
 export FLASK_APP := wsgi
+# config.py's default is production; `make run`, the tests and the benchmarks are development
+# (the production stack, scripts/stack.sh, sets production for its own processes).
+export DIVERSION_ENV ?= development
 
 .PHONY: run test lint pytest bench install assets browser pdf-libs clean
 
