@@ -1,5 +1,9 @@
 """Command-line tools: migrations (`flask --app wsgi db upgrade`), key rotation, reference data.
 
+Migrations connect as DATABASE_OWNER_URL when it is set (the role that owns the tables), else
+as DATABASE_URL; after every upgrade on PostgreSQL with a separate owner, the app's role is
+given exactly its privileges again (diversion/db_roles.py, security.md 29).
+
 The demo and bulk-data commands are development tools: they live in `devtools/` and reach
 `flask` as plugins (the `flask.commands` entry points in setup.cfg), never through this package.
 """
@@ -13,9 +17,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from diversion import backup
+from diversion import backup, db_roles
 from diversion.admin.reference import seed_requirement_types
 from diversion.crypto import DecryptionError
+from diversion.db import make_engine
 from diversion.privacy.keys import rotate_keys as rotate
 
 if TYPE_CHECKING:
@@ -27,14 +32,40 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
 
 def alembic_config() -> Config:
-    """Alembic's configuration, pointed at this app's database."""
+    """Alembic's configuration, pointed at this app's database as the role that owns it."""
     # Imported here, not at start-up: the web app and the scheduler never need Alembic.
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.attributes["database_url"] = current_app.config["DATABASE_URL"]
+    cfg.attributes["database_url"] = _owner_url() or current_app.config["DATABASE_URL"]
     return cfg
+
+
+def _owner_url() -> str | None:
+    return current_app.config.get("DATABASE_OWNER_URL") or None
+
+
+def grant_app_role() -> None:
+    """With a separate owner on PostgreSQL, give the app's role exactly its privileges."""
+    owner_url = _owner_url()
+    app_engine = current_app.extensions["diversion.db"][0]
+    if owner_url is None or app_engine.dialect.name != "postgresql":
+        return
+    with app_engine.connect() as connection:
+        role = db_roles.current_role(connection)
+    owner_engine = make_engine(owner_url)
+    try:
+        with owner_engine.begin() as owner:
+            granted = db_roles.grant_app_role(owner, role)
+    except db_roles.RoleError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        owner_engine.dispose()
+    click.echo(
+        f"Privileges set for the app's role {granted.role} on {granted.tables} tables "
+        f"(the audit trail: read and add only)."
+    )
 
 
 @db_cli.command("upgrade")
@@ -44,6 +75,7 @@ def upgrade(revision: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(), revision)
+    grant_app_role()
     added = seed_requirement_types()
     click.echo(f"Database is up to date ({added} requirement types added).")
 

@@ -29,6 +29,7 @@ KEY_ADVICE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 # Variables read from the environment when set (strings; a few are converted below).
 ENV_KEYS = (
     "DATABASE_URL",
+    "DATABASE_OWNER_URL",
     "SECRET_KEY",
     "ENCRYPTION_KEYS",
     "LOOKUP_HASH_KEY",
@@ -191,6 +192,12 @@ def check(app: Flask) -> None:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver this project installs.
         app.config["DATABASE_URL"] = "postgresql+psycopg://" + url[len("postgresql://") :]
+    # The role migrations run as (security.md 29); unset, they run as DATABASE_URL.
+    owner_url = app.config.get("DATABASE_OWNER_URL")
+    if owner_url and owner_url.startswith("postgresql://"):
+        app.config["DATABASE_OWNER_URL"] = (
+            "postgresql+psycopg://" + owner_url[len("postgresql://") :]
+        )
 
 
 def estimated_entropy_bits(value: str) -> float:

@@ -1,4 +1,8 @@
-"""Alembic environment: runs migrations against the app's DATABASE_URL."""
+"""Alembic environment: runs migrations against the URL `flask --app wsgi db` hands it.
+
+That is DATABASE_OWNER_URL when set (the role that owns the tables), else DATABASE_URL. The
+app role's privileges are set after the upgrade, by diversion/cli.py (diversion/db_roles.py).
+"""
 
 from __future__ import annotations
 
