@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # (the production stack, scripts/stack.sh, sets production for its own processes).
 export DIVERSION_ENV ?= development
 
-.PHONY: run test lint pytest bench install assets browser pdf-libs clean
+.PHONY: run test lint pytest bench install assets browser pdf-libs services stack-up stack-down clean
 
 $(STAMPS):
 	@mkdir -p $(STAMPS)
@@ -45,6 +45,18 @@ pdf-libs:
 browser:
 	@bash scripts/ensure-chromium.sh
 
+# nginx, redis-server and openssl for the production stack and its tests (Debian packages).
+services:
+	@bash scripts/ensure-services.sh
+
+# The production shape on this machine (nginx TLS -> gunicorn -> PostgreSQL, Redis, the
+# scheduler, a local SMTP server): see scripts/stack.sh and docs/deploy.md.
+stack-up: install services
+	@bash scripts/stack.sh up
+
+stack-down:
+	@bash scripts/stack.sh down
+
 run: install
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
@@ -72,13 +84,17 @@ lint: $(STAMPS)/python
 	$(BIN)/bandit --quiet --recursive diversion scheduling notifications devtools -lll
 	BIN=$(BIN) bash scripts/pip-audit.sh
 
-pytest: install browser
+# The suite runs on SQLite, then on PostgreSQL (when TEST_DATABASE_URL names one), then once
+# against the production stack over HTTPS (tests/stack: nginx, gunicorn, PostgreSQL, Redis).
+pytest: install browser services
 	@echo "== Test suite on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider
+	env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider --ignore=tests/stack
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== Test suite on PostgreSQL =="; \
-	  $(BIN)/pytest -p no:cacheprovider; \
+	  $(BIN)/pytest -p no:cacheprovider --ignore=tests/stack; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (CI sets it)."; fi
+	@echo "== The production stack over HTTPS (scripts/stack.sh) =="
+	$(BIN)/pytest -p no:cacheprovider tests/stack
 
 test: lint pytest
 

@@ -1,0 +1,143 @@
+"""A worker's morning over HTTPS through nginx, on gunicorn, PostgreSQL and Redis.
+
+This is the journey that would have caught the production bug of issue 11: with
+`Referrer-Policy: no-referrer`, Flask-WTF's strict HTTPS check refused every form post,
+sign-in included, and every other browser journey runs over plain HTTP. The clock is the real
+one here (the app runs in other processes), so the court sits every day and the dates come from
+today. axe checks every page on the way.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import urllib.request
+from datetime import UTC, date, datetime, time, timedelta
+
+import holidays
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from diversion.formatting import LONDON
+from diversion.models import WorkingPeriod
+from tests.browser.axe import check_accessibility
+from tests.conftest import two_factor_code
+from tests.factories import PASSWORD
+from tests.stack.conftest import Stack
+
+pytestmark = pytest.mark.browser
+
+ALL_WEEK = list(range(7))
+
+
+def court_day(today: date) -> date:
+    """Today, or the last day before it that is not an English bank holiday."""
+    years = [today.year - 1, today.year]
+    bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=years)
+    day = today
+    while day in bank_holidays:
+        day -= timedelta(days=1)
+    return day
+
+
+def fill_date(page: Page, group_name: str, day: date) -> None:
+    group = page.get_by_role("group", name=group_name)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def test_health_answers_over_https_with_a_verified_certificate(stack: Stack) -> None:
+    context = ssl.create_default_context(cafile=str(stack.ca))
+    with urllib.request.urlopen(stack.at("/healthz"), context=context, timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
+        # The proxy names no version of itself.
+        assert "/" not in (answer.headers.get("Server") or "")
+
+
+def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_over_https(
+    stack: Stack, page: Page, context: BrowserContext
+) -> None:
+    make = stack.make
+    project = make.organisation(name="Harbour Diversion Project")
+    worker = make.user(organisation=project, name="Hana Worker", email="hana.worker@example.test")
+    court = make.court(name="Eastbury Magistrates' Court", sitting_weekdays=ALL_WEEK)
+    make.venue(
+        organisation=project,
+        name="Harbour office",
+        opening_hours={str(d): [["07:00", "21:00"]] for d in ALL_WEEK},
+    )
+    for weekday in ALL_WEEK:
+        make.session.add(
+            WorkingPeriod(user_id=worker.id, weekday=weekday, starts=time(7), ends=time(21))
+        )
+    make.session.commit()
+    client = make.client(organisation=project, first_name="Rhea", last_name="Stanton")
+    hearing = court_day(datetime.now(UTC).astimezone(LONDON).date())
+
+    page.goto(stack.at("/"))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.url.startswith(stack.url)
+    check_accessibility(page)
+    page.get_by_label("Email address").fill(worker.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_label("Code", exact=True).fill(two_factor_code(stack.app, worker))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
+    check_accessibility(page)
+
+    cookies = {cookie["name"]: cookie for cookie in context.cookies(stack.url)}
+    assert cookies, "signing in over HTTPS set no cookie"
+    assert all(cookie["secure"] and cookie["httpOnly"] for cookie in cookies.values())
+
+    page.goto(stack.at(f"/clients/{client.id}"))
+    expect(page.get_by_role("heading", name="Rhea Stanton")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="Open a case").click()
+    expect(page.get_by_role("heading", name="Open a case")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_label("Court", exact=True).select_option(label=court.name)
+    fill_date(page, "First court date", hearing)
+    page.get_by_role("button", name="Open case").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Case CD-\d+"))).to_be_visible()
+    check_accessibility(page)
+
+    page.get_by_role("link", name="Record the court outcome").click()
+    expect(page.get_by_role("heading", name="Record the court outcome")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_label("Offered and accepted").check()
+    page.get_by_role("button", name="Save outcome").click()
+    expect(page.get_by_text("Court outcome saved.")).to_be_visible()
+    check_accessibility(page)
+
+    page.get_by_role("link", name="Book appointments").click()
+    expect(page.get_by_role("heading", name="Book appointments")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Book appointments").click()
+    expect(page.get_by_text("Appointments booked.")).to_be_visible()
+    expect(page.locator("#appointments tbody tr")).to_have_count(2)
+    check_accessibility(page)
+
+    page.goto(stack.at("/sign-out"))
+    expect(page.get_by_role("heading", name="Sign out")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    check_accessibility(page)
+    page.goto(stack.at("/"))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    # Every request went through nginx to gunicorn: the proxy's log has the form posts, and
+    # gunicorn saw them from the proxy with the client's address passed on.
+    assert re.search(r'"POST /sign-in HTTP/2.0"', stack.log("nginx-access.log"))
+    assert "POST /sign-in" in stack.log("gunicorn-access.log")
+
+    # Nothing personal in any log of the stack: not her name, not the worker's address.
+    for log in sorted((stack.folder / "logs").glob("*.log")):
+        text = log.read_text(errors="replace")
+        for planted in ("Rhea", "Stanton", worker.email):
+            assert planted not in text, f"{planted!r} is in {log.name}"
