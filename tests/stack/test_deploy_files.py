@@ -1,0 +1,75 @@
+"""The runbook's files are the ones the stack runs: nginx accepts the site, and the systemd
+units start the same commands as scripts/stack.sh."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+def _certificate(folder: Path) -> tuple[Path, Path]:
+    key, cert = folder / "site.key", folder / "site.crt"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=diversion.example.org", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+def test_nginx_accepts_the_production_site(tmp_path: Path) -> None:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    key, cert = _certificate(tmp_path)
+    site = (DEPLOY / "nginx-site.conf").read_text()
+    site = site.replace("/etc/letsencrypt/live/diversion.example.org/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/diversion.example.org/privkey.pem", str(key))
+    site = site.replace("/var/log/nginx/", f"{tmp_path}/")
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n  include {tmp_path}/site.conf;\n}}\n"
+    )
+
+    checked = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert checked.returncode == 0, checked.stderr
+    # The stack serves the same location blocks the partnership installs.
+    stack = (DEPLOY / "nginx-stack.conf").read_text()
+    for line in ("proxy_set_header X-Forwarded-Proto $scheme;", "types { text/javascript mjs; }"):
+        assert line in site and line in stack
+
+
+def _exec(unit: str, key: str = "ExecStart") -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.read(DEPLOY / "systemd" / unit)
+    return shlex.split(parser["Service"][key])
+
+
+def test_the_systemd_units_run_what_the_stack_runs() -> None:
+    stack = (ROOT / "scripts" / "stack.sh").read_text()
+    web = _exec("diversion-web.service")
+    assert Path(web[0]).name == "gunicorn"
+    assert web[web.index("--config") + 1] == "deploy/gunicorn.conf.py"
+    assert web[-1] == "wsgi:app"
+    assert '--config "$ROOT/deploy/gunicorn.conf.py"' in stack and "wsgi:app" in stack
+
+    assert _exec("diversion-web.service", "ExecStartPre")[1:] == ["--app", "wsgi", "db", "upgrade"]
+    assert "--app wsgi db upgrade" in stack
+
+    assert _exec("diversion-scheduler.service")[1:] == ["--app", "wsgi", "scheduler"]
+    assert "--app wsgi scheduler" in stack
