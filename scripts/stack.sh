@@ -172,8 +172,6 @@ up() {
   say "migrating as the owner role"
   "$VENV_BIN/flask" --app wsgi db upgrade >"$LOGS/migrate.log" 2>&1 \
     || { cat "$LOGS/migrate.log" >&2; die "migrations failed"; }
-  "$VENV_BIN/flask" --app wsgi seed >>"$LOGS/migrate.log" 2>&1 \
-    || { cat "$LOGS/migrate.log" >&2; die "seeding the reference data failed"; }
 
   if ! alive "$RUN/gunicorn.pid"; then
     say "gunicorn ($WORKERS workers) on 127.0.0.1:$APP_PORT"
