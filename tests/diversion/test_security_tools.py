@@ -1,5 +1,8 @@
 """scripts/pip-audit.sh: findings fail; unreachable vulnerability data is said plainly and passes.
 
+The script audits twice, the lock file production installs from and then the installed
+packages, and says one line for each.
+
 pip-audit itself is replaced by a stand-in that answers as pip-audit does (its JSON report,
 its exit status, its error text), so these tests never ask PyPI anything; one test runs the
 real pip-audit through a proxy that refuses every connection.
@@ -18,8 +21,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "pip-audit.sh"
 UNREACHABLE = "pip-audit: the vulnerability database could not be reached; skipped"
+LOCK = "requirements/production.txt"
+AUDITS = (LOCK, "installed")
+
+
+def each(line: str) -> str:
+    """The output when both audits say the same, each naming what it audited."""
+    return "\n".join(line.format(what=what) for what in AUDITS)
+
 
 STAND_IN = """#!/usr/bin/env bash
+if [ -n "${STAND_IN_CALLS:-}" ]; then echo "$*" >> "$STAND_IN_CALLS"; fi
 out=""
 while [ $# -gt 0 ]; do
     if [ "$1" = "--output" ]; then out="$2"; shift; fi
@@ -68,9 +80,20 @@ def test_no_known_vulnerabilities_passes(tmp_path: Path) -> None:
     done = run(tmp_path, STAND_IN_REPORT=report(CLEAN, NOT_FOUND))
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == (
-        "pip-audit: no known vulnerabilities in 1 installed packages; 1 could not be looked up"
+    assert done.stdout.strip() == each(
+        "pip-audit: no known vulnerabilities in 1 packages ({what}); 1 could not be looked up"
     )
+
+
+def test_the_lock_file_is_audited_by_its_hashes_and_the_environment_too(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    done = run(tmp_path, STAND_IN_REPORT=report(CLEAN), STAND_IN_CALLS=str(calls))
+
+    assert done.returncode == 0, done.stderr
+    lock_audit, installed_audit = calls.read_text().splitlines()
+    assert lock_audit.startswith(f"--requirement {LOCK} --require-hashes --disable-pip ")
+    assert installed_audit.startswith("--local --skip-editable ")
+    assert (ROOT / LOCK).is_file()
 
 
 def test_a_known_vulnerability_fails_naming_it(tmp_path: Path) -> None:
@@ -83,14 +106,15 @@ def test_a_known_vulnerability_fails_naming_it(tmp_path: Path) -> None:
 
     assert done.returncode == 1
     assert "werkzeug 2.0.0: PYSEC-2023-58 (fixed in 2.2.3)" in done.stdout
-    assert "1 known vulnerabilities in 1 installed packages" in done.stdout
+    for what in AUDITS:
+        assert f"1 known vulnerabilities in 1 packages ({what})" in done.stdout
 
 
 def test_when_no_package_could_be_looked_up_the_database_was_not_reached(tmp_path: Path) -> None:
     done = run(tmp_path, STAND_IN_REPORT=report(NOT_FOUND, NOT_FOUND))
 
     assert done.returncode == 0
-    assert done.stdout.strip() == UNREACHABLE
+    assert done.stdout.strip() == each(UNREACHABLE + " ({what})")
 
 
 @pytest.mark.parametrize(
@@ -106,14 +130,14 @@ def test_a_network_failure_is_said_plainly_and_passes(tmp_path: Path, error: str
     done = run(tmp_path, STAND_IN_STDERR=error, STAND_IN_STATUS="1")
 
     assert done.returncode == 0
-    assert done.stdout.strip() == UNREACHABLE
+    assert done.stdout.strip() == each(UNREACHABLE + " ({what})")
 
 
 def test_no_answer_within_the_time_limit_is_said_plainly(tmp_path: Path) -> None:
     done = run(tmp_path, STAND_IN_SLEEP="5", PIP_AUDIT_TIME_LIMIT="1")
 
     assert done.returncode == 0
-    assert done.stdout.strip() == f"{UNREACHABLE} (no answer within 1 seconds)"
+    assert done.stdout.strip() == each(UNREACHABLE + " ({what}: no answer within 1 seconds)")
 
 
 def test_any_other_failure_fails_with_pip_audits_words(tmp_path: Path) -> None:
