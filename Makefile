@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # (the production stack, scripts/stack.sh, sets production for its own processes).
 export DIVERSION_ENV ?= development
 
-.PHONY: run test lint pytest bench install assets browser pdf-libs services stack-up stack-down clean
+.PHONY: run test lint pytest bench install assets browser pdf-libs services stack-up stack-down lock clean
 
 $(STAMPS):
 	@mkdir -p $(STAMPS)
@@ -82,7 +82,12 @@ lint: $(STAMPS)/python
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -p no:cacheprovider -q tests/architecture
 	$(BIN)/bandit --quiet --recursive diversion scheduling notifications devtools -lll
+	BIN=$(BIN) bash scripts/check-lock.sh
 	BIN=$(BIN) bash scripts/pip-audit.sh
+
+# Write requirements/production.txt again after a range in setup.cfg changed.
+lock: $(STAMPS)/python
+	BIN=$(BIN) bash scripts/check-lock.sh --update
 
 # The suite runs on SQLite, then on PostgreSQL (when TEST_DATABASE_URL names one), then once
 # against the production stack over HTTPS (tests/stack: nginx, gunicorn, PostgreSQL, Redis).
