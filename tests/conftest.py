@@ -25,7 +25,9 @@ from diversion.db import Base
 from diversion.models import Court, Organisation, OrganisationKind, Role, User, UserSession
 from tests.factories import PASSWORD, Factory
 
-pytest_plugins = ["tests.log_guard"]  # no planted name or number in any log (security.md 11)
+# log_guard: no planted name or number in any log (security.md 11); redis_server: a private
+# Redis for tests that need the real store.
+pytest_plugins = ["tests.log_guard", "tests.redis_server"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
