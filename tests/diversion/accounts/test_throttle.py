@@ -221,7 +221,6 @@ def test_wrong_codes_have_their_own_delay_which_a_strangers_passwords_do_not_tou
     throttled: Flask, make: Factory
 ) -> None:
     worker = make.user()
-    web = throttled.test_client()
     with time_machine.travel(STARTED_AT, tick=False) as clock:
         stranger = throttled.test_client()
         for n in range(8):
