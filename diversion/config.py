@@ -104,13 +104,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PASSWORD_MIN_LENGTH": 12,
         "PASSWORD_MAX_LENGTH": 128,
-        # Sign-in throttling (diversion/accounts/throttle.py, Flask-Limiter). Memory suits one
-        # process in development; production sets RATELIMIT_STORAGE_URI (redis://...) so that every
-        # worker shares the counts.
+        # Sign-in throttling (diversion/accounts/throttle.py, Flask-Limiter's storage). Memory
+        # suits one process in development; production sets RATELIMIT_STORAGE_URI (redis://...)
+        # so that every worker shares the counts. Only failures count, never a success.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_STRATEGY": "moving-window",
-        # If the limits' store (Redis) is down, sign-in still works rather than answering 500.
+        # Passed to the Redis client (memory ignores them): a store that is down or unreachable
+        # costs a sign-in a fraction of a second, and sign-in goes on without throttling.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        # Flask-Limiter's own hooks answer rather than fail when the store is down (throttle.py
+        # catches the store's errors itself for sign-in).
         "RATELIMIT_SWALLOW_ERRORS": True,
         # How many reverse proxies stand in front of the app: their X-Forwarded-For and
         # -Proto headers are trusted that many hops deep (throttling by address, audit
@@ -120,8 +123,22 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # its default worker count, and gunicorn.conf.py sets it from the count it runs, so
         # that production can refuse per-process (memory://) throttling counts with several.
         "WEB_CONCURRENCY": 1,
-        "SIGN_IN_ADDRESS_LIMITS": "20 per minute; 100 per hour",
-        "SIGN_IN_ACCOUNT_FAILURES": "10 per 15 minutes",
+        # Failures allowed from one address (an IPv6 /64) at any accounts, then a hard refusal;
+        # an address where the account recently signed in is not held back by these.
+        "SIGN_IN_ADDRESS_FAILURES": "20 per minute; 100 per hour; 300 per day",
+        # Failures allowed at one account from one address, then a hard refusal.
+        "SIGN_IN_ACCOUNT_ADDRESS_FAILURES": "10 per 15 minutes",
+        # At one account from anywhere: a growing delay, never a lock. After FREE failures
+        # (within WINDOW seconds) the next try waits FIRST seconds after the last failure,
+        # doubling with each further failure up to CAP seconds. Separate counts for passwords
+        # and for codes, so that a stranger's wrong passwords never hold up her code.
+        "SIGN_IN_ACCOUNT_FREE_FAILURES": 5,
+        "SIGN_IN_ACCOUNT_FIRST_DELAY": 2,
+        "SIGN_IN_ACCOUNT_DELAY_CAP": 60,
+        "SIGN_IN_ACCOUNT_WINDOW": 15 * 60,
+        # An address she completed a sign-in from is known for this long (seconds): the
+        # account-wide delay and the address limits do not apply to her there.
+        "SIGN_IN_KNOWN_ADDRESS_SECONDS": 30 * 24 * 60 * 60,
         # Retention (security.md 13; diversion.privacy.retention): text-message bodies are erased
         # this many days after the appointment or hearing they are about (or after they were
         # due to go, when about neither); replies this many days after they arrived; a

@@ -29,7 +29,9 @@ from tests.factories import PASSWORD, Factory
 # they start as subprocesses; a test that wants production says so in its settings.
 os.environ["DIVERSION_ENV"] = "development"
 
-pytest_plugins = ["tests.log_guard"]  # no planted name or number in any log (security.md 11)
+# log_guard: no planted name or number in any log (security.md 11); redis_server: a private
+# Redis for tests that need the real store.
+pytest_plugins = ["tests.log_guard", "tests.redis_server"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 

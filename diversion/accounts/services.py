@@ -188,18 +188,17 @@ def sign_in(*, email: str, password: str, now: datetime) -> User | None:
     Every refusal looks the same to her: unknown address, wrong password, disabled account
     and too many attempts (from this address, or at this account) all answer None.
     """
-    from_address_ok = throttle.attempt_allowed_from_address()
-    if not from_address_ok or throttle.account_locked(email):
+    if not throttle.allowed(email):
         _refused("too many attempts")
         return None
     user = find_user_by_email(email)
     if user is None:
         verify_password(DUMMY_HASH, password)
-        throttle.count_account_failure(email)
+        throttle.count_failure(email)
         _refused("unknown account")
         return None
     if not verify_password(user.password_hash, password):
-        throttle.count_account_failure(email)
+        throttle.count_failure(email)
         _refused("wrong password", user_id=user.id)
         return None
     if not user.active:
@@ -227,6 +226,7 @@ def _complete(row: UserSession, *, now: datetime, how: str) -> None:
     row.user.last_login_at = now
     _issue_token(row)
     audit.add("sign_in", user_id=row.user_id, object_type="user", object_id=row.user_id, detail=how)
+    throttle.count_success(row.user.email)
 
 
 def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
@@ -253,8 +253,7 @@ def verify_second_factor(*, code: str, now: datetime) -> bool:
     user = row.user
     if user.totp_secret is None or user.totp_confirmed_at is None:
         return False
-    from_address_ok = throttle.attempt_allowed_from_address()
-    if not from_address_ok or throttle.account_locked(user.email):
+    if not throttle.allowed(user.email, throttle.Step.CODE):
         _refused("too many attempts", user_id=user.id)
         return False
     if two_factor.is_app_code(code):
@@ -268,7 +267,7 @@ def verify_second_factor(*, code: str, now: datetime) -> bool:
     elif _use_recovery_code(user, code, now):
         _complete(row, now=now, how="recovery code")
         return True
-    throttle.count_account_failure(user.email)
+    throttle.count_failure(user.email, throttle.Step.CODE)
     _refused("wrong code", user_id=user.id)
     return False
 
@@ -320,12 +319,12 @@ def confirm_enrolment(*, code: str, now: datetime) -> list[str] | None:
     user = row.user
     if user.totp_confirmed_at is not None or not user.totp_secret:
         return None
-    if not throttle.attempt_allowed_from_address() or throttle.account_locked(user.email):
+    if not throttle.allowed(user.email, throttle.Step.CODE):
         _refused("too many attempts", user_id=user.id)
         return None
     step = two_factor.accepted_step(user.totp_secret, code, now=now, last_step=user.totp_last_step)
     if step is None:
-        throttle.count_account_failure(user.email)
+        throttle.count_failure(user.email, throttle.Step.CODE)
         _refused("wrong code", user_id=user.id)
         return None
     user.totp_confirmed_at = now
@@ -338,8 +337,10 @@ def confirm_enrolment(*, code: str, now: datetime) -> list[str] | None:
 
 
 def _check_current_password(user: User, password: str) -> None:
-    if throttle.account_locked(user.email) or not verify_password(user.password_hash, password):
-        throttle.count_account_failure(user.email)
+    if not throttle.allowed(user.email):
+        raise RuleBroken(WRONG_CURRENT_PASSWORD, field="current_password")
+    if not verify_password(user.password_hash, password):
+        throttle.count_failure(user.email)
         raise RuleBroken(WRONG_CURRENT_PASSWORD, field="current_password")
 
 
