@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import ssl
+import subprocess
 import urllib.request
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -38,6 +39,17 @@ def court_day(today: date) -> date:
     while day in bank_holidays:
         day -= timedelta(days=1)
     return day
+
+
+def redis_keys(stack: Stack) -> list[str]:
+    listed = subprocess.run(
+        ["redis-cli", "-p", str(stack.ports["redis"]), "--scan"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    )
+    return listed.stdout.split()
 
 
 def fill_date(page: Page, group_name: str, day: date) -> None:
@@ -80,6 +92,14 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert page.url.startswith(stack.url)
     check_accessibility(page)
+    # A mistyped password first: the failure is counted in the stack's Redis, which both
+    # gunicorn workers share.
+    page.get_by_label("Email address").fill(worker.email)
+    page.get_by_label("Password", exact=True).fill("not her password at all")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Enter a correct email address and password").first).to_be_visible()
+    check_accessibility(page)
+    assert redis_keys(stack), "the sign-in failure was not counted in Redis"
     page.get_by_label("Email address").fill(worker.email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
