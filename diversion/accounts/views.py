@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from diversion import clock
@@ -114,7 +114,7 @@ def enrol() -> Response | str:
     if not auth.may_enrol():
         # Signed in with a password alone: an authenticator can only be added from her link.
         page = render_template("accounts/set_up_link_needed.html", title="Use your set-up link")
-        return Response(page, status=403)
+        return make_response(page, 403)
     form = EnrolForm()
     if form.validate_on_submit():
         codes = auth.confirm_enrolment(code=form.code.data or "", now=clock.now())
@@ -149,7 +149,7 @@ def _link_gone() -> Response:
     page = render_template(
         "accounts/invitation_gone.html", title="This link has expired or has already been used"
     )
-    return Response(page, status=404)
+    return make_response(page, 404)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

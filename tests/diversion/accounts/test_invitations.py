@@ -121,7 +121,9 @@ def text(response: Any) -> str:
 
 
 def is_gone(response: Any) -> bool:
-    return response.status_code == 404 and GONE in text(response)
+    return (
+        response.status_code == 404 and response.mimetype == "text/html" and GONE in text(response)
+    )
 
 
 @pytest.fixture
@@ -424,6 +426,7 @@ def test_a_password_alone_never_sets_up_two_factor(app: Flask, make: Factory, wo
     posted = web.post("/sign-in/set-up", data={"code": "123456"})
 
     assert page.status_code == 403 and "Use your set-up link" in text(page)
+    assert page.mimetype == "text/html"
     assert "secret-key" not in text(page)
     assert posted.status_code == 403
     assert fresh_user(make, legacy.id).totp_secret is None
