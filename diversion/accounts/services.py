@@ -8,7 +8,9 @@ account, a new password and a change of two-factor all end every session of the 
 
 Signing in takes two steps. The password starts a session that is only half signed in: it
 can open the two-factor pages and sign out, nothing else. A code from her authenticator app
-(or a recovery code) completes it; a new token is issued at each step.
+(or a recovery code) completes it; a new token is issued at each step. An account without
+two-factor can set it up only in a session started by her set-up link
+(diversion.accounts.invitations), never after a password alone.
 """
 
 from __future__ import annotations
