@@ -183,6 +183,12 @@ def create_admin(
     email: str, name: str, organisation: str | None, kind: str, another: bool, new_link: bool
 ) -> None:
     """Create the first administrator and print her one-time set-up link."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    if current_app.config["DIVERSION_ENV"] == "production" and not base.startswith("https://"):
+        raise click.ClickException(
+            "PUBLIC_BASE_URL must be the service's https:// address: the set-up link is built "
+            "from it."
+        )
     address = _checked_email(email)
     name = " ".join(name.split())
     if not name or len(name) > 200:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -634,3 +635,22 @@ def test_hostile_input_to_the_set_up_page_never_gives_a_server_error(
     assert web.post(path, data={"password": typed}).status_code < 500
     assert web.post(path, data={"password": [typed, typed]}).status_code < 500
     assert web.get("/invitation/" + typed.replace("/", "")).status_code in (200, 302, 404)
+
+
+def test_in_production_create_admin_needs_an_https_public_address(tmp_path: Path) -> None:
+    settings = {
+        "DIVERSION_ENV": "production",
+        "SECRET_KEY": "a-long-random-production-secret-key-for-this-test-only",
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "LOOKUP_HASH_KEY": "a-long-random-lookup-hash-key-for-this-test-only",
+    }
+    app = make_app(tmp_path, **settings, PUBLIC_BASE_URL="http://127.0.0.1:5000")
+    try:
+        refused = flask_command(app, "create-admin", "gail@example.org")
+        assert refused.exit_code != 0 and "https://" in refused.output
+        app.config["PUBLIC_BASE_URL"] = "https://diversion.example.org"
+        made = flask_command(app, "create-admin", "gail@example.org")
+        assert made.exit_code == 0, made.output
+        assert "https://diversion.example.org/invitation/" in made.output
+    finally:
+        app.extensions["diversion.db"][0].dispose()
