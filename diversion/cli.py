@@ -1,4 +1,5 @@
-"""Command-line tools: migrations (`flask --app wsgi db upgrade`), key rotation, reference data.
+"""Command-line tools: migrations (`flask --app wsgi db upgrade`), the first administrator
+(`flask --app wsgi create-admin EMAIL`), key rotation, reference data, backups.
 
 Migrations connect as DATABASE_OWNER_URL when it is set (the role that owns the tables), else
 as DATABASE_URL; after every upgrade on PostgreSQL with a separate owner, the app's role is
@@ -17,10 +18,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from diversion import backup, db_roles
+from diversion import backup, clock, db_roles
+from diversion.accounts import invitations
+from diversion.admin import users
 from diversion.admin.reference import seed_requirement_types
 from diversion.crypto import DecryptionError
 from diversion.db import make_engine
+from diversion.errors import RuleBroken
+from diversion.models import OrganisationKind
 from diversion.privacy.keys import rotate_keys as rotate
 
 if TYPE_CHECKING:
@@ -163,6 +168,106 @@ def restore_command(path: Path) -> None:
     click.echo(f"Restored from {path}. Run `flask --app wsgi db upgrade`, then start the app.")
 
 
+def _checked_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise click.ClickException(
+            "EMAIL must be an email address, like name@example.org"
+        ) from None
+
+
+def _print_link(issued: invitations.Issued) -> None:
+    click.echo("Send her this set-up link (it works once, and only for her):")
+    click.echo(f"  {invitations.link_for(issued.token)}")
+    click.echo(
+        f"It expires in {invitations.valid_hours()} hours. There she chooses her password and "
+        "sets up two-factor authentication on her phone; then she is signed in."
+    )
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", show_default=True, help="Her full name.")
+@click.option(
+    "--organisation",
+    default=None,
+    help="The organisation she belongs to, found by name or made. Default: the only "
+    f"organisation there is, or a new one called '{users.DEFAULT_ORGANISATION}'.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice([kind.value for kind in OrganisationKind]),
+    default=OrganisationKind.PROJECT.value,
+    show_default=True,
+    help="The kind of organisation, if it has to be made.",
+)
+@click.option("--another", is_flag=True, help="Add an administrator although there is one already.")
+@click.option(
+    "--new-link",
+    is_flag=True,
+    help="Print a new set-up link for the existing administrator EMAIL (older links stop working).",
+)
+@with_appcontext
+def create_admin(
+    email: str, name: str, organisation: str | None, kind: str, another: bool, new_link: bool
+) -> None:
+    """Create the first administrator and print her one-time set-up link."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    if current_app.config["DIVERSION_ENV"] == "production" and not base.startswith("https://"):
+        raise click.ClickException(
+            "PUBLIC_BASE_URL must be the service's https:// address: the set-up link is built "
+            "from it."
+        )
+    address = _checked_email(email)
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise click.ClickException("--name must be between 1 and 200 characters")
+    if organisation is not None:
+        organisation = " ".join(organisation.split())
+        if not organisation or len(organisation) > 200:
+            raise click.ClickException("--organisation must be between 1 and 200 characters")
+    if new_link:
+        try:
+            issued = users.new_administrator_link(email=address, now=clock.now())
+        except RuleBroken as error:
+            raise click.ClickException(f"{error.message}.") from None
+        _print_link(issued)
+        return
+    try:
+        made = users.create_administrator(
+            email=address,
+            name=name,
+            organisation=organisation,
+            kind=OrganisationKind(kind),
+            another=another,
+            now=clock.now(),
+        )
+    except RuleBroken as error:
+        raise click.ClickException(_create_admin_refusal(error)) from None
+    verb = "Made" if made.organisation_created else "In"
+    click.echo(f"Administrator account created. {verb} organisation: {made.organisation}.")
+    _print_link(made.issued)
+
+
+def _create_admin_refusal(error: RuleBroken) -> str:
+    if error.field == "another":
+        return (
+            "An administrator already exists: add accounts from Administration > Users, "
+            "or pass --another to add one more here."
+        )
+    if error.field == "email":
+        return (
+            "There is already an account with this email address "
+            "(for an administrator's new set-up link, pass --new-link)."
+        )
+    if error.field == "organisation":
+        return "There are several organisations: name hers with --organisation."
+    return f"{error.message}."
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(backup_command)
@@ -170,3 +275,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(seed)
+    app.cli.add_command(create_admin)

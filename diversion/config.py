@@ -104,6 +104,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PASSWORD_MIN_LENGTH": 12,
         "PASSWORD_MAX_LENGTH": 128,
+        "INVITATION_HOURS": 24,
         # Sign-in throttling (diversion/accounts/throttle.py, Flask-Limiter's storage). Memory
         # suits one process in development; production sets RATELIMIT_STORAGE_URI (redis://...)
         # so that every worker shares the counts. Only failures count, never a success.

@@ -728,5 +728,51 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    # The invitation whose link started this session: only such a session may enrol an
+    # authenticator app (a password alone never can).
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL")
+    )
 
     user: Mapped[User] = relationship()
+
+
+class InvitationPurpose(LabelledEnum):
+    FIRST_ADMIN = "first_admin"
+    NEW_ACCOUNT = "new_account"
+    TWO_FACTOR_RESET = "two_factor_reset"
+    NEW_LINK = "new_link"
+
+    @property
+    def label(self) -> str:
+        return {
+            "first_admin": "First administrator (command line)",
+            "new_account": "New account",
+            "two_factor_reset": "Two-factor reset",
+            "new_link": "New set-up link",
+        }[self.value]
+
+
+class Invitation(Base):
+    """A one-time set-up link: she chooses a password and enrols two-factor through it.
+
+    Only the SHA-256 of the link's token is stored. A link works once, until expires_at, and
+    only while it is the newest for its account (issuing one supersedes the older ones).
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[InvitationPurpose] = mapped_column(_enum(InvitationPurpose))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    superseded_at: Mapped[datetime | None]
+    # The administrator who sent it; None when the create-admin command made it.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -18,11 +18,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from diversion import clock
+from diversion.accounts import invitations
 from diversion.accounts.services import TOKEN_KEY, token_hash
 from diversion.admin.reference import seed_requirement_types
 from diversion.app import create_app
-from diversion.db import Base
-from diversion.models import Court, Organisation, OrganisationKind, Role, User, UserSession
+from diversion.db import Base, db
+from diversion.models import (
+    Court,
+    InvitationPurpose,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserSession,
+)
 from tests.factories import PASSWORD, Factory
 
 # The tests run in development (config.py's default is production), and so do the commands
@@ -54,6 +64,8 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
         "SERVER_NAME": None,
         # Sign-in throttling is off unless a test turns it on (tests sign in many times).
         "RATELIMIT_ENABLED": False,
+        # Set-up links and other development email go to files here, never to instance/.
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
     }
     config.update(overrides)
     app = create_app(config)
@@ -159,21 +171,41 @@ def two_factor_code(app: Flask, user: User) -> str:
     )
 
 
-def sign_in(web: FlaskClient, user: User, password: str = PASSWORD) -> None:
-    """Sign a test client in as a user through the real sign-in form and code page.
+def set_up_link(
+    app: Flask, user: User, *, purpose: InvitationPurpose = InvitationPurpose.NEW_LINK
+) -> str:
+    """The path of a new set-up link for the user, as an administrator would have it emailed."""
+    with app.test_request_context():
+        stored = db.session.get(User, user.id)
+        assert stored is not None
+        issued = invitations.issue(stored, purpose=purpose, now=clock.now())
+        db.session.commit()
+    return invitations.LINK_PATH + issued.token
 
-    A user without two-factor (one an administrator just added) sets it up on the way, as
-    she would: the set-up page makes her secret, and the app's first code confirms it.
-    """
+
+def set_up_through_link(
+    web: FlaskClient, path: str, user: User, password: str = PASSWORD
+) -> list[str]:
+    """Open a set-up link, choose a password, set up two-factor: signed in. Her recovery codes."""
+    assert web.get(path).status_code == 200
+    chosen = web.post(path, data={"password": password})
+    assert chosen.status_code == 302, chosen.get_data(as_text=True)[:1000]
+    assert chosen.headers["Location"].startswith("/sign-in/set-up"), chosen.headers["Location"]
+    assert web.get("/sign-in/set-up").status_code == 200
+    done = web.post("/sign-in/set-up", data={"code": two_factor_code(web.application, user)})
+    text_of = done.get_data(as_text=True)
+    assert done.status_code == 200, text_of[:1000]
+    assert "Save your recovery codes" in text_of
+    block = text_of.split('id="recovery-codes">', 1)[1].split("</ul>", 1)[0]
+    return [part.split("</code>", 1)[0] for part in block.split("<code>")[1:]]
+
+
+def sign_in(web: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Sign a test client in as a user (two-factor set up) through the real sign-in form and
+    code page. One without two-factor cannot sign in this way: see set_up_through_link."""
     response = web.post("/sign-in", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     next_page = response.headers["Location"]
-    if next_page.startswith("/sign-in/set-up"):
-        assert web.get(next_page).status_code == 200
-        done = web.post(next_page, data={"code": two_factor_code(web.application, user)})
-        assert done.status_code == 200, done.get_data(as_text=True)[:500]
-        assert "Save your recovery codes" in done.get_data(as_text=True)
-        return
     assert next_page.startswith("/sign-in/code"), next_page
     done = web.post(next_page, data={"code": two_factor_code(web.application, user)})
     assert done.status_code == 302, done.get_data(as_text=True)[:500]

@@ -72,6 +72,17 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+class ChoosePasswordForm(FlaskForm):
+    """Her set-up link: she chooses her own password (the link proves she holds the mailbox)."""
+
+    password = PasswordField(
+        "Choose a password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a password"), Length(max=MAX_TYPED)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class RecoveryCodesForm(FlaskForm):
     """New recovery codes: her password first, as for any change to how she signs in."""
 

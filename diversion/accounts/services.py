@@ -8,7 +8,9 @@ account, a new password and a change of two-factor all end every session of the 
 
 Signing in takes two steps. The password starts a session that is only half signed in: it
 can open the two-factor pages and sign out, nothing else. A code from her authenticator app
-(or a recovery code) completes it; a new token is issued at each step.
+(or a recovery code) completes it; a new token is issued at each step. An account without
+two-factor can set it up only in a session started by her set-up link
+(diversion.accounts.invitations), never after a password alone.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ HALF_SIGNED_IN_ENDPOINTS = frozenset(
         "auth.sign_out",
         "auth.two_factor",
         "auth.enrol",
+        "auth.accept_invitation",
     }
 )
 
@@ -61,8 +64,10 @@ REPLACED = "replaced"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105  (a reason, not a secret)
 TWO_FACTOR_CHANGED = "two_factor_changed"
 TWO_FACTOR_RESET = "two_factor_reset"
+INVITATION_USED = "invitation_used"
 
 WRONG_CURRENT_PASSWORD = "Current password is not correct"  # noqa: S105  (a message)
+SET_UP_LINK_NEEDED = "Two-factor authentication can only be set up from a set-up link"
 
 
 def token_hash(token: str) -> str:
@@ -284,11 +289,38 @@ def unused_recovery_codes(user: User) -> int:
     )
 
 
+def start_invited_session(user: User, *, invitation_id: int, now: datetime) -> UserSession:
+    """Her set-up link was accepted: a half-signed-in session that may enrol two-factor.
+
+    Part of the caller's transaction. Whatever session this browser had ends."""
+    _end_this_browsers_session(now)
+    row = UserSession(
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        remote_addr=(request.remote_addr or "")[:64] or None,
+        invitation_id=invitation_id,
+    )
+    _issue_token(row)
+    db.session.add(row)
+    return row
+
+
+def may_enrol() -> bool:
+    """Whether this half-signed-in session came through a set-up link: only such a session
+    may enrol an authenticator app. A password alone never can (after a two-factor reset,
+    she still knows her password; so might someone else)."""
+    row: UserSession | None = g.get("user_session")
+    return row is not None and row.verified_at is None and row.invitation_id is not None
+
+
 @transactional
 def enrolment_secret(user: User) -> str:
     """The secret she is setting up: a new one, unless one is already waiting to be confirmed."""
     if user.totp_confirmed_at is not None:
         raise RuleBroken("Two-factor authentication is already set up")
+    if not may_enrol():
+        raise RuleBroken(SET_UP_LINK_NEEDED)
     if not user.totp_secret:
         user.totp_secret = two_factor.new_secret()
     return user.totp_secret
@@ -314,7 +346,7 @@ def confirm_enrolment(*, code: str, now: datetime) -> list[str] | None:
     Every other session of hers ends, as after any change of two-factor.
     """
     row: UserSession | None = g.get("user_session")
-    if row is None or row.verified_at is not None:
+    if row is None or row.verified_at is not None or not may_enrol():
         return None
     user = row.user
     if user.totp_confirmed_at is not None or not user.totp_secret:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from diversion import clock
 from diversion.access import allow, public
+from diversion.accounts import invitations, two_factor
 from diversion.accounts import services as auth
-from diversion.accounts import two_factor
 from diversion.accounts.forms import (
     ChangePasswordForm,
+    ChoosePasswordForm,
     CodeForm,
     EnrolForm,
     RecoveryCodesForm,
@@ -110,6 +111,10 @@ def enrol() -> Response | str:
         return redirect(url_for("auth.sign_in"))
     if user.totp_confirmed_at is not None:
         return redirect(url_for("auth.two_factor", next=_next()))
+    if not auth.may_enrol():
+        # Signed in with a password alone: an authenticator can only be added from her link.
+        page = render_template("accounts/set_up_link_needed.html", title="Use your set-up link")
+        return make_response(page, 403)
     form = EnrolForm()
     if form.validate_on_submit():
         codes = auth.confirm_enrolment(code=form.code.data or "", now=clock.now())
@@ -128,6 +133,52 @@ def enrol() -> Response | str:
         title="Set up two-factor authentication",
         qr_code=two_factor.qr_code_svg(two_factor.provisioning_uri(secret, user.email)),
         secret=two_factor.grouped(secret),
+    )
+
+
+def _password_advice() -> str:
+    low, high = auth.password_limits()
+    return (
+        f"From {low} to {high} characters. 3 or more unrelated words make a good password; "
+        "not your name, your email address or a common password."
+    )
+
+
+def _link_gone() -> Response:
+    """One page, and one status, for every link that cannot be used, whatever the reason."""
+    page = render_template(
+        "accounts/invitation_gone.html", title="This link has expired or has already been used"
+    )
+    return make_response(page, 404)
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+@public
+def accept_invitation() -> Response | str:
+    """Her set-up link: she chooses a password, then sets up two-factor (or enters a code).
+
+    The token travels in the query string, which neither nginx's nor gunicorn's access log
+    writes down (deploy/): a live link never lands in a log. The form posts back to the same
+    address, token included."""
+    token = request.args.get("token", "")
+    try:
+        user = invitations.open_link(token, now=clock.now())
+    except invitations.LinkRefused:
+        return _link_gone()
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept(token, password=form.password.data or "", now=clock.now())
+        except invitations.LinkRefused:
+            return _link_gone()
+        except RuleBroken as error:
+            form.password.errors = [error.message]
+        else:
+            step = "auth.two_factor" if user.totp_confirmed_at is not None else "auth.enrol"
+            return redirect(url_for(step))
+    form.password.description = _password_advice()
+    return render_template(
+        "accounts/invitation.html", form=form, title="Set up your account", email=user.email
     )
 
 
@@ -173,11 +224,7 @@ def change_password() -> Response | str:
         else:
             flash("Your password has been changed. You have been signed out elsewhere.", "success")
             return redirect(url_for("auth.account"))
-    low, high = auth.password_limits()
-    form.new_password.description = (
-        f"From {low} to {high} characters. 3 or more unrelated words make a good password; "
-        "not your name, your email address or a common password."
-    )
+    form.new_password.description = _password_advice()
     return render_template("accounts/change_password.html", form=form, title="Change your password")
 
 

@@ -6,17 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovPasswordInput,
     GovSubmitInput,
 )
-from wtforms import BooleanField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import (
-    InputRequired,
-    Optional,
     ValidationError,
 )
 
@@ -420,11 +416,6 @@ class RequirementTypeForm(AdminForm):
         return valid
 
 
-def _password_field(label: str, *, required: bool) -> PasswordField:
-    validators: list[Any] = [InputRequired("Enter a password")] if required else [Optional()]
-    return PasswordField(label, widget=GovPasswordInput(), validators=validators)
-
-
 class _UserFields(AdminForm):
     """What an administrator sets on every account."""
 
@@ -436,35 +427,16 @@ class _UserFields(AdminForm):
     )
     organisation_id = organisation_choice("Organisation", choose="Select the organisation")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        low, high = password_limits()
-        self.password.description = (
-            f"From {low} to {high} characters. A few unrelated words make a good password. "
-            "Tell them in person or by phone, never by email."
-        )
-
-    def validate_password(self, field: PasswordField) -> None:
-        low, high = password_limits()
-        if field.data and not low <= len(field.data) <= high:
-            raise ValidationError(f"Password must be between {low} and {high} characters")
-
-
-def password_limits() -> tuple[int, int]:
-    """The shortest and longest password allowed (config: PASSWORD_MIN/MAX_LENGTH)."""
-    return (
-        int(current_app.config.get("PASSWORD_MIN_LENGTH", 12)),
-        int(current_app.config.get("PASSWORD_MAX_LENGTH", 128)),
-    )
-
 
 class NewUserForm(_UserFields):
-    """Add a user account with an initial password."""
+    """Add a user account: she is emailed a link to choose her own password."""
 
     email = email_field(
-        "Email address", required="Enter an email address", description="Used to sign in"
+        "Email address",
+        required="Enter an email address",
+        description="Used to sign in. We will email a link to it, where they choose their "
+        "password and set up two-factor authentication.",
     )
-    password = _password_field("Password", required=True)
     submit = SubmitField("Add user", widget=GovSubmitInput())
 
     def validate_email(self, field: StringField) -> None:
@@ -472,9 +444,8 @@ class NewUserForm(_UserFields):
 
 
 class EditUserForm(_UserFields):
-    """Change an account; a new password or disabling it ends every session of the account."""
+    """Change an account; disabling it ends every session of the account."""
 
-    password = _password_field("New password (optional)", required=False)
     active = BooleanField(
         "This account is active",
         widget=GovCheckboxInput(),

@@ -1,4 +1,5 @@
-"""Administration: courts, venues, requirement types and user accounts, one transaction each.
+"""Administration: courts, venues and requirement types, one transaction each (user accounts
+are in diversion.admin.users).
 
 Each change is checked here (duplicates, organisation kinds, an administrator locking herself
 out) and refused with a RuleBroken naming the form field, so that the page can show it; the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,35 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from diversion import audit
-from diversion.accounts import services as auth
-from diversion.accounts.passwords import hash_password
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.models import (
     Case,
-    CaseStatus,
     Court,
     Organisation,
     OrganisationKind,
     RequirementType,
-    Role,
-    User,
     Venue,
     WindowRule,
 )
 
-OPEN_CASE_STATUSES = (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)
-
-# Which kinds of organisation each role can belong to. Caseworkers hold caseloads, so they
-# belong to a project or a CJIT; court and CPS staff to their own bodies (domain.md, "Who uses
-# it"). An administrator may sit in any organisation.
-ROLE_ORGANISATION_KINDS: dict[Role, frozenset[OrganisationKind]] = {
-    Role.WORKER: frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT}),
-    Role.MANAGER: frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT}),
-    Role.COURT_LIAISON: frozenset({OrganisationKind.COURT}),
-    Role.CPS: frozenset({OrganisationKind.CPS}),
-    Role.ADMIN: frozenset(OrganisationKind),
-}
 VENUE_ORGANISATION_KINDS = frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT})
 
 
@@ -82,31 +66,11 @@ def all_requirement_types() -> list[RequirementType]:
     return list(db.session.scalars(select(RequirementType).order_by(RequirementType.id)))
 
 
-def all_users() -> list[User]:
-    """Every account with its organisation, by name; the page never shows password hashes."""
-    return list(
-        db.session.scalars(
-            select(User).options(joinedload(User.organisation)).order_by(User.name, User.id)
-        )
-    )
-
-
 def cases_of_type(requirement_type_id: int) -> int:
     """How many cases use a requirement type, so that an edit can say who it affects."""
     return (
         db.session.scalar(
             select(func.count(Case.id)).where(Case.requirement_type_id == requirement_type_id)
-        )
-        or 0
-    )
-
-
-def _open_cases_of(user: User) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Case.id)).where(
-                Case.worker_id == user.id, Case.status.in_(OPEN_CASE_STATUSES)
-            )
         )
         or 0
     )
@@ -339,151 +303,3 @@ def update_requirement_type(
         object_id=requirement_type.id,
     )
     return requirement_type
-
-
-# User accounts ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewAccount:
-    """A new account as the administrator typed it; already validated by the form."""
-
-    name: str
-    email: str
-    role: Role
-    organisation_id: int
-    password: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class AccountChanges:
-    """Changes to an account; `new_password` is None to keep the current one."""
-
-    name: str
-    role: Role
-    organisation_id: int
-    active: bool
-    new_password: str | None
-
-
-EMAIL_TAKEN = "There is already an account with this email address"
-
-
-ROLE_ORGANISATION_MESSAGES = {
-    Role.WORKER: "A diversion worker must belong to a specialist project or a CJIT",
-    Role.MANAGER: "A team manager must belong to a specialist project or a CJIT",
-    Role.COURT_LIAISON: "A court liaison officer must belong to a magistrates' court",
-    Role.CPS: "A CPS user must belong to a Crown Prosecution Service organisation",
-}
-
-
-def _check_role_and_organisation(role: Role, organisation_id: int) -> None:
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise RuleBroken("Select the organisation", field="organisation_id")
-    if organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
-        raise RuleBroken(ROLE_ORGANISATION_MESSAGES[role], field="organisation_id")
-
-
-@transactional
-def add_user(*, details: NewAccount, now: datetime) -> User:
-    """Open an account with an initial password (stored only as an Argon2id hash).
-
-    The password must not be common or easy to guess; she sets up two-factor authentication
-    when she first signs in.
-    """
-    email = details.email.strip().lower()
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise RuleBroken(EMAIL_TAKEN, field="email")
-    _check_role_and_organisation(details.role, details.organisation_id)
-    auth.check_new_password(details.password, name=details.name, email=email)
-    user = User(
-        name=details.name,
-        email=email,
-        role=details.role,
-        organisation_id=details.organisation_id,
-        password_hash=hash_password(details.password),
-        password_changed_at=now,
-        active=True,
-        session_version=1,
-    )
-    db.session.add(user)
-    _flush(field="email", message=EMAIL_TAKEN)
-    audit.add("user_created", object_type="user", object_id=user.id)
-    return user
-
-
-@transactional
-def update_user(*, actor: User, user: User, changes: AccountChanges, now: datetime) -> User:
-    """Change an account. Disabling it or setting a new password ends all of its sessions."""
-    is_self = actor.id == user.id
-    if is_self and not changes.active:
-        raise RuleBroken("You cannot disable your own account", field="active")
-    if is_self and changes.role is not user.role:
-        raise RuleBroken("You cannot change your own role", field="role")
-    _check_role_and_organisation(changes.role, changes.organisation_id)
-    moving = changes.organisation_id != user.organisation_id or (
-        user.is_caseworker and changes.role not in (Role.WORKER, Role.MANAGER)
-    )
-    if moving:
-        open_cases = _open_cases_of(user)
-        if open_cases:
-            raise RuleBroken(
-                f"Give their {open_cases} open case{'s' if open_cases != 1 else ''} to another "
-                "worker first: cases stay with their organisation",
-                field="organisation_id"
-                if changes.organisation_id != user.organisation_id
-                else "role",
-            )
-    changed: list[str] = []
-    if changes.name != user.name:
-        changed.append("name")
-    if changes.role is not user.role:
-        changed.append(f"role:{changes.role.value}")
-    if changes.organisation_id != user.organisation_id:
-        changed.append(f"organisation:{changes.organisation_id}")
-    end_reason: str | None = None
-    if user.active and not changes.active:
-        changed.append("disabled")
-        end_reason = auth.DISABLED
-    elif changes.active and not user.active:
-        changed.append("enabled")
-    if changes.new_password:
-        auth.check_new_password(changes.new_password, name=changes.name, email=user.email)
-        user.password_hash = hash_password(changes.new_password)
-        user.password_changed_at = now
-        changed.append("password_set")
-        end_reason = end_reason or auth.PASSWORD_CHANGED
-    user.name = changes.name
-    user.role = changes.role
-    user.organisation_id = changes.organisation_id
-    user.active = changes.active
-    if end_reason is not None:
-        # Her sessions end on the server at once, wherever she is signed in. The version is
-        # kept as a count of those endings; sessions no longer read it.
-        auth.end_sessions(user_id=user.id, reason=end_reason, now=now)
-        user.session_version = (user.session_version or 0) + 1
-    db.session.flush()
-    audit.add(
-        "user_updated",
-        object_type="user",
-        object_id=user.id,
-        detail=",".join(changed) or None,
-    )
-    return user
-
-
-@transactional
-def reset_two_factor(*, actor: User, user: User, now: datetime) -> User:
-    """Take two-factor authentication off an account, for someone who lost her phone.
-
-    Her recovery codes go and every session of hers ends; she sets two-factor up again at
-    her next sign-in. An administrator cannot reset her own: another must do it.
-    """
-    if actor.id == user.id:
-        raise RuleBroken(
-            "You cannot reset your own two-factor authentication: ask another administrator"
-        )
-    auth.clear_two_factor(user, now=now)
-    audit.add("two_factor_reset", object_type="user", object_id=user.id)
-    return user

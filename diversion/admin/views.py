@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 from wtforms import Form
 from wtforms.fields import SelectChoice
@@ -13,6 +23,7 @@ from diversion import clock
 from diversion.access import allow
 from diversion.admin import queries as admin_queries
 from diversion.admin import services as admin_service
+from diversion.admin import users as user_service
 from diversion.admin.forms import (
     COURT_WEEKDAYS,
     WEEKDAYS,
@@ -298,10 +309,26 @@ def _organisation_choices(form: NewUserForm | EditUserForm) -> None:
     ]
 
 
+def _link_sent(invited: user_service.Invited, done: str) -> None:
+    """Say what happened to the set-up email: sent, or not and why (the change still stands)."""
+    if invited.not_sent is None:
+        flash(
+            f"{done} We have emailed them a set-up link. It works once, for "
+            f"{current_app.config['INVITATION_HOURS']} hours.",
+            "success",
+        )
+    else:
+        flash(
+            f"{done} The set-up email could not be sent ({invited.not_sent}). "
+            "When email works again, use “Send a new set-up link” below.",
+            "error",
+        )
+
+
 @bp.route("/users")
 @allow(Role.ADMIN)
 def users() -> str:
-    return render_template("admin/users.html", title="Users", users=admin_service.all_users())
+    return render_template("admin/users.html", title="Users", users=user_service.all_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -311,20 +338,22 @@ def add_user() -> Response | str:
     _organisation_choices(form)
     if form.validate_on_submit():
         try:
-            admin_service.add_user(
-                details=admin_service.NewAccount(
+            invited = user_service.add_user(
+                details=user_service.NewAccount(
                     name=form.name.data or "",
                     email=form.email.data or "",
                     role=Role(form.role.data),
                     organisation_id=form.organisation_id.data,
-                    password=form.password.data or "",
                 ),
+                actor=g.user,
                 now=clock.now(),
             )
         except RuleBroken as error:
             _put_error(form, error)
         else:
-            flash("User added.", "success")
+            _link_sent(invited, "User added.")
+            if invited.not_sent is not None:
+                return redirect(url_for("admin.edit_user", user_id=invited.user.id))
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", title="Add a user", form=form, user=None)
 
@@ -339,15 +368,14 @@ def edit_user(user_id: int) -> Response | str:
         form.role.data = user.role.value
     if form.validate_on_submit():
         try:
-            admin_service.update_user(
+            user_service.update_user(
                 actor=g.user,
                 user=user,
-                changes=admin_service.AccountChanges(
+                changes=user_service.AccountChanges(
                     name=form.name.data or "",
                     role=Role(form.role.data),
                     organisation_id=form.organisation_id.data,
                     active=bool(form.active.data),
-                    new_password=form.password.data or None,
                 ),
                 now=clock.now(),
             )
@@ -359,22 +387,39 @@ def edit_user(user_id: int) -> Response | str:
                 "success",
             )
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", title=f"Edit {user.name}", form=form, user=user)
+    return render_template(
+        "admin/user_form.html",
+        title=f"Edit {user.name}",
+        form=form,
+        user=user,
+        invitation=user_service.latest_invitation(user.id),
+        now=clock.now(),
+    )
 
 
 @bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
 @allow(Role.ADMIN)
 def reset_two_factor(user_id: int) -> Response:
-    """Take two-factor off her account (a lost phone): she sets it up at her next sign-in."""
+    """Take two-factor off her account (a lost phone) and email her a set-up link."""
     user = _found(admin_queries.user_by_id(user_id))
     try:
-        admin_service.reset_two_factor(actor=g.user, user=user, now=clock.now())
+        invited = user_service.reset_two_factor(actor=g.user, user=user, now=clock.now())
     except RuleBroken as error:
         flash(error.message, "error")
     else:
-        flash(
-            "Two-factor authentication reset and signed out. They will set it up again when "
-            "they next sign in.",
-            "success",
-        )
+        _link_sent(invited, "Two-factor authentication reset and signed out.")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/set-up-link", methods=["POST"])
+@allow(Role.ADMIN)
+def send_set_up_link(user_id: int) -> Response:
+    """Email her a new set-up link (an expired link, a forgotten password); older ones stop."""
+    user = _found(admin_queries.user_by_id(user_id))
+    try:
+        invited = user_service.send_new_link(actor=g.user, user=user, now=clock.now())
+    except RuleBroken as error:
+        flash(error.message, "error")
+    else:
+        _link_sent(invited, "Any older set-up link has stopped working.")
     return redirect(url_for("admin.edit_user", user_id=user.id))

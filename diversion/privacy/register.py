@@ -196,6 +196,21 @@ REGISTER: dict[str, Entry] = {
     "user_session.remote_addr": Entry(
         "Investigating misuse of an account", ACCOUNTABILITY, SESSION, True
     ),
+    "user_session.invitation_id": Entry(
+        "Which set-up link started the session (only such a session may set up two-factor)",
+        STAFF,
+        SESSION,
+        True,
+    ),
+    "invitation.id": _key(),
+    "invitation.user_id": _staff("Whose set-up link"),
+    "invitation.token_hash": _staff("Recognising a set-up link (hashed, never the link)"),
+    "invitation.purpose": _staff("Why the link was sent (new account, reset, new link)"),
+    "invitation.created_at": _staff("When the link was sent"),
+    "invitation.expires_at": _staff("A link works for INVITATION_HOURS (default 24)"),
+    "invitation.used_at": _staff("Accepting each link once only"),
+    "invitation.superseded_at": _staff("Only the newest link works"),
+    "invitation.created_by_id": _staff("Which administrator sent it"),
     # --- the woman and her cases --------------------------------------------------------------
     "client.id": _kept("Row identifier"),
     "client.organisation_id": _kept("Which organisation's caseload she is on"),

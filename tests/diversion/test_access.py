@@ -40,6 +40,8 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "auth.sign_out": PUBLIC,
     "auth.two_factor": PUBLIC,
     "auth.enrol": PUBLIC,
+    # A set-up link: the secret in the address is the credential (an unknown one answers 404).
+    "auth.accept_invitation": PUBLIC,
     "auth.account": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "auth.recovery_codes": SIGNED_IN,

@@ -14,7 +14,14 @@ from sqlalchemy import select
 
 from devtools.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS
 from diversion.models import AuditEvent, RecoveryCode, Role, User, UserSession
-from tests.conftest import World, flask_command, sign_in, signed_in_client
+from tests.conftest import (
+    World,
+    flask_command,
+    set_up_link,
+    set_up_through_link,
+    sign_in,
+    signed_in_client,
+)
 from tests.diversion.accounts.test_auth import error_summary
 from tests.factories import PASSWORD, Factory
 
@@ -56,14 +63,14 @@ def recovery_codes_on(response) -> list[str]:
 
 
 def enrol(web: FlaskClient, make: Factory, user: User) -> list[str]:
-    """Sign in as a user without two-factor and set it up; the recovery codes shown."""
-    assert is_sent_to(password_step(web, user), "/sign-in/set-up")
-    assert web.get("/sign-in/set-up").status_code == 200
-    secret = fresh(make, user).totp_secret
-    assert secret
-    response = web.post("/sign-in/set-up", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 200, error_summary(response)
-    return recovery_codes_on(response)
+    """Set up two-factor for a user without it, through her set-up link (choosing PASSWORD as
+    her password); the recovery codes shown."""
+    return set_up_through_link(web, set_up_link(web.application, user), user)
+
+
+def through_link(web: FlaskClient, user: User):
+    """Her set-up link opened and a password chosen: where it sends her."""
+    return web.post(set_up_link(web.application, user), data={"password": PASSWORD})
 
 
 # ---------------------------------------------------------------------------------------
@@ -76,7 +83,7 @@ def test_someone_without_two_factor_is_asked_to_set_it_up_with_a_qr_code(
 ) -> None:
     newcomer = make.user(organisation=world.project, totp_secret=None)
 
-    response = password_step(web, newcomer)
+    response = through_link(web, newcomer)
 
     assert is_sent_to(response, "/sign-in/set-up")
     page = web.get("/sign-in/set-up")
@@ -121,7 +128,7 @@ def test_the_first_code_turns_two_factor_on_signs_her_in_and_shows_ten_codes_onc
         assert not any(code.replace("-", "") in row.code_hash for code in codes)
     assert web.get("/home").status_code == 200
     assert [a[0] for a in actions(make)][-3:] == [
-        "sign_in_password",
+        "invitation_used",
         "two_factor_enrolled",
         "sign_in",
     ]
@@ -133,7 +140,7 @@ def test_a_wrong_first_code_leaves_two_factor_off(
     web: FlaskClient, world: World, make: Factory
 ) -> None:
     newcomer = make.user(organisation=world.project, totp_secret=None)
-    password_step(web, newcomer)
+    through_link(web, newcomer)
     web.get("/sign-in/set-up")
 
     response = web.post("/sign-in/set-up", data={"code": "12345"})
@@ -315,8 +322,14 @@ def test_an_administrator_resets_two_factor_which_ends_her_sessions_and_is_audit
     assert ("two_factor_reset", world.admin.id, world.worker.id, None) in actions(make)
     after = admin.get(f"/admin/users/{world.worker.id}/edit").get_data(as_text=True)
     assert "Not set up yet" in after
-    # She sets it up again at her next sign-in.
-    assert is_sent_to(password_step(app.test_client(), world.worker), "/sign-in/set-up")
+    # Her password alone can no longer set up an app: only the link emailed to her can.
+    by_password = app.test_client()
+    assert is_sent_to(password_step(by_password, world.worker), "/sign-in/set-up")
+    refused = by_password.get("/sign-in/set-up")
+    assert refused.status_code == 403
+    assert "Use your set-up link" in refused.get_data(as_text=True)
+    assert by_password.post("/sign-in/set-up", data={"code": "123456"}).status_code == 403
+    assert fresh(make, world.worker).totp_secret is None
 
 
 def test_an_administrator_cannot_reset_her_own_two_factor(

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from diversion.access import declared_roles
-from diversion.accounts.passwords import verify_password
 from diversion.admin.forms import parse_sessions
 from diversion.models import (
     AuditEvent,
@@ -27,7 +26,8 @@ from diversion.models import (
     Venue,
     WindowRule,
 )
-from tests.conftest import World, sign_in
+from tests.conftest import World, set_up_through_link, sign_in
+from tests.diversion.accounts.test_invitations import link_path, written_mail
 from tests.factories import Factory
 
 FUZZ = settings(
@@ -147,7 +147,7 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(web: FlaskClient, world: World)
 def test_every_admin_route_is_declared_for_administrators_only(app: Flask) -> None:
     endpoints = [rule.endpoint for rule in app.url_map.iter_rules()]
     admin_endpoints = [e for e in endpoints if e.startswith("admin.")]
-    assert len(admin_endpoints) == 14  # with the two-factor reset
+    assert len(admin_endpoints) == 15  # with the two-factor reset and the set-up link
     for endpoint in admin_endpoints:
         assert declared_roles(app, endpoint) == frozenset({Role.ADMIN}), endpoint
 
@@ -606,16 +606,12 @@ def test_typed_sessions_are_either_all_valid_or_refused_with_a_clear_message(
 # Users -----------------------------------------------------------------------------------------
 
 
-NEW_PASSWORD = "a long and new passphrase"
-
-
 def user_form(organisation_id: int, /, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": "Nadia New",
         "email": "Nadia.New@Example.org",
         "role": Role.WORKER.value,
         "organisation_id": str(organisation_id),
-        "password": NEW_PASSWORD,
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
@@ -627,30 +623,40 @@ def edit_form(user: User, **overrides: Any) -> dict[str, Any]:
         "role": user.role.value,
         "organisation_id": str(user.organisation_id),
         "active": "y" if user.active else None,
-        "password": "",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_admin_adds_a_user_who_can_then_sign_in(
+def test_admin_adds_a_user_without_typing_a_password_and_she_is_emailed_a_set_up_link(
     app: Flask, admin: FlaskClient, world: World, make: Factory
 ) -> None:
+    form = page(admin.get("/admin/users/new"))
+    assert 'type="password"' not in form and 'name="password"' not in form
+    assert "email a link" in form
+
     response = admin.post("/admin/users/new", data=user_form(world.project.id))
+
     assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/users"
     user = make.session.scalar(select(User).where(User.email == "nadia.new@example.org"))
     assert user is not None
     assert user.role is Role.WORKER
     assert user.organisation_id == world.project.id
-    assert user.password_hash.startswith("$argon2id$")
-    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert user.password_changed_at is None and user.totp_secret is None
+    assert "We have emailed them a set-up link" in page(admin.get("/admin/users"))
     listing = page(admin.get("/admin/users"))
     for shown in ("Nadia New", "nadia.new@example.org", "Diversion worker", world.project.name):
         assert shown in listing
     assert "$argon2" not in listing
-    assert "$argon2" not in page(admin.get(f"/admin/users/{user.id}/edit"))
+    edit_page = page(admin.get(f"/admin/users/{user.id}/edit"))
+    assert "$argon2" not in edit_page
+    assert "A set-up link was made" in edit_page
+    assert 'name="password"' not in edit_page
+    (mail,) = written_mail(app)
+    assert mail["To"] == "nadia.new@example.org"
     newcomer = app.test_client()
-    sign_in(newcomer, user, password=NEW_PASSWORD)
+    set_up_through_link(newcomer, link_path(mail), user)
     assert newcomer.get("/home").status_code == 200
 
 
@@ -676,9 +682,6 @@ def test_an_email_address_already_used_is_refused_whatever_its_case(
         ({"role": None}, "Select the role"),
         ({"role": "superuser"}, "Select the role"),
         ({"organisation_id": "12345"}, "Select the organisation"),
-        ({"password": ""}, "Enter a password"),
-        ({"password": "x" * 11}, "Password must be between 12 and 128 characters"),
-        ({"password": "x" * 129}, "Password must be between 12 and 128 characters"),
         (
             {"role": Role.COURT_LIAISON.value},
             "A court liaison officer must belong to a magistrates' court",
@@ -692,7 +695,7 @@ def test_a_user_with_a_mistake_is_refused_with_a_message_and_nothing_is_saved(
     response = admin.post("/admin/users/new", data=user_form(world.project.id, **overrides))
     assert_refused(response, message)
     assert count(make, User) == before
-    assert NEW_PASSWORD not in response.get_data(as_text=True)
+    assert written_mail(admin.application) == []
 
 
 def test_admin_edits_a_users_name_role_and_organisation(
@@ -748,32 +751,16 @@ def test_disabling_a_user_ends_her_session_at_once(
     assert audit.user_id == world.admin.id
 
 
-def test_setting_a_new_password_ends_her_sessions_and_the_new_password_works(
-    app: Flask, admin: FlaskClient, world: World, make: Factory
+def test_a_password_posted_to_the_edit_form_is_ignored(
+    admin: FlaskClient, world: World, make: Factory
 ) -> None:
-    her = app.test_client()
-    sign_in(her, world.worker)
+    before = fresh(make, User, world.worker.id).password_hash
     response = admin.post(
         f"/admin/users/{world.worker.id}/edit",
-        data=edit_form(world.worker, password=NEW_PASSWORD),
+        data={**edit_form(world.worker), "password": "a long and new passphrase"},
     )
     assert response.status_code == 302
-    assert her.get("/home").headers.get("Location", "").startswith("/sign-in")
-    again = app.test_client()
-    sign_in(again, world.worker, password=NEW_PASSWORD)
-    assert again.get("/home").status_code == 200
-
-
-def test_a_new_password_that_is_too_short_is_refused_and_the_old_one_still_works(
-    app: Flask, admin: FlaskClient, world: World, make: Factory
-) -> None:
-    version = world.worker.session_version
-    response = admin.post(
-        f"/admin/users/{world.worker.id}/edit", data=edit_form(world.worker, password="short")
-    )
-    assert_refused(response, "Password must be between 12 and 128 characters")
-    assert fresh(make, User, world.worker.id).session_version == version
-    sign_in(app.test_client(), world.worker)
+    assert fresh(make, User, world.worker.id).password_hash == before
 
 
 def test_an_administrator_cannot_disable_her_own_account_or_change_her_own_role(
@@ -887,7 +874,6 @@ def test_no_input_to_the_court_form_gives_a_server_error(
             "email": maybe(st.emails().map(str)),
             "role": maybe(st.sampled_from([role.value for role in Role])),
             "organisation_id": maybe(st.integers(-1, 10).map(str)),
-            "password": maybe(st.text(min_size=10, max_size=140)),
             "active": maybe(st.just("y")),
         }
     ),

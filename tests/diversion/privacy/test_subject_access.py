@@ -34,6 +34,8 @@ from diversion.models import (
     Client,
     ComplianceReport,
     InboundMessage,
+    Invitation,
+    InvitationPurpose,
     MailStatus,
     MessageStatus,
     MessageTemplate,
@@ -104,6 +106,7 @@ NOT_EXPORTED_TABLES = frozenset(
         "absence",  # staff leave
         "recovery_code",  # staff two-factor recovery codes
         "user_session",  # staff sign-in sessions
+        "invitation",  # staff set-up links
     }
 )
 # Someone else's: never in her export.
@@ -216,6 +219,12 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
             MessageTemplate(kind="booking_confirmation", body="Hi ((name))", updated_by_id=None),
             RecoveryCode(user_id=world.worker.id, code_hash="x" * 64),
             UserSession(token_hash="y" * 64, user_id=world.worker.id),
+            Invitation(
+                user_id=world.worker.id,
+                token_hash="z" * 64,
+                purpose=InvitationPurpose.NEW_LINK,
+                expires_at=NOW + timedelta(hours=24),
+            ),
             CaseNote(case_id=other_case.id, author_id=world.worker.id, body="ZZothernote"),
             InboundMessage(
                 provider_id="SM-unknown",
