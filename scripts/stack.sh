@@ -160,7 +160,7 @@ up() {
 
   if ! alive "$RUN/smtp.pid"; then
     say "SMTP (aiosmtpd, STARTTLS required) on 127.0.0.1:$SMTP_PORT, mail kept in $STACK_DIR/maildir"
-    mkdir -p "$STACK_DIR/maildir"
+    mkdir -p "$STACK_DIR/maildir/tmp" "$STACK_DIR/maildir/new" "$STACK_DIR/maildir/cur"
     nohup "$VENV_BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
       --tlscert "$TLS/server.crt" --tlskey "$TLS/server.key" \
       -c aiosmtpd.handlers.Mailbox "$STACK_DIR/maildir" >"$LOGS/smtp.log" 2>&1 &

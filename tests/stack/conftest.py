@@ -93,7 +93,7 @@ def read_env(path: Path) -> dict[str, str]:
     return {key: value for key, value in pairs}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("stack")
     ports = {
