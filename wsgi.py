@@ -12,8 +12,13 @@ from diversion.app import create_app
 from diversion.backup import hold_in_use
 from diversion.config import ConfigError
 
+# Exit status 4 is gunicorn's "App failed to load": its arbiter stops, rather than starting
+# new workers that would each refuse in turn.
+APP_LOAD_ERROR = 4
+
 try:
     app = create_app()
 except ConfigError as error:
-    sys.exit(f"Refusing to start: {error}")
+    print(f"Refusing to start: {error}", file=sys.stderr)
+    sys.exit(APP_LOAD_ERROR)
 hold_in_use(app.config["DATABASE_URL"])

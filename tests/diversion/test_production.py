@@ -190,7 +190,7 @@ def test_production_is_the_default_and_refuses_to_start_without_keys(
     """No DIVERSION_ENV: production, so no development keys are filled in."""
     result = _start(tmp_path, *command)
 
-    assert result.returncode == 1
+    assert result.returncode == 4  # gunicorn's 'App failed to load'
     assert result.stderr.strip().splitlines() == [
         "Refusing to start: SECRET_KEY must be set in production "
         "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
@@ -211,7 +211,7 @@ def test_the_published_development_keys_are_refused_one_line_each(tmp_path: Path
     for name, value in published.items():
         result = _start(tmp_path, FLASK, "--app", "wsgi", "routes", **{**good, name: value})
 
-        assert result.returncode == 1, name
+        assert result.returncode == 4  # gunicorn's 'App failed to load', name
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith(f"Refusing to start: {name} ")
         assert "development" in line

@@ -4,10 +4,17 @@ units start the same commands as scripts/stack.sh."""
 from __future__ import annotations
 
 import configparser
+import os
+import secrets
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from diversion.config import ENV_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -73,3 +80,37 @@ def test_the_systemd_units_run_what_the_stack_runs() -> None:
 
     assert _exec("diversion-scheduler.service")[1:] == ["--app", "wsgi", "scheduler"]
     assert "--app wsgi scheduler" in stack
+
+
+def test_gunicorn_with_two_workers_refuses_per_process_throttling_counts(tmp_path: Path) -> None:
+    """deploy/gunicorn.conf.py hands the worker count to the app, which refuses memory://."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ENV_KEYS and not key.startswith("RATELIMIT")
+    }
+    env.update(
+        DIVERSION_ENV="production",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'gunicorn.sqlite'}",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        LOOKUP_HASH_KEY=secrets.token_urlsafe(48),
+    )
+    started = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            *("--config", "deploy/gunicorn.conf.py", "--workers", "2"),
+            *("--bind", "127.0.0.1:0", "wsgi:app"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert started.returncode == 4  # the arbiter stops: "App failed to load"
+    assert "Refusing to start: RATELIMIT_STORAGE_URI is memory:// with 2 web workers" in (
+        started.stderr
+    )

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import holidays
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from diversion.formatting import LONDON
 from diversion.models import WorkingPeriod
@@ -161,3 +163,28 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
         text = log.read_text(errors="replace")
         for planted in ("Rhea", "Stanton", worker.email):
             assert planted not in text, f"{planted!r} is in {log.name}"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'changed'",
+        "DELETE FROM audit_event",
+        "TRUNCATE audit_event",
+        "DROP TRIGGER audit_event_append_only ON audit_event",
+    ],
+)
+def test_the_stacks_own_database_connection_cannot_change_the_audit_log(
+    stack: Stack, statement: str
+) -> None:
+    """The web app and the scheduler connect as the app role, which owns nothing."""
+    url = stack.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    try:
+        with (
+            engine.connect() as connection,
+            pytest.raises(DBAPIError, match="InsufficientPrivilege"),
+        ):
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
