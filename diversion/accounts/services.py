@@ -211,17 +211,26 @@ def sign_in(*, email: str, password: str, now: datetime) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    _start_half_signed_in(user, now=now)
+    audit.add("sign_in_password", user_id=user.id, object_type="user", object_id=user.id)
+    return user
+
+
+def _start_half_signed_in(
+    user: User, *, now: datetime, invitation_id: int | None = None
+) -> UserSession:
+    """A new session for this browser, waiting for its second factor; any old one ends."""
     _end_this_browsers_session(now)
     row = UserSession(
         user_id=user.id,
         created_at=now,
         last_seen_at=now,
         remote_addr=(request.remote_addr or "")[:64] or None,
+        invitation_id=invitation_id,
     )
     _issue_token(row)
     db.session.add(row)
-    audit.add("sign_in_password", user_id=user.id, object_type="user", object_id=user.id)
-    return user
+    return row
 
 
 def _complete(row: UserSession, *, now: datetime, how: str) -> None:
@@ -293,17 +302,7 @@ def start_invited_session(user: User, *, invitation_id: int, now: datetime) -> U
     """Her set-up link was accepted: a half-signed-in session that may enrol two-factor.
 
     Part of the caller's transaction. Whatever session this browser had ends."""
-    _end_this_browsers_session(now)
-    row = UserSession(
-        user_id=user.id,
-        created_at=now,
-        last_seen_at=now,
-        remote_addr=(request.remote_addr or "")[:64] or None,
-        invitation_id=invitation_id,
-    )
-    _issue_token(row)
-    db.session.add(row)
-    return row
+    return _start_half_signed_in(user, now=now, invitation_id=invitation_id)
 
 
 def may_enrol() -> bool:

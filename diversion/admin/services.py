@@ -76,7 +76,7 @@ def cases_of_type(requirement_type_id: int) -> int:
     )
 
 
-def _flush(*, field: str, message: str) -> None:
+def flush_unique(*, field: str, message: str) -> None:
     """Write now, so that a unique constraint lost to a concurrent change is a clear refusal."""
     try:
         db.session.flush()
@@ -155,7 +155,7 @@ def add_court(*, details: CourtDetails) -> Court:
     court = Court()
     _apply_court(court, details)
     db.session.add(court)
-    _flush(field="name", message=COURT_NAME_TAKEN)
+    flush_unique(field="name", message=COURT_NAME_TAKEN)
     audit.add("court_created", object_type="court", object_id=court.id)
     return court
 
@@ -164,7 +164,7 @@ def add_court(*, details: CourtDetails) -> Court:
 def update_court(*, court: Court, details: CourtDetails) -> Court:
     """Change a court's sitting days, report deadline, addresses or status."""
     _apply_court(court, details)
-    _flush(field="name", message=COURT_NAME_TAKEN)
+    flush_unique(field="name", message=COURT_NAME_TAKEN)
     audit.add("court_updated", object_type="court", object_id=court.id)
     return court
 
@@ -285,7 +285,7 @@ def add_requirement_type(*, details: RequirementTypeDetails) -> RequirementType:
     kind = RequirementType()
     _apply_requirement_type(kind, details)
     db.session.add(kind)
-    _flush(field="code", message=CODE_TAKEN)
+    flush_unique(field="code", message=CODE_TAKEN)
     audit.add("requirement_type_created", object_type="requirement_type", object_id=kind.id)
     return kind
 
@@ -296,7 +296,7 @@ def update_requirement_type(
 ) -> RequirementType:
     """Change a requirement type's sessions, window or status."""
     _apply_requirement_type(requirement_type, details)
-    _flush(field="code", message=CODE_TAKEN)
+    flush_unique(field="code", message=CODE_TAKEN)
     audit.add(
         "requirement_type_updated",
         object_type="requirement_type",

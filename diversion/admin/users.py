@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from diversion import audit
 from diversion.accounts import invitations
 from diversion.accounts import services as auth
+from diversion.admin.services import flush_unique
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.mail.senders import Mailer
@@ -75,14 +75,6 @@ def _open_cases_of(user: User) -> int:
     )
 
 
-def _flush(*, field: str, message: str) -> None:
-    """Write now, so that a unique constraint lost to a concurrent change is a clear refusal."""
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        raise RuleBroken(message, field=field) from error
-
-
 @dataclass(frozen=True, kw_only=True)
 class NewAccount:
     """A new account as the administrator typed it; already validated by the form."""
@@ -122,6 +114,22 @@ ROLE_ORGANISATION_MESSAGES = {
 }
 
 
+def _new_account(*, name: str, email: str, role: Role, organisation_id: int) -> User:
+    """An account waiting for its set-up link: no password anybody knows, no two-factor."""
+    user = User(
+        name=name,
+        email=email,
+        role=role,
+        organisation_id=organisation_id,
+        password_hash=invitations.unusable_password_hash(),
+        active=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    flush_unique(field="email", message=EMAIL_TAKEN)
+    return user
+
+
 def _check_role_and_organisation(role: Role, organisation_id: int) -> None:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -138,17 +146,9 @@ def _open_account(
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise RuleBroken(EMAIL_TAKEN, field="email")
     _check_role_and_organisation(details.role, details.organisation_id)
-    user = User(
-        name=details.name,
-        email=email,
-        role=details.role,
-        organisation_id=details.organisation_id,
-        password_hash=invitations.unusable_password_hash(),
-        active=True,
-        session_version=1,
+    user = _new_account(
+        name=details.name, email=email, role=details.role, organisation_id=details.organisation_id
     )
-    db.session.add(user)
-    _flush(field="email", message=EMAIL_TAKEN)
     audit.add("user_created", object_type="user", object_id=user.id)
     issued = invitations.issue(
         user, purpose=InvitationPurpose.NEW_ACCOUNT, now=now, created_by=actor
@@ -332,17 +332,7 @@ def create_administrator(
     ):
         raise RuleBroken("An administrator already exists", field="another")
     home, created = _organisation_for_admin(organisation, kind)
-    user = User(
-        name=name,
-        email=email,
-        role=Role.ADMIN,
-        organisation_id=home.id,
-        password_hash=invitations.unusable_password_hash(),
-        active=True,
-        session_version=1,
-    )
-    db.session.add(user)
-    _flush(field="email", message=EMAIL_TAKEN)
+    user = _new_account(name=name, email=email, role=Role.ADMIN, organisation_id=home.id)
     audit.add("user_created", object_type="user", object_id=user.id, detail="create-admin")
     issued = invitations.issue(user, purpose=InvitationPurpose.FIRST_ADMIN, now=now)
     _printed(issued)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import (
@@ -401,25 +402,27 @@ def edit_user(user_id: int) -> Response | str:
 @allow(Role.ADMIN)
 def reset_two_factor(user_id: int) -> Response:
     """Take two-factor off her account (a lost phone) and email her a set-up link."""
-    user = _found(admin_queries.user_by_id(user_id))
-    try:
-        invited = user_service.reset_two_factor(actor=g.user, user=user, now=clock.now())
-    except RuleBroken as error:
-        flash(error.message, "error")
-    else:
-        _link_sent(invited, "Two-factor authentication reset and signed out.")
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+    return _link_action(
+        user_id, user_service.reset_two_factor, "Two-factor authentication reset and signed out."
+    )
 
 
 @bp.route("/users/<int:user_id>/set-up-link", methods=["POST"])
 @allow(Role.ADMIN)
 def send_set_up_link(user_id: int) -> Response:
     """Email her a new set-up link (an expired link, a forgotten password); older ones stop."""
+    return _link_action(
+        user_id, user_service.send_new_link, "Any older set-up link has stopped working."
+    )
+
+
+def _link_action(user_id: int, act: Callable[..., user_service.Invited], done: str) -> Response:
+    """Run an action that ends in a set-up link, say how the email went, back to her page."""
     user = _found(admin_queries.user_by_id(user_id))
     try:
-        invited = user_service.send_new_link(actor=g.user, user=user, now=clock.now())
+        invited = act(actor=g.user, user=user, now=clock.now())
     except RuleBroken as error:
         flash(error.message, "error")
     else:
-        _link_sent(invited, "Any older set-up link has stopped working.")
+        _link_sent(invited, done)
     return redirect(url_for("admin.edit_user", user_id=user.id))

@@ -13,19 +13,18 @@ from __future__ import annotations
 import mailbox
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from email.message import Message
 
-import holidays
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from diversion.formatting import LONDON
 from diversion.models import OrganisationKind, User
 from tests.browser.axe import check_accessibility
 from tests.stack.conftest import Stack
+from tests.stack.steps import fill_date, open_case_record_outcome_and_book
 
 pytestmark = pytest.mark.browser
 
@@ -34,24 +33,6 @@ ADMIN_PASSWORD = "kettles hum behind the lighthouse door"
 WORKER_PASSWORD = "seven copper gulls above the quay"
 LINK = re.compile(r"https://127\.0\.0\.1:\d+(/invitation\?token=[A-Za-z0-9_\-]+)")
 NARROW = {"width": 320, "height": 640}
-
-
-def last_court_weekday(today: date) -> date:
-    """The last weekday on or before today that is not an English bank holiday."""
-    bank_holidays = holidays.country_holidays(
-        "GB", subdiv="ENG", years=[today.year - 1, today.year]
-    )
-    day = today
-    while day.weekday() > 4 or day in bank_holidays:
-        day -= timedelta(days=1)
-    return day
-
-
-def fill_date(page: Page, group_name: str, day: date) -> None:
-    group = page.get_by_role("group", name=group_name)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def set_up(page: Page, path: str, stack: Stack, password: str) -> None:
@@ -181,27 +162,4 @@ def test_from_an_empty_install_to_the_first_booked_appointment(
     expect(phone.get_by_role("heading", name="Rhea Stanton")).to_be_visible()
     check_accessibility(phone)
 
-    hearing = last_court_weekday(datetime.now(UTC).astimezone(LONDON).date())
-    phone.get_by_role("link", name="Open a case").click()
-    expect(phone.get_by_role("heading", name="Open a case")).to_be_visible()
-    check_accessibility(phone)
-    phone.get_by_label("Court", exact=True).select_option(label="Eastbury Magistrates' Court")
-    fill_date(phone, "First court date", hearing)
-    phone.get_by_role("button", name="Open case").click()
-    expect(phone.get_by_role("heading", name=re.compile(r"^Case CD-\d+"))).to_be_visible()
-    check_accessibility(phone)
-
-    phone.get_by_role("link", name="Record the court outcome").click()
-    expect(phone.get_by_role("heading", name="Record the court outcome")).to_be_visible()
-    phone.get_by_label("Offered and accepted").check()
-    phone.get_by_role("button", name="Save outcome").click()
-    expect(phone.get_by_text("Court outcome saved.")).to_be_visible()
-    check_accessibility(phone)
-
-    phone.get_by_role("link", name="Book appointments").click()
-    expect(phone.get_by_role("heading", name="Book appointments")).to_be_visible()
-    check_accessibility(phone)
-    phone.get_by_role("button", name="Book appointments").click()
-    expect(phone.get_by_text("Appointments booked.")).to_be_visible()
-    expect(phone.locator("#appointments tbody tr")).to_have_count(2)
-    check_accessibility(phone)
+    open_case_record_outcome_and_book(phone, court="Eastbury Magistrates' Court")

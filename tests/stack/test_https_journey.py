@@ -13,34 +13,23 @@ import re
 import ssl
 import subprocess
 import urllib.request
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import time
 
-import holidays
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from diversion.formatting import LONDON
 from diversion.models import WorkingPeriod
 from tests.browser.axe import check_accessibility
 from tests.conftest import two_factor_code
 from tests.factories import PASSWORD
 from tests.stack.conftest import Stack
+from tests.stack.steps import open_case_record_outcome_and_book
 
 pytestmark = pytest.mark.browser
 
 ALL_WEEK = list(range(7))
-
-
-def court_day(today: date) -> date:
-    """Today, or the last day before it that is not an English bank holiday."""
-    years = [today.year - 1, today.year]
-    bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=years)
-    day = today
-    while day in bank_holidays:
-        day -= timedelta(days=1)
-    return day
 
 
 def redis_keys(stack: Stack) -> list[str]:
@@ -52,13 +41,6 @@ def redis_keys(stack: Stack) -> list[str]:
         timeout=10,
     )
     return listed.stdout.split()
-
-
-def fill_date(page: Page, group_name: str, day: date) -> None:
-    group = page.get_by_role("group", name=group_name)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def test_health_answers_over_https_with_a_verified_certificate(stack: Stack) -> None:
@@ -88,7 +70,6 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
         )
     make.session.commit()
     client = make.client(organisation=project, first_name="Rhea", last_name="Stanton")
-    hearing = court_day(datetime.now(UTC).astimezone(LONDON).date())
 
     page.goto(stack.at("/"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -119,30 +100,7 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
     page.goto(stack.at(f"/clients/{client.id}"))
     expect(page.get_by_role("heading", name="Rhea Stanton")).to_be_visible()
     check_accessibility(page)
-    page.get_by_role("link", name="Open a case").click()
-    expect(page.get_by_role("heading", name="Open a case")).to_be_visible()
-    check_accessibility(page)
-    page.get_by_label("Court", exact=True).select_option(label=court.name)
-    fill_date(page, "First court date", hearing)
-    page.get_by_role("button", name="Open case").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Case CD-\d+"))).to_be_visible()
-    check_accessibility(page)
-
-    page.get_by_role("link", name="Record the court outcome").click()
-    expect(page.get_by_role("heading", name="Record the court outcome")).to_be_visible()
-    check_accessibility(page)
-    page.get_by_label("Offered and accepted").check()
-    page.get_by_role("button", name="Save outcome").click()
-    expect(page.get_by_text("Court outcome saved.")).to_be_visible()
-    check_accessibility(page)
-
-    page.get_by_role("link", name="Book appointments").click()
-    expect(page.get_by_role("heading", name="Book appointments")).to_be_visible()
-    check_accessibility(page)
-    page.get_by_role("button", name="Book appointments").click()
-    expect(page.get_by_text("Appointments booked.")).to_be_visible()
-    expect(page.locator("#appointments tbody tr")).to_have_count(2)
-    check_accessibility(page)
+    open_case_record_outcome_and_book(page, court=court.name)
 
     page.goto(stack.at("/sign-out"))
     expect(page.get_by_role("heading", name="Sign out")).to_be_visible()
