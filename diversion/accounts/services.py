@@ -20,8 +20,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response
 
 from diversion import audit, clock
@@ -243,23 +244,59 @@ def _complete(row: UserSession, *, now: datetime, how: str) -> None:
     throttle.count_success(row.user.email)
 
 
+def _accept_step(user: User, step: int) -> bool:
+    """Take an app code's time step as her last accepted one, if no request has taken it (or
+    a later one) first. One statement compares and sets: reading her last step and then
+    writing it would let two requests with the same code both read the old step and both pass.
+    """
+    taken = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
+
+
 def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
+    """Use up the recovery code she typed, if it is one of hers still unused.
+
+    The codes are salted hashes, so the match is found by reading her unused ones; the code
+    is then claimed with one statement that only an unused row matches, so that two requests
+    bringing the same code cannot both use it.
+    """
     unused = db.session.scalars(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).all()
+    stored = next((c for c in unused if two_factor.recovery_code_matches(c.code_hash, code)), None)
+    if stored is None:
+        return False
+    claimed = db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == stored.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
-    for stored in unused:
-        if two_factor.recovery_code_matches(stored.code_hash, code):
-            stored.used_at = now
-            audit.add("recovery_code_used", user_id=user.id, object_type="user", object_id=user.id)
-            return True
-    return False
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(stored, "used_at", now)
+    audit.add("recovery_code_used", user_id=user.id, object_type="user", object_id=user.id)
+    return True
 
 
 @transactional
 def verify_second_factor(*, code: str, now: datetime) -> bool:
     """The second factor for the half-signed-in session: an app code or a recovery code.
 
-    An app code is accepted once only: its time step must be later than the last accepted.
+    Each code is accepted once only, even from two requests at the same moment: an app
+    code's time step must be later than the last accepted, and a recovery code unused, at
+    the instant a single UPDATE takes it. A code already taken counts as a wrong one.
     """
     row: UserSession | None = g.get("user_session")
     if row is None or row.verified_at is not None:
@@ -274,8 +311,7 @@ def verify_second_factor(*, code: str, now: datetime) -> bool:
         step = two_factor.accepted_step(
             user.totp_secret, code, now=now, last_step=user.totp_last_step
         )
-        if step is not None:
-            user.totp_last_step = step
+        if step is not None and _accept_step(user, step):
             _complete(row, now=now, how="authenticator app")
             return True
     elif _use_recovery_code(user, code, now):
@@ -354,12 +390,11 @@ def confirm_enrolment(*, code: str, now: datetime) -> list[str] | None:
         _refused("too many attempts", user_id=user.id)
         return None
     step = two_factor.accepted_step(user.totp_secret, code, now=now, last_step=user.totp_last_step)
-    if step is None:
+    if step is None or not _accept_step(user, step):
         throttle.count_failure(user.email, throttle.Step.CODE)
         _refused("wrong code", user_id=user.id)
         return None
     user.totp_confirmed_at = now
-    user.totp_last_step = step
     codes = _replace_recovery_codes(user, now)
     end_sessions(user_id=user.id, reason=TWO_FACTOR_CHANGED, now=now, keep=row.id)
     audit.add("two_factor_enrolled", user_id=user.id, object_type="user", object_id=user.id)

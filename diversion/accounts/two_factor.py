@@ -73,7 +73,10 @@ def is_app_code(code: str) -> bool:
 
 
 def accepted_step(secret: str, code: str, *, now: datetime, last_step: int | None) -> int | None:
-    """The time step the code belongs to, if it is right and newer than `last_step`."""
+    """The time step the code belongs to, if it is right and newer than `last_step`.
+
+    Only a candidate: the service takes the step with one compare-and-set UPDATE, which
+    refuses it if another request took that step (or a later one) in the meantime."""
     typed = clean(code)
     if not APP_CODE.fullmatch(typed):
         return None
