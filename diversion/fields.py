@@ -367,6 +367,34 @@ class GovNativeDateInput(GovInput):
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The largest id a row can have: PostgreSQL's BIGINT, and the most SQLite binds without an
+# OverflowError. Every `<int:...>` in an address is bounded by it (diversion/web.py).
+MAX_ID = 2**63 - 1
+DECIMAL_ID = re.compile(r"[0-9]{1,19}")
+
+
+def query_id(name: str) -> int | None:
+    """The id a query-string parameter names, or None when it names none: absent, not a
+    whole number in ASCII digits, 0, or beyond any row's id. Callers treat None as no choice."""
+    text = request.args.get(name, "").strip()
+    if not DECIMAL_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def query_date(name: str) -> date | None:
+    """The day a query-string parameter names (YYYY-MM-DD), or None when it names none: absent,
+    not a real date, or outside EARLIEST_DATE to LATEST_DATE, so that a day or two either side
+    of it (a week's days, the next sitting day) is still a date. Callers show their default."""
+    text = request.args.get(name, "").strip()
+    if not ISO_DATE.fullmatch(text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
 
 
 class IsoDateField(Field):

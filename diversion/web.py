@@ -10,9 +10,12 @@ from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+from werkzeug.routing.converters import IntegerConverter
 from werkzeug.wrappers import Response
 
 from diversion.cases.texts import unread_reply_count
+from diversion.fields import MAX_ID
 from diversion.formatting import format_date, format_datetime, format_time
 from diversion.models import Role, User
 
@@ -27,6 +30,25 @@ def _inbox_text(user: User) -> str:
         log.warning("could not count unread replies for the menu")
         return "Inbox"
     return f"Inbox ({unread} unread)" if unread else "Inbox"
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every address: a whole number no larger than any row's id can be.
+
+    A larger number answers 404 before the view runs, as a row that does not exist would:
+    bound to a query it made SQLite raise OverflowError (a 500), on every route at once.
+    """
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        bounded = MAX_ID if max is None or max > MAX_ID else max
+        super().__init__(map, fixed_digits, min, bounded, signed)
 
 
 def navigation() -> list[dict[str, Any]]:
@@ -123,7 +145,10 @@ def error_page(error: Exception) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Register filters, globals, headers and error pages."""
+    """Register the address converters, filters, globals, headers and error pages.
+
+    Before any blueprint: a rule takes its converter when it is added to the map."""
+    app.url_map.converters["int"] = DatabaseId
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")

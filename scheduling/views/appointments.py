@@ -19,6 +19,7 @@ from diversion.access import CASEWORKERS, allow
 from diversion.admin import queries as admin_queries
 from diversion.cases import queries
 from diversion.errors import RuleBroken
+from diversion.fields import query_id
 from diversion.models import (
     Appointment,
     AppointmentStatus,
@@ -79,9 +80,7 @@ def book(case_id: int) -> Response | str:
     form = BookForm()
     venues = _venues_for(case)
     form.venue_id.choices = [SelectChoice(v.id, v.name) for v in venues]
-    requested = request.values.get("venue", type=int) or (
-        form.venue_id.data if request.method == "POST" else None
-    )
+    requested = query_id("venue") or (form.venue_id.data if request.method == "POST" else None)
     venue = _chosen_venue(case, requested)
     if venue is None:
         flash("Add a venue for your organisation before booking appointments.")

@@ -18,6 +18,7 @@ from flask import (
 from diversion import audit, clock
 from diversion.access import CASEWORKERS, allow, public
 from diversion.admin import queries as admin_queries
+from diversion.fields import query_date, query_id
 from diversion.models import (
     Appointment,
     AppointmentStatus,
@@ -42,12 +43,11 @@ def _monday(day: date) -> date:
 @allow(*CASEWORKERS)
 def diary() -> str:
     today = clock.today()
-    try:
-        week = _monday(date.fromisoformat(request.args.get("week", "")))
-    except ValueError:
-        week = _monday(today)
+    # A week outside the service's years shows this week: its days, the previous and the
+    # next week's Mondays must all be dates (9999-12-31 + 7 days is an OverflowError).
+    week = _monday(query_date("week") or today)
     worker = g.user
-    worker_id = request.args.get("worker", type=int)
+    worker_id = query_id("worker")
     if worker_id and worker_id != g.user.id:
         if g.user.role is not Role.MANAGER:
             abort(403)
