@@ -4,7 +4,12 @@ Pure functions only: no Flask, no database, no clock.
 
 - ``encoding``/``segments``/``measure`` size a text the way a phone network does
   (GSM 03.38 basic set plus extension table, else UCS-2).
-- ``forbidden_words`` finds words that would say what an appointment is about.
+- ``forbidden_words`` finds words that would say what an appointment is about, in every
+  reading of the text (diversion.discreet), so disguised spellings are found too.
+- ``character_problems`` refuses what a text cannot show: invisible and control
+  characters, characters beyond the Basic Multilingual Plane (emoji), and letters of other
+  scripts that only look like Latin ones. Other characters outside GSM 03.38 are allowed;
+  they make the text UCS-2, and the editor says so.
 - ``render`` fills ``{name}``-style placeholders without ever evaluating anything: the
   template is split with ``string.Formatter().parse`` and the pieces are concatenated.
   Attribute access, indexing, conversions, format specs and positional fields are refused.
@@ -15,9 +20,12 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
+
+from diversion.discreet import is_invisible, lookalike_of, readings
 
 Encoding = Literal["GSM-7", "UCS-2"]
 
@@ -119,14 +127,24 @@ def measure(text: str) -> Measure:
 # --- Forbidden words ------------------------------------------------------------------
 
 # Words that would say what the appointment is about. Offence words stay forbidden even
-# when a woman has opted in to plainer wording.
+# when a woman has opted in to plainer wording. Words are matched whole, with a simple
+# plural, in every reading of the text (diversion.discreet), so a zero-width space, a soft
+# hyphen, a look-alike letter, a digit for a letter or spaced letters do not hide them.
+# "charge" stays forbidden: "in charge" or "free of charge" costs a rewording, while "the
+# soliciting charge" would out her.
 DISCREET_WORDS: Final = (
     "court",
     "bail",
+    "bailed",
     "police",
     "cps",
     "crown prosecution",
+    "hearing",
+    "judge",
     "drug",
+    "heroin",
+    "crack",
+    "methadone",
     "prostitution",
     "prostitute",
     "sex work",
@@ -137,20 +155,25 @@ OFFENCE_WORDS: Final = (
     "offence",
     "offense",
     "arrest",
+    "arrested",
     "charge",
+    "charged",
     "soliciting",
     "loitering",
     "probation",
     "magistrate",
 )
 
+# Between the words of a phrase: nothing ("sexwork"), spaces, hyphens, dots or underscores.
+_PHRASE_GAP: Final = r"[\s\-_.]*"
+
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    # Longest first so "sex worker" wins over "sex work"; words in a phrase may be split
-    # by spaces or a hyphen; an optional "s" covers simple plurals.
+    # Longest first so "sex worker" wins over "sex work"; an optional "s" covers simple
+    # plurals. Matched against a reading: lower case, no accents, Latin letters.
     alternatives = sorted(words, key=len, reverse=True)
-    body = "|".join(r"[\s\-]+".join(map(re.escape, w.split())) for w in alternatives)
-    return re.compile(rf"\b(?:{body})s?\b", re.IGNORECASE)
+    body = "|".join(_PHRASE_GAP.join(map(re.escape, w.split())) for w in alternatives)
+    return re.compile(rf"\b(?:{body})s?\b")
 
 
 _DISCREET_RE: Final = _word_pattern(DISCREET_WORDS)
@@ -159,20 +182,74 @@ _ALL_RE: Final = _word_pattern(DISCREET_WORDS + OFFENCE_WORDS)
 
 
 def forbidden_words(text: str) -> list[str]:
-    """Forbidden words found in ``text``: whole words, any case, simple plurals included.
+    """Forbidden words found in ``text``: whole words, any case, simple plurals included,
+    however they are disguised (see diversion.discreet).
 
-    Returned lower-cased with spacing tidied, each once, in order of first appearance."""
+    Returned as read (lower case, Latin letters, spacing tidied: "c0urt" is "court"),
+    each once, in order of first appearance in the plainest reading that has them."""
     found: list[str] = []
-    for match in _ALL_RE.finditer(text):
-        word = " ".join(re.split(r"[\s\-]+", match.group(0).lower()))
-        if word not in found:
-            found.append(word)
+    for read in readings(text):
+        for match in _ALL_RE.finditer(read):
+            word = " ".join(re.split(r"[\s\-_.]+", match.group(0)))
+            if word not in found:
+                found.append(word)
     return found
 
 
 def is_offence_word(word: str) -> bool:
     """True for a word (as returned by ``forbidden_words``) that names an offence."""
     return _OFFENCE_RE.fullmatch(word) is not None
+
+
+# --- Characters a text can show -------------------------------------------------------
+
+# Categories no text message shows: controls, format characters, surrogates, private use,
+# unassigned, and the line and paragraph separators.
+_UNSHOWABLE_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _name(ch: str) -> str:
+    if ch == "\t":
+        return "tab"
+    return unicodedata.name(ch, "").lower() or f"character U+{ord(ch):04X}"
+
+
+def _character_problem(ch: str, position: int) -> str | None:
+    """Why one character of a template may not be used, or None.
+
+    Every GSM 03.38 character may. Any other turns the text into UCS-2, which shows the
+    Basic Multilingual Plane only: an emoji or other character beyond it, an invisible or
+    control character, and a letter that only looks like a Latin one are refused."""
+    if ch in GSM_BASIC or ch in GSM_EXTENSION:
+        return None
+    at = f"Character {position}"
+    if is_invisible(ch) or unicodedata.category(ch) in _UNSHOWABLE_CATEGORIES:
+        kind = "an invisible" if is_invisible(ch) else "a special"
+        return f"{at} is {kind} character ({_name(ch)}) that texts cannot show: remove it"
+    if ord(ch) > 0xFFFF:
+        return f"{at}, {ch} ({_name(ch)}), cannot be shown in a text message: remove it"
+    latin = lookalike_of(ch)
+    if latin is not None:
+        return (
+            f"{at}, {ch} ({_name(ch)}), only looks like the letter {latin}: "
+            f"type {latin} on the keyboard instead"
+        )
+    return None
+
+
+def character_problems(template: str) -> list[str]:
+    """Characters a text message cannot show as written, each once, at its first position
+    (counted from 1, as typed). Invisible characters are named, never shown."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for position, ch in enumerate(template, start=1):
+        if ch in seen:
+            continue
+        seen.add(ch)
+        problem = _character_problem(ch, position)
+        if problem is not None:
+            problems.append(problem)
+    return problems
 
 
 # --- Parsing and rendering ------------------------------------------------------------
@@ -264,7 +341,7 @@ def lint(template: str, *, plain_wording: bool = False) -> list[str]:
     are refused."""
     if not template.strip():
         return [EMPTY_MESSAGE]
-    problems: list[str] = []
+    problems = character_problems(template)
     try:
         parsed: _Parsed | None = _parse(template)
     except TemplateError as exc:

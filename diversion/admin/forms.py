@@ -16,6 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from diversion.discreet import readings
 from diversion.fields import (
     DIGITS,
     AdminForm,
@@ -155,12 +156,16 @@ class VenueForm(AdminForm):
     submit = SubmitField("Save venue", widget=GovSubmitInput())
 
     def validate_neutral_name(self, field: StringField) -> None:
-        found = FORBIDDEN_VENUE_WORDS.search(field.data or "")
-        if found:
-            raise ValidationError(
-                f"Name for text messages must not say “{found.group(0)}”: texts never mention "
-                "the court, police, drugs, probation, bail, the CPS, prostitution or sex"
-            )
+        # Read as a phone shows it, so "C0urt", "c o u r t" or a look-alike letter is
+        # found too (diversion.discreet, as for the wording of the texts themselves).
+        for read in readings(field.data or ""):
+            found = FORBIDDEN_VENUE_WORDS.search(read)
+            if found:
+                raise ValidationError(
+                    f"Name for text messages must not say “{found.group(0)}”: texts never "
+                    "mention the court, police, drugs, probation, bail, the CPS, prostitution "
+                    "or sex"
+                )
 
     def hours_fields(self, day: int) -> tuple[ClockTimeField, ClockTimeField]:
         return getattr(self, f"opens_{day}"), getattr(self, f"closes_{day}")

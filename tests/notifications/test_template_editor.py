@@ -232,6 +232,22 @@ def test_preview_shows_problems_as_an_error_summary(admin: FlaskClient, make: Fa
     ("body", "message"),
     [
         ("Hi {name}, see you at court at {time}", "Remove the word 'court'"),
+        # Disguised spellings and the wider list (issue 12).
+        ("Hi {name}, see you at co\u200burt at {time}", "Remove the word 'court'"),
+        ("Hi {name}, see you at c\u043eurt at {time}", "Remove the word 'court'"),
+        ("Hi {name}, see you at C0urt at {time}", "Remove the word 'court'"),
+        ("Hi {name}, see you at c o u r t at {time}", "Remove the word 'court'"),
+        ("Hi {name}, before the hearing at {time}", "Remove the word 'hearing'"),
+        ("Hi {name}, sexwork support at {time}", "Remove the word 'sexwork'"),
+        (
+            "Hi {name} \N{SMILING FACE WITH SMILING EYES}",
+            "Character 11, \N{SMILING FACE WITH SMILING EYES} (smiling face with smiling "
+            "eyes), cannot be shown in a text message: remove it",
+        ),
+        (
+            "Hi\u00ad {name}",
+            "Character 3 is an invisible character (soft hyphen) that texts cannot show",
+        ),
         ("Hi {foo}, see you at {time}", UNKNOWN.format("{foo}")),
         ("Hi {name.__class__}", UNKNOWN.format("{name.__class__}")),
         ("Hi {name!r}", UNKNOWN.format("{name!r}")),

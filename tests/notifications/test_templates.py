@@ -22,6 +22,7 @@ from notifications.templates import (
     MALFORMED_MESSAGE,
     Measure,
     TemplateError,
+    character_problems,
     encoding,
     forbidden_words,
     lint,
@@ -169,13 +170,160 @@ def test_forbidden_words_are_found(text: str, expected: list[str]) -> None:
         "Hi Courtney, see you at the Courtyard Cafe",
         "Bailey Street",
         "drugstore, policeman? no: Sussex works",
-        "discharge, chargeable, arrested? not plurals",
+        "discharge, chargeable, judgement? crackers, not plurals",
+        "Hearingford Road, Crackington",
         "Hi Sam, see you Wed 3 Dec at 10:30",
         "",
     ],
 )
 def test_parts_of_other_words_are_fine(text: str) -> None:
     assert forbidden_words(text) == []
+
+
+# Disguised spellings (issue 12): each is read as the word she would read on her phone.
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("See you at co\u200burt", "court"),  # zero-width space
+        ("See you at cour\u00adt", "court"),  # soft hyphen
+        ("See you at c\u2060ourt", "court"),  # word joiner
+        ("See you at \ufeffcourt", "court"),  # byte order mark
+        ("See you at c\u043eurt", "court"),  # Cyrillic small o
+        ("See you at \u0421ourt", "court"),  # Cyrillic capital es
+        ("See you at \uff43\uff4f\uff55\uff52\uff54", "court"),  # fullwidth letters
+        ("See you at C0urt", "court"),
+        ("Your B41L date", "bail"),
+        ("Your ba1l date", "bail"),
+        ("pr0bati0n", "probation"),
+        ("$ex work", "sex work"),
+        ("b@iled", "bailed"),
+        ("c o u r t", "court"),
+        ("c.o.u.r.t", "court"),
+        ("C. O. U. R. T.", "court"),
+        ("c-o-u-r-t", "court"),
+        ("c 0 u r t", "court"),
+        ("c\u00f3urt", "court"),  # an accent
+    ],
+)
+def test_disguised_forbidden_words_are_found(text: str, word: str) -> None:
+    assert forbidden_words(text) == [word]
+    assert any(f"'{word}'" in problem for problem in lint(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("He was bailed", "bailed"),
+        ("She was arrested", "arrested"),
+        ("She was charged", "charged"),
+        ("The hearing is on {day}", "hearing"),
+        ("The judge", "judge"),
+        ("The magistrate", "magistrate"),
+        ("Probation office", "probation"),
+        ("heroin", "heroin"),
+        ("crack", "crack"),
+        ("methadone script", "methadone"),
+        ("sex work", "sex work"),
+        ("sexwork", "sexwork"),
+        ("sex-work", "sex work"),
+        ("SexWork support", "sexwork"),
+    ],
+)
+def test_the_words_that_give_the_game_away_are_forbidden(text: str, word: str) -> None:
+    assert forbidden_words(text) == [word]
+    assert lint(text) == [_forbidden(word)]
+
+
+def _forbidden(word: str) -> str:
+    noun = "words" if " " in word else "word"
+    return f"Remove the {noun} '{word}': texts must not say what the appointment is about"
+
+
+def test_charge_is_refused_even_in_an_ordinary_phrase() -> None:
+    # A decision: "in charge" or "free of charge" costs the administrator a rewording;
+    # "the charge" beside anything else could out her.
+    assert forbidden_words("Ask the person in charge") == ["charge"]
+    assert forbidden_words("Free of charge") == ["charge"]
+    assert forbidden_words("discharge, chargeable") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Sam, see you Wed 3 Dec at 10:30. Call 020 7946 0000",
+        "Hi S, room 4 at 11:15, 1st floor, text 07700 900123",
+        "Hi Sam & Jo, it's a 5 min walk from the 37 bus",
+        "Crackers and tea at the Courtyard, Essex Road",
+        "Hi {name}, see you at {venue}: I will be there",
+        "Dw i'n edrych ymlaen, Si\u00e2n",
+    ],
+)
+def test_ordinary_wording_is_not_read_as_forbidden(text: str) -> None:
+    assert forbidden_words(text) == []
+    assert lint(text) == []
+
+
+# --- Characters a text can show -------------------------------------------------------
+
+
+def test_an_emoji_is_refused_naming_it_and_where_it_is() -> None:
+    assert lint("Hi {name} " + EMOJI) == [
+        "Character 11, " + EMOJI + " (smiling face with smiling eyes), cannot be shown in "
+        "a text message: remove it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hi\u200b {name}", "zero width space"),
+        ("Hi\u00ad {name}", "soft hyphen"),
+        ("Hi\u200d {name}", "zero width joiner"),
+        ("Hi\u200c {name}", "zero width non-joiner"),
+        ("Hi\u2060 {name}", "word joiner"),
+        ("Hi\ufeff {name}", "zero width no-break space"),
+        ("Hi\u3164 {name}", "hangul filler"),
+    ],
+)
+def test_an_invisible_character_is_refused_by_position_without_showing_it(
+    text: str, name: str
+) -> None:
+    problem = f"Character 3 is an invisible character ({name}) that texts cannot show: remove it"
+    assert lint(text) == [problem]
+    assert text[2] not in problem
+
+
+def test_a_look_alike_letter_is_refused_naming_the_letter_to_type() -> None:
+    assert character_problems("Hi \u0421am") == [
+        "Character 4, \u0421 (cyrillic capital letter es), only looks like the letter C: "
+        "type C on the keyboard instead"
+    ]
+
+
+def test_a_tab_or_private_use_character_is_refused() -> None:
+    assert character_problems("Hi\tSam\ue000") == [
+        "Character 3 is a special character (tab) that texts cannot show: remove it",
+        "Character 7 is a special character (character U+E000) that texts cannot show: remove it",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà{€}^~[]|\\\n",
+        # Outside GSM 03.38 but shown by UCS-2: allowed, and the editor explains the cost.
+        "you\u2019re \u201cfine\u201d \u2013 Si\u00e2n, \u0175, Zo\u00eb",
+    ],
+)
+def test_characters_a_text_can_show_are_allowed(text: str) -> None:
+    assert character_problems(text) == []
+
+
+def test_each_character_is_reported_once_at_its_first_position() -> None:
+    assert character_problems(EMOJI + "a" + EMOJI) == [
+        "Character 1, " + EMOJI + " (smiling face with smiling eyes), cannot be shown in "
+        "a text message: remove it"
+    ]
 
 
 # --- Rendering ------------------------------------------------------------------------
