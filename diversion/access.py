@@ -15,6 +15,7 @@ from diversion.models import Role
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 PUBLIC = "public"
 ATTRIBUTE = "_allowed_roles"
@@ -67,6 +68,21 @@ def enforce() -> Response | None:
         audit.record_refusal(endpoint=endpoint)
         abort(403)
     return None
+
+
+def found_or_404(item: T | None, object_type: str, object_id: int) -> T:
+    """What a lookup in the user's organisation found; else 404, audited as a refusal.
+
+    Every view that finds a record by an id from the request passes the lookup's answer
+    here: another organisation's record answers 404 like one that does not exist, and both
+    are recorded (`record_refused`) with the type and the id asked for (security.md 3, 12).
+    """
+    if item is None:
+        audit.record_not_held(
+            object_type=object_type, object_id=object_id, endpoint=request.endpoint
+        )
+        abort(404)
+    return item
 
 
 def init_app(app: Flask) -> None:

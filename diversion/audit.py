@@ -10,6 +10,8 @@ statement on the table.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
@@ -111,6 +113,76 @@ def record_refusal(*, endpoint: str) -> None:
     record("access_refused", detail=endpoint)
 
 
+DETAIL_LENGTH = 500
+"""The width of `AuditEvent.detail`."""
+
+LARGEST_ID = 2**31 - 1
+"""The largest id an integer column holds (PostgreSQL's `integer`)."""
+
+
+def record_not_held(*, object_type: str, object_id: int, endpoint: str | None) -> None:
+    """A signed-in user asked for a record her organisation does not hold (answered 404).
+
+    Another organisation's record and one that does not exist are recorded alike: the row
+    holds the type and the id asked for, never whose it is. An id no table could hold is
+    recorded without it, so that writing the row never fails.
+    """
+    fits = 0 < object_id <= LARGEST_ID
+    record(
+        "record_refused",
+        object_type=object_type,
+        object_id=object_id if fits else None,
+        detail=endpoint if fits else f"{endpoint} (id out of range)",
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row for `record_all`."""
+
+    action: str
+    object_type: str | None = None
+    object_id: int | None = None
+    client_id: int | None = None
+    detail: str | None = None
+
+
+def record_all(entries: Iterable[Entry]) -> None:
+    """Write several audit rows on their own, in one transaction (what one page showed)."""
+    session = db.session
+    try:
+        for entry in entries:
+            add(
+                entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                client_id=entry.client_id,
+                detail=entry.detail,
+            )
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not write audit rows")
+        raise
+
+
+def id_details(label: str, ids: Iterable[int], *, width: int = DETAIL_LENGTH) -> list[str]:
+    """Ids as details reading "label 3, 5, 8", split so that none is wider than the column."""
+    details: list[str] = []
+    current = ""
+    for value in ids:
+        piece = str(value)
+        if current and len(current) + 2 + len(piece) <= width:
+            current = f"{current}, {piece}"
+            continue
+        if current:
+            details.append(current)
+        current = f"{label} {piece}"
+    if current:
+        details.append(current)
+    return details
+
+
 # Plain words for the audit page; an action not listed here is shown from its code.
 ACTION_WORDS = {
     "sign_in": "Signed in",
@@ -131,6 +203,7 @@ ACTION_WORDS = {
     "client_anonymised": "Client's record anonymised",
     "retention_viewed": "Viewed the retention page",
     "access_refused": "Refused a page their role may not see",
+    "record_refused": "Refused a record their organisation does not hold (or none)",
     "client_search": "Searched for clients",
     "client_viewed": "Viewed a client",
     "client_created": "Added a client",
@@ -167,6 +240,7 @@ ACTION_WORDS = {
     "texts_opted_in": "Client opted back in to texts",
     "reply_marked_read": "Marked a reply as read",
     "inbox_viewed": "Viewed the inbox",
+    "replies_viewed": "Viewed replies in the inbox",
     "audit_viewed": "Searched the audit trail",
     "working_pattern_changed": "Changed a working pattern",
     "absence_added": "Added an absence",

@@ -8,13 +8,13 @@ organisation's replies, and court, CPS and administrators see none (texts._in_in
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from diversion import audit, clock
-from diversion.access import CASEWORKERS, allow
+from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.cases import texts
-from diversion.models import OutboxMessage
+from diversion.models import InboundMessage, OutboxMessage
 from notifications import replies
 
 bp = Blueprint("inbox", __name__)
@@ -26,11 +26,37 @@ def ending(number: str) -> str:
     return digits[-4:]
 
 
+def shown_entries(messages: list[InboundMessage]) -> list[audit.Entry]:
+    """The audit rows of one look at the inbox: how many replies it showed, then one row per
+    woman naming her and the ids of her replies shown (so the trail's search by client finds
+    it), and one for the replies from unknown numbers. Ids only, never words or numbers."""
+    entries = [audit.Entry("inbox_viewed", detail=f"{len(messages)} replies")]
+    by_client: dict[int | None, list[int]] = {}
+    for message in messages:
+        by_client.setdefault(message.client_id, []).append(message.id)
+    for client_id, ids in by_client.items():
+        if client_id is None:
+            label, object_type = "replies from unknown numbers:", "inbound_message"
+        else:
+            label, object_type = "replies:", "client"
+        entries += [
+            audit.Entry(
+                "replies_viewed",
+                object_type=object_type,
+                object_id=client_id,
+                client_id=client_id,
+                detail=detail,
+            )
+            for detail in audit.id_details(label, ids)
+        ]
+    return entries
+
+
 @bp.route("/inbox")
 @allow(*CASEWORKERS)
 def index() -> str:
     messages = texts.inbox_for(g.user)
-    audit.record("inbox_viewed", detail=f"{len(messages)} replies")
+    audit.record_all(shown_entries(messages))
     return render_template(
         "notifications/inbox.html",
         title="Inbox",
@@ -42,9 +68,7 @@ def index() -> str:
 @bp.route("/inbox/<int:message_id>/read", methods=["POST"])
 @allow(*CASEWORKERS)
 def read(message_id: int) -> Response:
-    message = texts.reply_for(g.user, message_id)
-    if message is None:
-        abort(404)
+    message = found_or_404(texts.reply_for(g.user, message_id), "inbound_message", message_id)
     replies.mark_read(actor=g.user, message=message, now=clock.now())
     flash("Marked as read.", "success")
     return redirect(url_for("inbox.index") + f"#reply-{message.id}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Response,
-    abort,
     flash,
     g,
     redirect,
@@ -15,7 +14,7 @@ from flask import (
 from wtforms.fields import SelectChoice
 
 from diversion import audit, clock
-from diversion.access import CASEWORKERS, allow
+from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
 from diversion.cases import queries
 from diversion.errors import RuleBroken
@@ -40,17 +39,13 @@ from scheduling.views import bp
 
 
 def _case_or_404(case_id: int) -> Case:
-    case = queries.case_for(g.user, case_id)
-    if case is None:
-        abort(404)
-    return case
+    return found_or_404(queries.case_for(g.user, case_id), "case", case_id)
 
 
 def appointment_or_404(appointment_id: int) -> Appointment:
-    appointment = scheduling_queries.appointment_for(g.user, appointment_id)
-    if appointment is None:
-        abort(404)
-    return appointment
+    return found_or_404(
+        scheduling_queries.appointment_for(g.user, appointment_id), "appointment", appointment_id
+    )
 
 
 def _venues_for(case: Case) -> list[Venue]:

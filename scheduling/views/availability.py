@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Response,
-    abort,
     flash,
     g,
     redirect,
@@ -14,7 +13,7 @@ from flask import (
 )
 
 from diversion import clock
-from diversion.access import allow
+from diversion.access import allow, found_or_404
 from diversion.models import (
     Absence,
     Role,
@@ -31,10 +30,7 @@ from scheduling.views import bp
 
 
 def _manageable_worker(user_id: int) -> User:
-    worker = queries.manageable_worker(g.user, user_id)
-    if worker is None:
-        abort(404)
-    return worker
+    return found_or_404(queries.manageable_worker(g.user, user_id), "user", user_id)
 
 
 @bp.route("/availability")
@@ -115,9 +111,7 @@ def add_absence(user_id: int) -> Response | str:
 @bp.route("/availability/venues/<int:venue_id>", methods=["GET", "POST"])
 @allow(Role.MANAGER, Role.ADMIN)
 def venue_closures(venue_id: int) -> Response | str:
-    venue = queries.manageable_venue(g.user, venue_id)
-    if venue is None:
-        abort(404)
+    venue = found_or_404(queries.manageable_venue(g.user, venue_id), "venue", venue_id)
     form = ClosureForm()
     if form.validate_on_submit():
         working_time.add_venue_closure(

@@ -16,7 +16,7 @@ from flask import (
 )
 
 from diversion import audit, clock
-from diversion.access import CASEWORKERS, allow, public
+from diversion.access import CASEWORKERS, allow, found_or_404, public
 from diversion.admin import queries as admin_queries
 from diversion.fields import query_date, query_id
 from diversion.models import (
@@ -51,9 +51,7 @@ def diary() -> str:
     if worker_id and worker_id != g.user.id:
         if g.user.role is not Role.MANAGER:
             abort(403)
-        worker = queries.colleague(g.user, worker_id)
-        if worker is None:
-            abort(404)
+        worker = found_or_404(queries.colleague(g.user, worker_id), "user", worker_id)
     days = [week + timedelta(days=i) for i in range(7)]
     start = datetime.combine(week, time(0), calendar.LONDON)
     end = start + timedelta(days=8)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
 from diversion import audit, clock
-from diversion.access import CASEWORKERS, allow
+from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
 from diversion.cases import queries, texts
 from diversion.cases import services as case_service
@@ -28,10 +28,7 @@ bp = Blueprint("cases", __name__)
 
 
 def _case_or_404(case_id: int) -> Case:
-    case = queries.case_for(g.user, case_id)
-    if case is None:
-        abort(404)
-    return case
+    return found_or_404(queries.case_for(g.user, case_id), "case", case_id)
 
 
 def _fill_choices(form: CaseForm) -> None:
@@ -54,9 +51,7 @@ def _put_error(form: object, error: RuleBroken) -> None:
 @bp.route("/clients/<int:client_id>/cases/new", methods=["GET", "POST"])
 @allow(*CASEWORKERS)
 def open_case(client_id: int) -> Response | str:
-    client = queries.client_for(g.user, client_id)
-    if client is None:
-        abort(404)
+    client = found_or_404(queries.client_for(g.user, client_id), "client", client_id)
     form = CaseForm(today=clock.today())
     _fill_choices(form)
     if request.method == "GET":

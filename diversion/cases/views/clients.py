@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from diversion import audit, clock
 from diversion import pdf as pdf_documents
-from diversion.access import CASEWORKERS, allow
+from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.cases import queries
 from diversion.cases import services as client_service
 from diversion.cases.forms import ClientForm, ClientSearchForm, display_mobile
@@ -21,10 +21,7 @@ bp = Blueprint("clients", __name__, url_prefix="/clients")
 
 
 def _client_or_404(client_id: int) -> Client:
-    client = queries.client_for(g.user, client_id)
-    if client is None:
-        abort(404)
-    return client
+    return found_or_404(queries.client_for(g.user, client_id), "client", client_id)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -101,6 +98,14 @@ def edit(client_id: int) -> Response | str:
         client_service.update_client(client=client, details=_details(form), today=today)
         flash("Client details saved.", "success")
         return redirect(url_for("clients.show", client_id=client.id))
+    # The form shows her health notes, housing and number: a view of her record.
+    audit.record(
+        "client_viewed",
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail="edit page",
+    )
     return render_template(
         "cases/clients/form.html", title=f"Edit {client.full_name}", form=form, client=client
     )

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from diversion import audit, clock
-from diversion.access import allow
+from diversion.access import allow, found_or_404
 from diversion.cases.compliance import ComplianceStatus
 from diversion.court import queries as court_queries
 from diversion.court.forms import ALL, BOTH, SittingListForm
@@ -51,10 +51,7 @@ STATUS_TAGS = {
 
 
 def _court_or_404(court_id: int) -> Court:
-    court = court_queries.court_for(g.user, court_id)
-    if court is None:
-        abort(404)
-    return court
+    return found_or_404(court_queries.court_for(g.user, court_id), "court", court_id)
 
 
 def _within_range(day: date | None) -> date | None:

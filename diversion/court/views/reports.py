@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from diversion import audit, clock
 from diversion import pdf as pdf_documents
-from diversion.access import CASEWORKERS, allow
+from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.cases import facts, queries
 from diversion.court import report_content, reports
 from diversion.court.forms import RetryForm, SendForm, SignOffForm
@@ -27,10 +27,7 @@ PREVIEW_POLICY = (
 
 
 def _case_or_404(case_id: int) -> Case:
-    case = queries.case_for(g.user, case_id)
-    if case is None:
-        abort(404)
-    return case
+    return found_or_404(queries.case_for(g.user, case_id), "case", case_id)
 
 
 def _put_error(form: SignOffForm, error: RuleBroken) -> None:
@@ -137,9 +134,7 @@ def send(case_id: int) -> Response:
 @allow(*CASEWORKERS)
 def retry(case_id: int, mail_id: int) -> Response:
     case = _case_or_404(case_id)
-    row = mail_queue.mail_of_case(case.id, mail_id)
-    if row is None:
-        abort(404)
+    row = found_or_404(mail_queue.mail_of_case(case.id, mail_id), "outgoing_mail", mail_id)
     form = RetryForm(prefix=_retry_prefix(mail_id))
     back = redirect(url_for("reports.show", case_id=case.id, _anchor="sends"))
     if not form.validate_on_submit():
@@ -159,9 +154,9 @@ def retry(case_id: int, mail_id: int) -> Response:
 @bp.route("/reports/<int:report_id>.pdf")
 @allow(Role.WORKER, Role.MANAGER, Role.COURT_LIAISON, Role.CPS)
 def pdf(report_id: int) -> Response:
-    report = reports.report_for_reader(g.user, report_id)
-    if report is None:
-        abort(404)
+    report = found_or_404(
+        reports.report_for_reader(g.user, report_id), "compliance_report", report_id
+    )
     content = pdf_documents.render_pdf(report.html)
     filename = report_content.pdf_filename(report.case)
     audit.record(
@@ -192,9 +187,7 @@ def mail() -> str:
 def eml(mail_id: int) -> Response:
     if not mail_queue.mail_page_available():
         abort(404)
-    row = mail_queue.written_mail_item(g.user, mail_id)
-    if row is None:
-        abort(404)
+    row = found_or_404(mail_queue.written_mail_item(g.user, mail_id), "outgoing_mail", mail_id)
     audit.record(
         "mail_exported",
         object_type="outgoing_mail",
