@@ -367,9 +367,11 @@ class GovNativeDateInput(GovInput):
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# The largest id a row can have: PostgreSQL's BIGINT, and the most SQLite binds without an
-# OverflowError. Every `<int:...>` in an address is bounded by it (diversion/web.py).
-MAX_ID = 2**63 - 1
+# The largest id a row can have. Every `<int:...>` in an address is bounded by it
+# (diversion/web.py).
+# Ids are INTEGER columns: PostgreSQL's int4 refuses anything above 2^31 - 1 with an error,
+# so a larger id asked for can match no row and answers 404 before any query.
+MAX_ID = 2**31 - 1
 DECIMAL_ID = re.compile(r"[0-9]{1,19}")
 
 

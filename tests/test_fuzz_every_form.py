@@ -164,7 +164,7 @@ def test_every_form_answers_hostile_input_without_a_server_error(
 # --- addresses and query strings ---------------------------------------------------------------
 
 # Numbers no row's id can be: past BIGINT (and what SQLite binds), far past it, and negative.
-IMPOSSIBLE_IDS = (2**63, 2**64, 10**30, -1)
+IMPOSSIBLE_IDS = (2**31, 2**63, 2**64, 10**30, -1)
 ALL_ROLES = (Role.MANAGER, Role.WORKER, Role.ADMIN, Role.COURT_LIAISON, Role.CPS)
 # What each page reads from its query string (directly, or through a form given request.args).
 QUERY_PARAMETERS = {

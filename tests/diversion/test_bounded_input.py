@@ -15,7 +15,7 @@ from flask import Flask
 from diversion.fields import MAX_ID
 from tests.conftest import World, signed_in_client
 
-HUGE = (2**63, 2**64, 10**30)
+HUGE = (2**31, 2**63, 2**64, 10**30)
 WEEK = re.compile(r"Week beginning [^<]+|week=[0-9-]+")
 
 
