@@ -372,7 +372,9 @@ def test_the_search_form_never_fails_and_only_reads(
         )
     before = row_counts(make)
 
-    response = worker_web.post("/clients", data=form_data({"q": q, "dob": dob}))
+    response = worker_web.post(
+        "/clients", data=form_data({"q": q, "dob": dob}), follow_redirects=True
+    )
 
     assert response.status_code == 200
     after = row_counts(make)

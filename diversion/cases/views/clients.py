@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from diversion import audit, clock
+from diversion import audit, clock, crypto
 from diversion import pdf as pdf_documents
 from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.cases import queries
@@ -24,23 +25,80 @@ def _client_or_404(client_id: int) -> Client:
     return found_or_404(queries.client_for(g.user, client_id), "client", client_id)
 
 
+# The last search, held in her session (encrypted, as names and dates of birth are) so that
+# the results page is a GET: Back and reload never ask to resend a form, and the words never
+# appear in a URL or a log line.
+_LAST_SEARCH = "client_search"
+
+
+def _remember_search(text: str, date_of_birth: date | None) -> None:
+    criteria = {"q": text, "dob": date_of_birth.isoformat() if date_of_birth else None}
+    session[_LAST_SEARCH] = crypto.keyring().encrypt(json.dumps(criteria))
+
+
+def _last_search() -> tuple[str, date | None] | None:
+    sealed = session.get(_LAST_SEARCH)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        criteria = json.loads(crypto.keyring().decrypt(sealed))
+    except (crypto.DecryptionError, ValueError):
+        session.pop(_LAST_SEARCH, None)
+        return None
+    dob = date.fromisoformat(criteria["dob"]) if criteria.get("dob") else None
+    return str(criteria.get("q") or ""), dob
+
+
 @bp.route("", methods=["GET", "POST"])
 @allow(*CASEWORKERS)
-def search() -> str:
-    # The search is sent as a POST so that names and dates of birth never appear in URLs.
-    form = ClientSearchForm(formdata=request.form if request.method == "POST" else None)
-    results = None
-    if request.method == "POST" and form.validate():
-        if form.q.data or form.dob.data:
-            results = queries.search_clients(
-                organisation_id=g.user.organisation_id,
-                text=form.q.data,
-                date_of_birth=form.dob.data,
-            )
-            audit.record("client_search", detail=f"{len(results)} results")
-        else:
+def search() -> Response | str:
+    # The search is sent as a POST so that names and dates of birth never appear in URLs,
+    # then answered with a redirect to this page (post/redirect/get).
+    if request.method == "POST":
+        if request.form.get("clear"):
+            session.pop(_LAST_SEARCH, None)
+            return redirect(url_for("clients.search"), code=303)
+        form = ClientSearchForm(formdata=request.form)
+        if form.validate():
+            if form.q.data or form.dob.data:
+                _remember_search(form.q.data or "", form.dob.data)
+                return redirect(url_for("clients.search"), code=303)
             form.q.errors = ["Enter a name, an alias or a date of birth"]
+        return render_template(
+            "cases/clients/search.html", title="Clients", form=form, results=None
+        )
+
+    last = _last_search()
+    results = None
+    if last is None:
+        form = ClientSearchForm(formdata=None)
+    else:
+        text, date_of_birth = last
+        form = ClientSearchForm(formdata=None, data={"q": text, "dob": date_of_birth})
+        results = queries.search_clients(
+            organisation_id=g.user.organisation_id, text=text, date_of_birth=date_of_birth
+        )
+        audit.record("client_search", detail=f"{len(results)} results")
     return render_template("cases/clients/search.html", title="Clients", form=form, results=results)
+
+
+def _from_search() -> dict[str, Any]:
+    """What the last search said about her, to start the Add a client form with: a search of
+    two or more words is a first name and a last name; one word is taken as her last name."""
+    last = _last_search()
+    if last is None:
+        return {}
+    text, date_of_birth = last
+    words = text.split()
+    if words and any(ch.isdigit() for ch in text):
+        words = []  # a mobile number, not a name
+    if len(words) >= 2:
+        names = {"first_name": words[0], "last_name": " ".join(words[1:])}
+    elif words:
+        names = {"last_name": words[0]}
+    else:
+        names = {}
+    return {**names, "date_of_birth": date_of_birth} if date_of_birth else names
 
 
 def _details(form: ClientForm) -> client_service.ClientDetails:
@@ -62,7 +120,8 @@ def _details(form: ClientForm) -> client_service.ClientDetails:
 @allow(*CASEWORKERS)
 def add() -> Response | str:
     today = clock.today()
-    form = ClientForm(today=today)
+    carried = _from_search() if request.method == "GET" and request.args.get("from") else {}
+    form = ClientForm(today=today, data=carried)
     if form.validate_on_submit():
         client = client_service.add_client(actor=g.user, details=_details(form), today=today)
         flash("Client added.", "success")

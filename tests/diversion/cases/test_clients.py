@@ -508,7 +508,7 @@ def caseload(make: Factory, world: World) -> None:
 def test_search_finds_her_by_name_fragment_alias_or_date_of_birth(
     worker_web: FlaskClient, data: dict[str, object], expected: list[str]
 ) -> None:
-    response = worker_web.post("/clients", data=data)
+    response = worker_web.post("/clients", data=data, follow_redirects=True)
 
     assert response.status_code == 200
     assert result_names(response) == expected
@@ -518,7 +518,7 @@ def test_search_finds_her_by_name_fragment_alias_or_date_of_birth(
 
 @pytest.mark.usefixtures("caseload")
 def test_search_results_show_aliases_and_dates_of_birth(worker_web: FlaskClient) -> None:
-    text = text_of(worker_web.post("/clients", data={"q": "kestrel"}))
+    text = text_of(worker_web.post("/clients", data={"q": "kestrel"}, follow_redirects=True))
 
     assert "Rosalind Exampleton Roz Kestrel Sun 22 Jan 1995" in text
 
@@ -527,7 +527,7 @@ def test_search_results_show_aliases_and_dates_of_birth(worker_web: FlaskClient)
 def test_search_never_shows_another_organisations_clients(
     worker_web: FlaskClient, world: World, make: Factory
 ) -> None:
-    response = worker_web.post("/clients", data={"q": "Rosalind"})
+    response = worker_web.post("/clients", data={"q": "Rosalind"}, follow_redirects=True)
 
     [theirs] = [c for c in all_clients(make) if c.organisation_id == world.other_project.id]
     assert result_names(response) == ["Rosalind Exampleton"]
@@ -548,11 +548,57 @@ def test_search_is_sent_as_a_post_so_her_name_never_appears_in_a_url(
     assert result_names(by_url) == []
     assert "found" not in text_of(by_url)
 
-    by_post = worker_web.post("/clients", data={"q": "Rosalind"})
+    by_post = worker_web.post("/clients", data={"q": "Rosalind"}, follow_redirects=True)
     assert by_post.request.path == "/clients"
     assert by_post.request.query_string == b""
     assert result_names(by_post) == ["Rosalind Exampleton"]
     assert "Rosalind" not in "".join(re.findall(r'href="([^"]*)"', by_post.get_data(as_text=True)))
+
+
+@pytest.mark.usefixtures("caseload")
+def test_a_search_answers_with_a_redirect_so_back_and_reload_never_resend_a_form(
+    worker_web: FlaskClient,
+) -> None:
+    sent = worker_web.post("/clients", data={"q": "Rosalind"})
+
+    # post/redirect/get: the browser lands on a plain GET of /clients, which Back and reload
+    # show again without "Confirm form resubmission"; the words are in no URL.
+    assert sent.status_code == 303
+    assert sent.headers["Location"] == "/clients"
+    again = worker_web.get("/clients")
+    assert result_names(again) == ["Rosalind Exampleton"]
+    assert 'value="Rosalind"' in again.get_data(as_text=True)
+    # Her session cookie does not carry the words in the clear.
+    cookie = worker_web.get_cookie("session")
+    assert cookie is not None and "Rosalind" not in cookie.value
+
+    cleared = worker_web.post("/clients", data={"clear": "1"}, follow_redirects=True)
+    assert result_names(cleared) == []
+    assert "found" not in text_of(cleared)
+
+
+@pytest.mark.usefixtures("caseload")
+def test_a_search_that_finds_nobody_carries_the_name_and_date_into_add_a_client(
+    worker_web: FlaskClient,
+) -> None:
+    found = worker_web.post(
+        "/clients",
+        data={"q": "Nadia Quarrendon-Vale", "dob": ["4", "7", "1991"]},
+        follow_redirects=True,
+    )
+    assert result_names(found) == []
+    html = found.get_data(as_text=True)
+    link = re.search(r'href="(/clients/new[^"]*)"[^>]*>add her as a new client', html)
+    assert link is not None
+    assert "Nadia" not in link.group(1)
+
+    form = worker_web.get(unescape(link.group(1))).get_data(as_text=True)
+    assert re.search(r'name="first_name"[^>]*value="Nadia"', form)
+    assert re.search(r'name="last_name"[^>]*value="Quarrendon-Vale"', form)
+    assert re.search(r'name="date_of_birth"[^>]*value="1991"', form)
+    # Straight to Add a client, the form starts empty.
+    plain = worker_web.get("/clients/new").get_data(as_text=True)
+    assert "Nadia" not in plain
 
 
 @pytest.mark.usefixtures("caseload")
@@ -577,7 +623,7 @@ def test_a_search_with_a_bad_date_explains_it(worker_web: FlaskClient) -> None:
 def test_searches_are_audited_without_the_search_words(
     worker_web: FlaskClient, make: Factory
 ) -> None:
-    worker_web.post("/clients", data={"q": "Exampleton"})
+    worker_web.post("/clients", data={"q": "Exampleton"}, follow_redirects=True)
 
     make.session.expire_all()
     row = make.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()

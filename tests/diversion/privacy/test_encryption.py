@@ -309,7 +309,7 @@ def test_a_reply_from_another_number_finds_nobody(app: Flask, make: Factory, wor
 
 
 def search(web: FlaskClient, words: str) -> list[str]:
-    response = web.post("/clients", data={"q": words})
+    response = web.post("/clients", data={"q": words}, follow_redirects=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     return re.findall(r'<a class="govuk-link" href="/clients/(\d+)">', html)
