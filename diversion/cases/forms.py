@@ -27,6 +27,7 @@ from diversion.fields import (
     strip_filter,
     text_field,
 )
+from diversion.formatting import format_date
 from diversion.models import CaseStatus, CourtOutcome, DrugTestResult
 from diversion.phones import normalise_uk_mobile
 
@@ -72,11 +73,17 @@ class CaseForm(FlaskForm):
         choose="Select the result of the drug test in custody",
     )
     worker_id = GovSelectField("Allocated worker", coerce=int, choose="Select the allocated worker")
+    # Asked only once a first court date in the past has been entered: usually a slip (last
+    # year, or last week's list), sometimes a case recorded after the hearing.
+    past_date_confirmed = BooleanField(
+        "Yes, the court date has passed: open the case anyway", widget=GovCheckboxInput()
+    )
     submit = SubmitField("Open case", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.asks_about_past_date = bool(self.past_date_confirmed.data)
 
     def validate_arrest_date(self, field: GovDateField) -> None:
         if field.data is not None and field.data > self.today:
@@ -85,6 +92,13 @@ class CaseForm(FlaskForm):
     def validate_first_court_date(self, field: GovDateField) -> None:
         if field.data is not None and field.data.year > self.today.year + 2:
             raise ValidationError("Court date must be within the next two years")
+        if field.data is not None and field.data < self.today:
+            self.asks_about_past_date = True
+            if not self.past_date_confirmed.data:
+                raise ValidationError(
+                    f"Court date {format_date(field.data, 'long')} has passed. Check the date, "
+                    "or tick the box below to open the case anyway"
+                )
 
 
 class OutcomeForm(FlaskForm):

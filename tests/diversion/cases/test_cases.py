@@ -182,6 +182,35 @@ def test_opening_a_case_on_a_sitting_day_saves_it_and_shows_the_case(
     assert "Case opened. First court date Wed 2 Dec 2026." in timeline(page)
 
 
+def test_a_first_court_date_in_the_past_is_questioned_and_opens_once_confirmed(
+    worker_web: FlaskClient, client: Client, world: World, make: Factory
+) -> None:
+    last_week = ["25", "11", "2026"]  # a Wednesday, before today (2 December)
+    page = worker_web.get(f"/clients/{client.id}/cases/new").get_data(as_text=True)
+    assert "past_date_confirmed" not in page
+
+    asked = worker_web.post(
+        f"/clients/{client.id}/cases/new",
+        data=case_form(make, world, first_court_date=last_week),
+    )
+    assert asked.status_code == 200
+    assert error_summary(asked) == [
+        "Court date Wednesday 25 November 2026 has passed. Check the date, "
+        "or tick the box below to open the case anyway"
+    ]
+    assert 'name="past_date_confirmed"' in asked.get_data(as_text=True)
+    assert "<title>Error:" in asked.get_data(as_text=True)
+    assert count(make, Case) == 0
+
+    confirmed = worker_web.post(
+        f"/clients/{client.id}/cases/new",
+        data=case_form(make, world, first_court_date=last_week, past_date_confirmed="y"),
+    )
+    assert confirmed.status_code == 302
+    [case] = make.session.scalars(select(Case)).all()
+    assert case.first_court_date == date(2026, 11, 25)
+
+
 def test_a_court_date_on_a_day_the_court_does_not_sit_is_refused_naming_its_day(
     worker_web: FlaskClient, client: Client, world: World, make: Factory
 ) -> None:
@@ -264,7 +293,7 @@ def test_an_arrest_after_the_court_date_is_refused(
     web = sign_in_on(datetime(2026, 12, 20, 10, 0, tzinfo=UTC))
     response = web.post(
         f"/clients/{client.id}/cases/new",
-        data=case_form(make, world, arrest_date=["10", "12", "2026"]),
+        data=case_form(make, world, arrest_date=["10", "12", "2026"], past_date_confirmed="y"),
     )
 
     assert error_summary(response) == ["Arrest date must be on or before the court date"]
