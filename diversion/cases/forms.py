@@ -294,6 +294,10 @@ class ClientForm(FlaskForm):
     date_of_birth = GovDateField(
         "Date of birth", noun="date of birth", description="For example, 27 3 1990"
     )
+    # Asked only when a client of the same name and date of birth is already on the caseload.
+    not_the_same_person = BooleanField(
+        "She is a different person: add her as a new client", widget=GovCheckboxInput()
+    )
     text_name = _name(
         "Name to use in text messages (optional)",
         "",

@@ -26,6 +26,9 @@ from diversion.models import (
 from diversion.phones import normalise_uk_mobile
 from scheduling.calendar import Window, case_window, days_left
 
+# A case that is still running: one of these per order at a time.
+OPEN_STATUSES = (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)
+
 MAX_RESULTS = 50
 
 
@@ -42,6 +45,45 @@ def _mobile_searched_for(text: str | None) -> str | None:
         return normalise_uk_mobile(text)
     except ValueError:
         return None
+
+
+def clients_named(
+    *, organisation_id: int, first_name: str, last_name: str, date_of_birth: date | None
+) -> list[Client]:
+    """Clients of one organisation with this name (or an alias written the same way, case
+    ignored) and this date of birth: most likely her, already on the caseload."""
+    if date_of_birth is None:
+        return []
+    whole = f"{first_name} {last_name}".strip().lower()
+    query = (
+        select(Client)
+        .where(Client.organisation_id == organisation_id)
+        .where(Client.date_of_birth == date_of_birth)
+        .where(
+            or_(
+                (func.lower(Client.first_name) == first_name.strip().lower())
+                & (func.lower(Client.last_name) == last_name.strip().lower()),
+                select(ClientAlias.id)
+                .where(ClientAlias.client_id == Client.id)
+                .where(func.lower(ClientAlias.name) == whole)
+                .exists(),
+            )
+        )
+        .order_by(Client.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def open_cases_of(client: Client) -> list[Case]:
+    """Her cases still running: awaiting court or on the scheme."""
+    query = (
+        select(Case)
+        .where(Case.client_id == client.id)
+        .where(Case.status.in_(OPEN_STATUSES))
+        .options(joinedload(Case.requirement_type))
+        .order_by(Case.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def search_clients(

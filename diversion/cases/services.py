@@ -7,6 +7,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from diversion import audit, clock
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
@@ -80,6 +82,19 @@ def open_case(
         raise RuleBroken("Arrest date must be on or before the court date", field="arrest_date")
     if details.worker is not None and details.worker.organisation_id != actor.organisation_id:
         raise RuleBroken("Choose a worker from your organisation", field="worker_id")
+    running = db.session.scalar(
+        select(Case)
+        .where(Case.client_id == client.id)
+        .where(Case.requirement_type_id == details.requirement_type.id)
+        .where(Case.status.in_((CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)))
+        .limit(1)
+    )
+    if running is not None:
+        raise RuleBroken(
+            f"She already has an open {details.requirement_type.name} case "
+            f"({running.reference}): close it before opening another",
+            field="requirement_type_id",
+        )
     case = Case(
         client=client,
         organisation_id=client.organisation_id,

@@ -81,7 +81,13 @@ def open_case(client_id: int) -> Response | str:
         else:
             flash(f"Case {case.reference} opened.", "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/open.html", title="Open a case", form=form, client=client)
+    return render_template(
+        "cases/open.html",
+        title="Open a case",
+        form=form,
+        client=client,
+        open_cases=queries.open_cases_of(client),
+    )
 
 
 @bp.route("/cases/<int:case_id>")

@@ -122,11 +122,30 @@ def add() -> Response | str:
     today = clock.today()
     carried = _from_search() if request.method == "GET" and request.args.get("from") else {}
     form = ClientForm(today=today, data=carried)
+    same_people: list[Client] = []
     if form.validate_on_submit():
-        client = client_service.add_client(actor=g.user, details=_details(form), today=today)
-        flash("Client added.", "success")
-        return redirect(url_for("clients.show", client_id=client.id))
-    return render_template("cases/clients/form.html", title="Add a client", form=form, client=None)
+        same_people = queries.clients_named(
+            organisation_id=g.user.organisation_id,
+            first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "",
+            date_of_birth=form.date_of_birth.data,
+        )
+        if same_people and not form.not_the_same_person.data:
+            form.not_the_same_person.errors = [
+                "A client with this name and date of birth is already on your caseload. "
+                "Open her record, or tick the box if she is a different person"
+            ]
+        else:
+            client = client_service.add_client(actor=g.user, details=_details(form), today=today)
+            flash("Client added.", "success")
+            return redirect(url_for("clients.show", client_id=client.id))
+    return render_template(
+        "cases/clients/form.html",
+        title="Add a client",
+        form=form,
+        client=None,
+        same_people=same_people,
+    )
 
 
 @bp.route("/<int:client_id>")

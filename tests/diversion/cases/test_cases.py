@@ -211,6 +211,34 @@ def test_a_first_court_date_in_the_past_is_questioned_and_opens_once_confirmed(
     assert case.first_court_date == date(2026, 11, 25)
 
 
+def test_a_second_open_case_of_the_same_order_is_refused_and_another_order_warned(
+    worker_web: FlaskClient, client: Client, world: World, make: Factory
+) -> None:
+    first = worker_web.post(f"/clients/{client.id}/cases/new", data=case_form(make, world))
+    assert first.status_code == 302
+    [case] = make.session.scalars(select(Case)).all()
+
+    page = worker_web.get(f"/clients/{client.id}/cases/new")
+    assert f'href="/cases/{case.id}"' in page.get_data(as_text=True)
+    assert f"She already has an open case: {case.reference}" in text_of(page)
+
+    again = worker_web.post(f"/clients/{client.id}/cases/new", data=case_form(make, world))
+    assert again.status_code == 200
+    assert error_summary(again) == [
+        f"She already has an open Court diversion (extended bail) case ({case.reference}): "
+        "close it before opening another"
+    ]
+    assert count(make, Case) == 1
+
+    other_order = worker_web.post(
+        f"/clients/{client.id}/cases/new",
+        data=case_form(make, world, requirement_type_id=str(make.requirement_type("ESO").id)),
+    )
+    assert other_order.status_code in (200, 302)
+    if other_order.status_code == 200:  # refused for a reason of its own, not this one
+        assert "already has an open" not in " ".join(error_summary(other_order))
+
+
 def test_a_court_date_on_a_day_the_court_does_not_sit_is_refused_naming_its_day(
     worker_web: FlaskClient, client: Client, world: World, make: Factory
 ) -> None:

@@ -153,6 +153,46 @@ def test_a_client_without_a_mobile_gets_no_texts(worker_web: FlaskClient, make: 
     assert "No texts" in text_of(worker_web.get(response.headers["Location"]))
 
 
+def test_the_same_name_and_date_of_birth_warns_with_a_link_before_a_second_record(
+    worker_web: FlaskClient, world: World, make: Factory
+) -> None:
+    first = make.client(
+        organisation=world.project,
+        first_name="Annabel",
+        last_name="Testington",
+        date_of_birth=date(1990, 3, 27),
+    )
+    # Another organisation's client of the same name is not on this caseload.
+    make.client(
+        organisation=world.other_project,
+        first_name="Annabel",
+        last_name="Testington",
+        date_of_birth=date(1990, 3, 27),
+    )
+
+    warned = worker_web.post("/clients/new", data=client_form(first_name="annabel "))
+    assert warned.status_code == 200
+    assert error_summary(warned) == [
+        "A client with this name and date of birth is already on your caseload. "
+        "Open her record, or tick the box if she is a different person"
+    ]
+    assert re.findall(r'href="/clients/(\d+)"', warned.get_data(as_text=True)) == [str(first.id)]
+    assert count_clients(make) == 2
+
+    added = worker_web.post("/clients/new", data=client_form(not_the_same_person="y"))
+    assert added.status_code == 302
+    assert count_clients(make) == 3
+
+    # A different date of birth is a different woman: no question asked.
+    other = worker_web.post("/clients/new", data=client_form(date_of_birth=["28", "3", "1990"]))
+    assert other.status_code == 302
+
+
+def count_clients(make: Factory) -> int:
+    make.session.expire_all()
+    return make.session.scalar(select(func.count()).select_from(Client))
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
