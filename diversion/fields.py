@@ -303,7 +303,8 @@ class ClockTimeField(_TypedTextField):
         return value.strftime("%H:%M") if isinstance(value, time) else str(value)
 
 
-def _optional_id(value: Any) -> int | None:
+def optional_id(value: Any) -> int | None:
+    """An id from a form value; the empty "choose one" value is None."""
     if value is None or value == "":
         return None
     return int(value)
@@ -315,7 +316,7 @@ class OptionalSelectField(SelectField):
     widget = GovSelect()
 
     def __init__(self, label: str, *, choose: str, **kwargs: Any) -> None:
-        super().__init__(label, coerce=_optional_id, **kwargs)
+        super().__init__(label, coerce=optional_id, **kwargs)
         self.choose_message = choose
         self._bad = False
 
@@ -328,15 +329,26 @@ class OptionalSelectField(SelectField):
             self._bad = True
 
     def pre_validate(self, form: Any) -> None:
-        offered = {_optional_id(value) for value, *_ in self.iter_choices()}
+        offered = {optional_id(value) for value, *_ in self.iter_choices()}
         if self._bad or self.data not in offered:
             raise ValidationError(self.choose_message)
+
+
+class _CheckboxesWithLegend(GovCheckboxesInput):
+    """govuk-frontend-wtf's checkboxes, with the question as the fieldset legend even when the
+    template styles the legend (its params would otherwise replace the legend's text)."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        legend = params.setdefault("fieldset", {}).setdefault("legend", {})
+        legend.setdefault("text", field.label.text)
+        return params
 
 
 class WeekdaysField(SelectMultipleField):
     """Checkboxes of weekdays, as weekday numbers (Monday = 0)."""
 
-    widget = GovCheckboxesInput()
+    widget = _CheckboxesWithLegend()
 
     def __init__(self, label: str, *, days: tuple[str, ...], choose: str, **kwargs: Any) -> None:
         choices = [SelectChoice(str(number), name) for number, name in enumerate(days)]

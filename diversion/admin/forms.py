@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -27,6 +28,7 @@ from diversion.fields import (
     WeekdaysField,
     WholeNumberField,
     email_field,
+    optional_id,
     parse_clock_time,
     text_field,
 )
@@ -72,22 +74,23 @@ class CourtForm(AdminForm):
         "Sitting days",
         days=COURT_WEEKDAYS,
         choose="Select at least one day the court hears these cases",
-        default=[2],
         description="The days this court hears these cases. Bank holidays are skipped.",
     )
     report_lead_working_days = WholeNumberField(
-        "Report lead time, in working days",
+        "Working days kept free before the return date",
         noun="report lead time",
         low=0,
         high=10,
-        description="How many working days before the return date the last appointment must "
-        "be. Usually 2.",
+        default=2,
+        description="The last appointment is at least this many working days before the "
+        "return date, so that the report can be written and sent in time.",
     )
     report_due_time = ClockTimeField(
-        "Report due time",
+        "Time the report is due",
         noun="report due time",
-        description="Compliance reports are due by this time on the working day before the "
-        "return date. Use the 24-hour clock, like 12:00.",
+        default=time(12, 0),
+        description="The report must reach the court and the CPS by this time on the working "
+        "day before the return date. Use the 24-hour clock, like 12:00.",
     )
     court_email = email_field(
         "Court email address (optional)", description="Where compliance reports are sent"
@@ -430,7 +433,10 @@ class _UserFields(AdminForm):
         choices=[SelectChoice(role.value, role.label) for role in Role],
         choose="Select the role",
     )
-    organisation_id = organisation_choice("Organisation", choose="Select the organisation")
+    # "" (the new-user form's "Select the organisation") reads as no choice.
+    organisation_id = GovSelectField(
+        "Organisation", coerce=optional_id, choose="Select the organisation"
+    )
 
 
 class NewUserForm(_UserFields):

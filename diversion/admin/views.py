@@ -337,6 +337,12 @@ def users() -> str:
 def add_user() -> Response | str:
     form = NewUserForm()
     _organisation_choices(form)
+    # No organisation is chosen for her: a wrong default (the CPS) gives the wrong people
+    # her access.
+    form.organisation_id.choices = [
+        SelectChoice("", "Select the organisation"),
+        *form.organisation_id.choices,
+    ]
     if form.validate_on_submit():
         try:
             invited = user_service.add_user(
