@@ -74,6 +74,14 @@ class GovDateField(DateField):
         except ValueError:
             self._problem = f"{self.noun.capitalize()} must be a real date"
 
+    def copy_from(self, other: _TypedTextField) -> None:
+        """Take another box's text and value ("same as Monday"); its mistake is reported
+        once, on that box."""
+        self.process_formdata(list(other.raw_data or []))
+        self._problem = None
+        if other._problem:
+            self.data = None
+
     def pre_validate(self, form: Any) -> None:
         if self._problem:
             raise ValidationError(self._problem)
@@ -245,6 +253,14 @@ class _TypedTextField(Field, ABC):
             self.data = self.parse(text)
         except ValueError as error:
             self._problem = str(error)
+
+    def copy_from(self, other: _TypedTextField) -> None:
+        """Take another box's text and value ("same as Monday"); its mistake is reported
+        once, on that box."""
+        self.process_formdata(list(other.raw_data or []))
+        self._problem = None
+        if other._problem:
+            self.data = None
 
     def pre_validate(self, form: Any) -> None:
         if self._problem:

@@ -6,8 +6,13 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -130,9 +135,19 @@ class PatternForm(FlaskForm):
     d{weekday}_break_end (Monday = 0); a day with no hours is a day off.
     """
 
+    same_weekdays = BooleanField(
+        "Tuesday to Friday are the same as Monday",
+        widget=GovCheckboxInput(),
+        description="Monday's hours and break are saved for each weekday; leave it unticked "
+        "to set each day below",
+    )
     submit = SubmitField("Save working pattern", widget=GovSubmitInput())
 
     def validate(self, extra_validators: Any = None) -> bool:
+        if self.same_weekdays.data:
+            for day in range(1, 5):
+                for part in PARTS:
+                    copy_field(getattr(self, f"d0_{part}"), getattr(self, f"d{day}_{part}"))
         ok = super().validate(extra_validators)
         self.periods: list[tuple[int, time, time, bool]] = []
         for day, name in enumerate(WEEKDAYS):
@@ -172,6 +187,14 @@ class PatternForm(FlaskForm):
 
 
 PARTS = ("start", "end", "break_start", "break_end")
+
+
+def copy_field(source: Any, target: Any) -> None:
+    """Give a form field what another was sent: its value, and the text shown again."""
+    target.data = source.data
+    target.raw_data = list(source.raw_data or [])
+
+
 for _day, _name in enumerate(WEEKDAYS):
     setattr(PatternForm, f"d{_day}_start", _hhmm(f"{_name} start"))
     setattr(PatternForm, f"d{_day}_end", _hhmm(f"{_name} finish"))

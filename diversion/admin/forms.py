@@ -150,6 +150,11 @@ class VenueForm(AdminForm):
     opens_4, closes_4 = _day_hours(4)
     opens_5, closes_5 = _day_hours(5)
     opens_6, closes_6 = _day_hours(6)
+    same_weekdays = BooleanField(
+        "Tuesday to Friday have the same hours as Monday",
+        widget=GovCheckboxInput(),
+        description="Leave it unticked to set each day below",
+    )
     active = BooleanField(
         "This venue is in use",
         widget=GovCheckboxInput(),
@@ -174,6 +179,11 @@ class VenueForm(AdminForm):
         return getattr(self, f"opens_{day}"), getattr(self, f"closes_{day}")
 
     def validate(self, extra_validators: Any = None) -> bool:
+        if self.same_weekdays.data:
+            monday = self.hours_fields(0)
+            for day in range(1, 5):
+                for source, target in zip(monday, self.hours_fields(day), strict=True):
+                    target.copy_from(source)
         valid = super().validate(extra_validators)
         for day, day_name in enumerate(WEEKDAYS):
             opens, closes = self.hours_fields(day)
