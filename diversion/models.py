@@ -451,6 +451,14 @@ class Appointment(Base):
     worker: Mapped[User] = relationship()
     successor: Mapped[Appointment | None] = relationship(remote_side=[id])
 
+    @property
+    def session_name(self) -> str:
+        """The session's name as her order's type calls it, like "Care-plan session"."""
+        sessions = self.case.requirement_type.sessions or []
+        if 1 <= self.session_number <= len(sessions):
+            return str(sessions[self.session_number - 1]["name"])
+        return self.kind.replace("_", " ").capitalize()
+
 
 class CaseEvent(Base):
     """One line of a case's timeline: what happened, when, and who did it."""

@@ -40,14 +40,17 @@ def manageable_venue(user: User, venue_id: int) -> Venue | None:
 
 
 def diary_appointments(worker: User, *, start: datetime, end: datetime) -> list[Appointment]:
-    """A worker's appointments between two instants, with their case, client and venue."""
+    """A worker's appointments between two instants, with their case, its type, client and
+    venue."""
     return list(
         db.session.scalars(
             select(Appointment)
             .where(Appointment.worker_id == worker.id)
             .where(Appointment.starts_at >= start, Appointment.starts_at < end)
             .options(
-                joinedload(Appointment.case).joinedload(Case.client), joinedload(Appointment.venue)
+                joinedload(Appointment.case).joinedload(Case.client),
+                joinedload(Appointment.case).joinedload(Case.requirement_type),
+                joinedload(Appointment.venue),
             )
             .order_by(Appointment.starts_at)
         )

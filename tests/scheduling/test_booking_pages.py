@@ -151,7 +151,11 @@ def test_the_diary_shows_bookings_and_free_time_for_the_week(web, world, setup):
     assert "14:00–15:30" in diary
     assert "Free: 09:00–14:00, 15:30–17:00" not in diary  # before now + notice is not free
     assert "Free: 15:30–17:00" in diary
-    assert "Nell" not in diary
+    # Who and what, to her own organisation: her name, the session and the venue.
+    entry = re.search(r"<li><a [^>]*>14:00–15:30 (.*?)</li>", diary, re.S)
+    assert entry is not None
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", entry.group(1)))
+    assert f"Nell Tester : Comprehensive assessment at {venue.name} ({case.reference})" in words
 
 
 def test_a_manager_edits_a_workers_pattern_and_absence(web, world, make):
