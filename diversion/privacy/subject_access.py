@@ -32,8 +32,8 @@ from typing import Any
 
 from sqlalchemy import Column, Table, or_, select
 
-from diversion.court.list_csv import emailed_list_row
 from diversion.db import Base, db
+from diversion.mail.emailed_lists import emailed_list_row
 from diversion.models import Client, Court, OutgoingMail
 from diversion.privacy.retention import ERASED
 
