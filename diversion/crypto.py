@@ -1,6 +1,10 @@
-"""Encryption at rest for phone numbers and free-text notes, and a keyed hash to find a number.
+"""Encryption at rest for phone numbers, free-text notes and emails, and a keyed hash to find
+a number.
 
-security.md 15: phone numbers and notes are encrypted with keys held outside the database.
+security.md 15: phone numbers, notes and what was emailed to the court and the CPS are
+encrypted with keys held outside the database. `EncryptedText` holds text; `EncryptedBytes`
+holds bytes (a whole email with its attachments, `OutgoingMail.message`). Both store a Fernet
+token as text, so key rotation treats them alike.
 
 - `ENCRYPTION_KEYS`: Fernet keys (AES-128-CBC with HMAC-SHA256), comma-separated, newest
   first. New values are encrypted with the first; any of them decrypts. To rotate, put a
@@ -51,17 +55,25 @@ class Keyring:
 
     def encrypt(self, plaintext: str) -> str:
         """A token for the text, under the newest key."""
-        return self.fernets[0].encrypt(plaintext.encode("utf-8")).decode("ascii")
+        return self.encrypt_bytes(plaintext.encode("utf-8"))
 
     def decrypt(self, token: str) -> str:
         """The text a token holds, under whichever configured key wrote it."""
         try:
-            return self._multi.decrypt(token.encode("ascii")).decode("utf-8")
+            return self.decrypt_bytes(token).decode("utf-8")
+        except UnicodeError as error:
+            raise _undecryptable() from error
+
+    def encrypt_bytes(self, plaintext: bytes) -> str:
+        """A token for the bytes, under the newest key."""
+        return self.fernets[0].encrypt(plaintext).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        """The bytes a token holds, under whichever configured key wrote it."""
+        try:
+            return self._multi.decrypt(token.encode("ascii"))
         except (InvalidToken, UnicodeError) as error:
-            raise DecryptionError(
-                "A stored encrypted value could not be decrypted with any key in "
-                "ENCRYPTION_KEYS: it was altered, or the key that wrote it was removed."
-            ) from error
+            raise _undecryptable() from error
 
     def is_token(self, value: str) -> bool:
         """Whether a stored value is a token these keys decrypt (not plaintext)."""
@@ -92,6 +104,13 @@ class Keyring:
     def lookup_hash(self, e164_number: str) -> str:
         """The keyed hash (hex) of a number in E.164, for finding her by number."""
         return hmac.new(self.hash_key, e164_number.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _undecryptable() -> DecryptionError:
+    return DecryptionError(
+        "A stored encrypted value could not be decrypted with any key in "
+        "ENCRYPTION_KEYS: it was altered, or the key that wrote it was removed."
+    )
 
 
 _FERNET_VERSION = 0x80
@@ -165,6 +184,7 @@ def lookup_hash(e164_number: str) -> str:
 # that SQL can find (or skip) them. "[erased]" is the retention job's marker
 # (diversion.privacy.retention.ERASED).
 CLEAR_MARKERS: frozenset[str] = frozenset({"[erased]"})
+CLEAR_MARKER_BYTES: frozenset[bytes] = frozenset(marker.encode("ascii") for marker in CLEAR_MARKERS)
 
 # SQL comparisons that would silently match nothing (or everything) against ciphertext.
 _COMPARISONS = frozenset(
@@ -230,6 +250,40 @@ class EncryptedText(TypeDecorator[str]):
         return keyring().decrypt(value)
 
 
+class EncryptedBytes(TypeDecorator[bytes]):
+    """Bytes encrypted at rest, stored as a Fernet token in a text column (as EncryptedText
+    stores its tokens, so that key rotation re-encrypts both alike); None stays None.
+
+    A clear marker is stored as its text (b"[erased]" as "[erased]"), so that the retention
+    job's work can be found by SQL; nothing else can be compared (see EncryptedText).
+    """
+
+    impl = Text
+    cache_ok = True
+    comparator_factory = EncryptedText.Comparator  # type: ignore[assignment]
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, bytes):
+            raise TypeError("an encrypted bytes column holds bytes")
+        if value in CLEAR_MARKER_BYTES:
+            return value.decode("ascii")
+        return keyring().encrypt_bytes(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        if value in CLEAR_MARKERS:
+            return value.encode("ascii")
+        return keyring().decrypt_bytes(value)
+
+
+# The column types whose stored values are Fernet tokens (or clear markers): key rotation
+# re-encrypts every column of these types.
+ENCRYPTED_TYPES: tuple[type[TypeDecorator[Any]], ...] = (EncryptedText, EncryptedBytes)
+
+
 def _refuse_comparison(expr: Any, op: Any, other: tuple[Any, ...]) -> None:
     if op not in _COMPARISONS:
         return
@@ -243,4 +297,6 @@ def _refuse_comparison(expr: Any, op: Any, other: tuple[Any, ...]) -> None:
 
 
 def _is_marker(value: Any) -> bool:
+    if isinstance(value, bytes):
+        return value in CLEAR_MARKER_BYTES
     return isinstance(value, str) and value in CLEAR_MARKERS

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from diversion import clock
-from diversion.crypto import EncryptedText, lookup_hash
+from diversion.crypto import EncryptedBytes, EncryptedText, lookup_hash
 from diversion.db import Base
 
 
@@ -654,7 +653,9 @@ class OutgoingMail(Base):
     """One email to one recipient: a report, a sitting-day list or a reminder to a worker.
 
     Every send is a row (a resend is a new row): what, to whom, when, by whom or by which
-    job, and the SHA-256 of the message. A failure stays visible and is retried.
+    job, and the SHA-256 of the message. A failure stays visible and is retried. A report is
+    about one case (`case_id`); a sitting-day list names several, each linked by an
+    OutgoingMailCase row.
     """
 
     __tablename__ = "outgoing_mail"
@@ -669,7 +670,8 @@ class OutgoingMail(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     recipient_role: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(200))
-    message: Mapped[bytes] = mapped_column(LargeBinary)
+    # The whole email as sent (RFC 822, attachments included): encrypted at rest.
+    message: Mapped[bytes] = mapped_column(EncryptedBytes)
     content_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -685,6 +687,33 @@ class OutgoingMail(Base):
     report: Mapped[ComplianceReport | None] = relationship()
     court: Mapped[Court | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
+    named_cases: Mapped[list[OutgoingMailCase]] = relationship(
+        back_populates="mail", cascade="all, delete-orphan", order_by="OutgoingMailCase.list_row"
+    )
+
+
+class OutgoingMailCase(Base):
+    """A case a sitting-day list named: written in the same transaction as the list is queued.
+
+    `list_row` is the case's row in the list's CSV (1 = the first row after the header), so
+    that anonymising her erases her row, and only hers, from the stored copy, and her subject
+    access export says which lists named her.
+    """
+
+    __tablename__ = "outgoing_mail_case"
+    __table_args__ = (
+        UniqueConstraint("outgoing_mail_id", "case_id", name="uq_outgoing_mail_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outgoing_mail_id: Mapped[int] = mapped_column(
+        ForeignKey("outgoing_mail.id", ondelete="CASCADE")
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    list_row: Mapped[int]
+
+    mail: Mapped[OutgoingMail] = relationship(back_populates="named_cases")
+    case: Mapped[Case] = relationship()
 
 
 class CaseNote(Base):

@@ -2,7 +2,8 @@
 
 Used by the list page's download and by the job that emails the list to the court at the
 report time, so both carry exactly the same columns: the ones domain.md lets the court and
-the CPS read, nothing more.
+the CPS read, nothing more. (diversion.mail.emailed_lists reads the stored copy of an
+emailed list back.)
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ def csv_rows(
             )
         )
     return rows
+
+
+def csv_case_ids(
+    first_appearances: Iterable[FirstAppearance], returning: Iterable[ReturningCase]
+) -> list[int]:
+    """The case of each data row of `csv_rows`, in the same order: row n (1 = the first row
+    after the header) is about case `csv_case_ids(...)[n - 1]`."""
+    return [first.case_id for first in first_appearances] + [line.case_id for line in returning]
 
 
 def csv_text(rows: Iterable[Sequence[str]]) -> str:

@@ -10,7 +10,10 @@ Rules (domain.md, "Dates and windows" and "Attendance and compliance"):
   no names reach a mailbox that way).
 - At the report due time for a sitting day, the court gets that day's list (the columns the
   court may read, as a CSV attachment), and each case returning that day whose report has
-  not been sent is flagged on its timeline.
+  not been sent is flagged on its timeline. Each case the list names is linked to it
+  (OutgoingMailCase, with its row in the CSV) in the transaction that queues it, so that
+  anonymising a woman erases her row from the stored copy and her subject access export
+  lists every list that named her.
 
 Both jobs are catch-up jobs, not alarms: they run every few minutes and do what is due and
 not yet done, recorded as OutgoingMail rows, so a scheduler that was down sends late rather
@@ -37,7 +40,7 @@ from sqlalchemy.orm import joinedload
 from diversion import audit, clock
 from diversion.cases.queries import window_of
 from diversion.cases.services import add_case_event
-from diversion.court.list_csv import csv_filename, csv_rows, csv_text
+from diversion.court.list_csv import csv_case_ids, csv_filename, csv_rows, csv_text
 from diversion.court.queries import sitting_day_list
 from diversion.db import db
 from diversion.formatting import format_date, format_datetime
@@ -49,6 +52,7 @@ from diversion.models import (
     Court,
     MailStatus,
     OutgoingMail,
+    OutgoingMailCase,
     User,
 )
 from scheduling.calendar import (
@@ -174,7 +178,9 @@ def _queue(
     now: datetime,
     court_id: int | None = None,
     for_date: date | None = None,
+    named_case_ids: Sequence[int] = (),
 ) -> int:
+    """Add the mail row (and a link to each case a list names, by its row in the list)."""
     row = OutgoingMail(
         kind=kind,
         court_id=court_id,
@@ -189,6 +195,10 @@ def _queue(
         next_attempt_at=now,
         requested_by_job=job,
         created_at=now,
+        named_cases=[
+            OutgoingMailCase(case_id=case_id, list_row=number)
+            for number, case_id in enumerate(named_case_ids, start=1)
+        ],
     )
     db.session.add(row)
     db.session.flush()
@@ -427,6 +437,7 @@ def send_lists(*, now: datetime, mailer: Mailer | None = None) -> list[int]:
                 now=now,
                 court_id=court.id,
                 for_date=day,
+                named_case_ids=csv_case_ids(listing.first_appearances, listing.returning),
             )
         )
     db.session.commit()

@@ -16,7 +16,16 @@ and removes what identifies her or holds content:
   erased;
 - compliance reports: the signed HTML and the statement erased, the hash kept;
 - emails about her cases: the message and subject erased, the hash, recipient and dates
-  kept; a development .eml file is deleted.
+  kept; a development .eml file is deleted;
+- sitting-day lists that named her (OutgoingMailCase): every cell of her row in the stored
+  list is replaced by "[erased]", in the stored message and in a development .eml file
+  (rewritten once the transaction commits). The other women's rows, the covering text and
+  the headers stay as they were, so the list is still the record of what the court was
+  told about them. Redacting rather than regenerating: a list made again today would
+  differ from the one sent (statuses, attendance, adjournments). The hash of the attachment
+  as sent is kept, as for reports; the link rows are kept (ids only). A list still waiting
+  to go goes without her row. A copy already delivered by SMTP is the recipient's to erase.
+  (diversion.privacy.mail_erasure does the lists and the files.)
 """
 
 from __future__ import annotations
@@ -25,7 +34,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, select, true, update
@@ -33,7 +41,6 @@ from sqlalchemy.orm import selectinload
 
 from diversion import audit, clock
 from diversion.db import db
-from diversion.mail.senders import mail_folder
 from diversion.models import (
     Appointment,
     AuditEvent,
@@ -48,6 +55,13 @@ from diversion.models import (
     OutboxMessage,
     OutgoingMail,
     UserSession,
+)
+from diversion.privacy.mail_erasure import (
+    ERASED_BYTES,
+    MailFiles,
+    delete_mail_files,
+    redact_lists_naming,
+    rewrite_mail_files,
 )
 from diversion.privacy.retention import (
     ERASED,
@@ -70,7 +84,6 @@ RUN_ACTION = "retention_run"
 ANONYMISED_ACTION = "client_anonymised"
 ANONYMISED_FIRST_NAME = "Anonymised"
 ANONYMISED_LAST_NAME = "client"
-ERASED_BYTES = ERASED.encode("ascii")
 # The job runs once a day, at the first poll after this time (London).
 DAILY_AT = time(2, 30)
 CHUNK = 500
@@ -271,10 +284,10 @@ def _erase_replies(ids: Sequence[int]) -> int:
     return erased
 
 
-def anonymise_client(client: Client, *, now: datetime) -> list[str]:
+def anonymise_client(client: Client, *, now: datetime) -> MailFiles:
     """Anonymise one woman inside the current transaction (see the module docstring).
 
-    Returns the paths of development .eml files to delete once the transaction commits."""
+    Returns the development .eml files to delete or rewrite once the transaction commits."""
     case_ids = list(db.session.scalars(select(Case.id).where(Case.client_id == client.id)))
     report_ids = list(
         db.session.scalars(
@@ -347,13 +360,18 @@ def anonymise_client(client: Client, *, now: datetime) -> list[str]:
         .values(html=ERASED, statement=ERASED)
         .execution_options(**sync)
     )
-    files = [
-        path
-        for path in session.scalars(
-            select(OutgoingMail.eml_path).where(about_her_mail, OutgoingMail.eml_path.is_not(None))
-        )
-        if path
-    ]
+    files = MailFiles(
+        delete=[
+            path
+            for path in session.scalars(
+                select(OutgoingMail.eml_path).where(
+                    about_her_mail, OutgoingMail.eml_path.is_not(None)
+                )
+            )
+            if path
+        ],
+        rewrite=redact_lists_naming(case_ids),
+    )
     session.execute(
         update(OutgoingMail)
         .where(about_her_mail, OutgoingMail.status == MailStatus.PENDING)
@@ -376,20 +394,6 @@ def anonymise_client(client: Client, *, now: datetime) -> list[str]:
     return files
 
 
-def _delete_mail_files(paths: Iterable[str]) -> None:
-    """Delete development .eml files, only inside the configured mail folder."""
-    folder = mail_folder(current_app.config, current_app.instance_path).resolve()
-    for name in paths:
-        path = Path(name).resolve()
-        if not path.is_relative_to(folder):
-            log.warning("retention: a mail file outside the mail folder was left alone")
-            continue
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as error:
-            log.warning("retention: a mail file could not be deleted (%s)", type(error).__name__)
-
-
 # Sign-in sessions (who signed in, when, from where) are kept this long after they last
 # saw use, then removed: the audit trail keeps the sign-ins themselves.
 SESSION_KEEP = timedelta(days=30)
@@ -408,7 +412,7 @@ def run_retention(*, now: datetime, periods: Periods) -> RetentionRun:
 
     Safe to run again: what was erased is not due again."""
     session = db.session
-    files: list[str] = []
+    files = MailFiles()
     try:
         due = load_due(periods=periods, until=now)
         bodies = _erase_message_bodies([item.id for item in due.message_bodies], now=now)
@@ -430,7 +434,8 @@ def run_retention(*, now: datetime, periods: Periods) -> RetentionRun:
         session.rollback()
         raise
     session.expire_all()  # bulk updates bypassed the identity map
-    _delete_mail_files(files)
+    delete_mail_files(files.delete)
+    rewrite_mail_files(files.rewrite)
     log.info("retention run: %s", run.summary)
     return run
 

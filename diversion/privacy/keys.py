@@ -1,7 +1,8 @@
 """Key rotation for data encrypted at rest (`flask --app wsgi keys rotate`).
 
 Rotating the encryption key: put the new Fernet key first in ENCRYPTION_KEYS (keep the old
-one after it), run `keys rotate`, then remove the old key. Every EncryptedText value is
+one after it), run `keys rotate`, then remove the old key. Every EncryptedText and
+EncryptedBytes value (emails to the court and the CPS included) is
 re-encrypted under the newest key, a batch per transaction; a value already under it is
 left alone, so the command can be stopped and run again.
 
@@ -33,7 +34,7 @@ from sqlalchemy import (
 )
 
 from diversion import audit
-from diversion.crypto import CLEAR_MARKERS, DecryptionError, EncryptedText, keyring
+from diversion.crypto import CLEAR_MARKERS, ENCRYPTED_TYPES, DecryptionError, keyring
 from diversion.db import Base, db
 from diversion.models import Client
 
@@ -52,15 +53,16 @@ class RotationResult:
 
 
 def encrypted_columns() -> Iterator[tuple[Table, Column[str]]]:
-    """Every column of the model stored as EncryptedText, with its table."""
+    """Every column of the model stored encrypted (EncryptedText, EncryptedBytes), with its
+    table."""
     for model_table in Base.metadata.sorted_tables:
         for model_column in model_table.columns:
-            if isinstance(model_column.type, EncryptedText):
+            if isinstance(model_column.type, ENCRYPTED_TYPES):
                 yield model_table, model_column
 
 
 def _raw(table_name: str, column_name: str) -> TableClause:
-    """The table's id and one column as stored (ciphertext), bypassing EncryptedText."""
+    """The table's id and one column as stored (ciphertext), bypassing the column type."""
     return table(table_name, column("id", Integer), column(column_name, Text))
 
 

@@ -346,7 +346,9 @@ REGISTER: dict[str, Entry] = {
     "outgoing_mail.recipient_role": _system("Court or CPS"),
     "outgoing_mail.subject": _client("The subject line (the court reference)", CRIMINAL),
     "outgoing_mail.message": _client(
-        "The email exactly as sent, with the report attached", CRIMINAL
+        "The email exactly as sent, with the report or list attached (encrypted at rest; a "
+        "sitting-day list loses her row when she is anonymised)",
+        CRIMINAL,
     ),
     "outgoing_mail.content_sha256": _kept("Proof of what was sent (a hash)"),
     "outgoing_mail.status": _kept("Whether it went"),
@@ -358,6 +360,10 @@ REGISTER: dict[str, Entry] = {
     "outgoing_mail.created_at": _kept("When it was asked for"),
     "outgoing_mail.sent_at": _kept("When it went"),
     "outgoing_mail.eml_path": _client("Development only: the file the message was written to"),
+    "outgoing_mail_case.id": _kept("Row identifier"),
+    "outgoing_mail_case.outgoing_mail_id": _kept("Which sitting-day list"),
+    "outgoing_mail_case.case_id": _kept("A case the list named", CRIMINAL),
+    "outgoing_mail_case.list_row": _kept("Her row in the list, so that it can be erased"),
     # --- the audit trail ----------------------------------------------------------------------
     "audit_event.id": Entry("Row identifier", ACCOUNTABILITY, AUDIT, True),
     "audit_event.occurred_at": Entry("When", ACCOUNTABILITY, AUDIT, True),

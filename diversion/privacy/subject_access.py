@@ -11,6 +11,11 @@ Every column of each row is exported as stored (decrypted where encrypted at res
 an email's raw bytes, which are given as the text part the court or CPS read and the names
 of its attachments (the attached report is exported itself, from `compliance_report`).
 The names of the people, courts and venues the rows refer to by id are added, for reading.
+
+A sitting-day list names several women, so it is not one of her emails: it is reached only
+through the links to her cases (`outgoing_mail_case`, LINK_TABLES), and each link comes out
+with the list's court, sitting day, recipient and sending time, and her own row of the list
+as the court read it; never the list itself, nor another woman's row.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from typing import Any
 from sqlalchemy import Column, Table, or_, select
 
 from diversion.db import Base, db
-from diversion.models import Client
+from diversion.mail.emailed_lists import emailed_list_row
+from diversion.models import Client, Court, OutgoingMail
 from diversion.privacy.retention import ERASED
 
 FORMAT = "court-diversion-subject-access/1"
@@ -48,8 +54,14 @@ TABLE_TITLES = {
     "inbound_message": "Text messages from her",
     "compliance_report": "Compliance reports for the court and the CPS",
     "outgoing_mail": "Emails to the court and the CPS",
+    "outgoing_mail_case": "Sitting-day lists sent to the court that named her",
     "audit_event": "Record of who viewed or changed her records",
 }
+
+# Tables that link her rows to rows shared with other women: reached only through the named
+# column (her cases), never through the shared row, and exported by `_link_row`.
+LIST_LINKS = "outgoing_mail_case"
+LINK_TABLES = {LIST_LINKS: "case_id"}
 
 # Tables whose names the export gives for the ids its rows hold, and the column with the name.
 NAMED_TABLES = {
@@ -139,6 +151,7 @@ def _rows_about(client: Client) -> dict[str, list[dict[str, Any]]]:
                 fk.parent.in_(sorted(found[fk.column.table.name]))
                 for fk in table.foreign_keys
                 if found.get(fk.column.table.name)
+                and LINK_TABLES.get(name, fk.parent.name) == fk.parent.name
             ]
             plain_key = _client_key_without_foreign_key(table)
             if plain_key is not None:
@@ -153,6 +166,42 @@ def _rows_about(client: Client) -> dict[str, list[dict[str, Any]]]:
         rows[name] = [dict(row._mapping) for row in result]
         found[name] = {row["id"] for row in rows[name] if "id" in row}
     return rows
+
+
+def _list_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each list that named her: when, which court, to whom, and her own row of it."""
+    mail_ids = sorted({row["outgoing_mail_id"] for row in rows})
+    mails = {
+        mail.id: mail
+        for mail in db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(mail_ids)))
+    }
+    court_ids = sorted({mail.court_id for mail in mails.values() if mail.court_id is not None})
+    courts = {
+        court_id: name
+        for court_id, name in db.session.execute(
+            select(Court.id, Court.name).where(Court.id.in_(court_ids))
+        )
+    }
+    out = []
+    for row in rows:
+        mail = mails[row["outgoing_mail_id"]]
+        if mail.message == ERASED.encode("ascii"):
+            said: Any = ERASED
+        else:
+            said = emailed_list_row(mail.message, row["list_row"])
+        out.append(
+            {
+                **{name: _value(value) for name, value in row.items()},
+                "sitting_date": _value(mail.sitting_date),
+                "court": courts.get(mail.court_id) if mail.court_id is not None else None,
+                "recipient": mail.recipient,
+                "recipient_role": mail.recipient_role,
+                "status": _value(mail.status),
+                "sent_at": _value(mail.sent_at),
+                "her_row_of_the_list": said,
+            }
+        )
+    return out
 
 
 def _names(rows: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, str]]:
@@ -183,12 +232,16 @@ def export_for(client: Client, *, now: datetime) -> dict[str, Any]:
     """Everything held about one client, as a JSON-ready dict: one list of rows per table."""
     raw = _rows_about(client)
     tables = {table.name: table for table in _tables()}
+    exported = {
+        name: _list_rows(rows) if name == LIST_LINKS else [_row(tables[name], r) for r in rows]
+        for name, rows in raw.items()
+    }
     return {
         "format": FORMAT,
         "generated_at": now.isoformat(),
         "client_id": client.id,
         "organisation": client.organisation.name,
-        "tables": {name: [_row(tables[name], row) for row in raw[name]] for name in raw},
+        "tables": exported,
         "names": _names(raw),
     }
 

@@ -6,8 +6,11 @@ are dropped first, and alembic_version afterwards, so the next test starts clean
 
 from __future__ import annotations
 
+import email.policy
 import os
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -16,12 +19,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, column, insert, inspect, select, table, text
 from sqlalchemy.engine import Engine
 
+from diversion.admin.reference import seed_requirement_types
 from diversion.app import create_app
 from diversion.cli import alembic_config
-from diversion.db import Base
+from diversion.court.list_csv import CSV_HEADER, RETURNING, csv_text
+from diversion.crypto import looks_like_token
+from diversion.db import Base, db
+from diversion.models import OutgoingMail
+from tests.factories import Factory
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -110,3 +118,100 @@ def test_every_revision_steps_down_and_up_again(migrated_app: Flask) -> None:
 
     engine: Engine = migrated_app.extensions["diversion.db"][0]
     assert differences(engine) == []
+
+
+# --- revision 12a0c0de0003: emails encrypted, lists linked to the cases they name ------------
+
+BEFORE_MAIL_REVISION = "9b5013b5103c"
+
+
+def _list_email(*rows: tuple[str, str, str]) -> bytes:
+    """A sitting-day list as the job sent it before this revision: (name, born, court ref)."""
+    message = EmailMessage()
+    message["From"] = "scheduler@project.example.org"
+    message["To"] = "listing@court.example.org"
+    message["Subject"] = "Court list"
+    message.set_content("The list is attached.")
+    table = [CSV_HEADER] + [
+        (RETURNING, name, born, ref, "", "2026-12-30", "", "", "", "", "")
+        for name, born, ref in rows
+    ]
+    message.add_attachment(
+        csv_text(table).encode(), maintype="text", subtype="csv", filename="court-list.csv"
+    )
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def test_the_mail_revision_encrypts_stored_emails_and_links_lists_already_sent(
+    migrated_app: Flask,
+) -> None:
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, BEFORE_MAIL_REVISION)
+    seed_requirement_types()
+    db.session.commit()
+    make = Factory(migrated_app)
+    court = make.court()
+    her = make.client(organisation=make.organisation(), first_name="Marisol", last_name="Tenterden")
+    case = make.case(client=her, court=court, return_date=date(2026, 12, 30), court_reference="R1")
+    make.session.close()
+    listed = _list_email(
+        ("Marisol Tenterden", "1990-01-01", "R1"), ("Nobody Known", "1980-05-05", "R9")
+    )
+    report = b"Subject: Compliance report\r\n\r\nMAILMARKER Marisol Tenterden\r\n"
+    originals = {1: listed, 2: report, 3: b"[erased]"}
+    mail = table(
+        "outgoing_mail",
+        column("id"),
+        column("kind"),
+        column("court_id"),
+        column("sitting_date"),
+        column("recipient"),
+        column("recipient_role"),
+        column("subject"),
+        column("message"),
+        column("content_sha256"),
+        column("status"),
+        column("attempts"),
+        column("created_at"),
+    )
+    with engine.begin() as conn:
+        for mail_id, message in originals.items():
+            conn.execute(
+                insert(mail).values(
+                    id=mail_id,
+                    kind="sitting_day_list" if mail_id == 1 else "compliance_report",
+                    court_id=court.id,
+                    sitting_date=date(2026, 12, 30),
+                    recipient="listing@court.example.org",
+                    recipient_role="court",
+                    subject="Court list",
+                    message=message,
+                    content_sha256="0" * 64,
+                    status="sent",
+                    attempts=1,
+                    created_at=datetime(2026, 12, 29, 12, 0, tzinfo=UTC),
+                )
+            )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, message FROM outgoing_mail")).all())
+        links = conn.execute(
+            text("SELECT outgoing_mail_id, case_id, list_row FROM outgoing_mail_case")
+        ).all()
+    assert stored[3] == "[erased]"
+    for mail_id in (1, 2):
+        assert looks_like_token(stored[mail_id]) and "Marisol" not in stored[mail_id]
+    db.session.expire_all()
+    assert {m.id: m.message for m in db.session.scalars(select(OutgoingMail))} == originals
+    # Her row is linked; a row that matches nobody is not.
+    assert [tuple(link) for link in links] == [(1, case.id, 1)]
+
+    db.session.rollback()
+    command.downgrade(config, BEFORE_MAIL_REVISION)
+    with engine.connect() as conn:
+        back = {i: bytes(m) for i, m in conn.execute(text("SELECT id, message FROM outgoing_mail"))}
+    assert back == originals
+    assert "outgoing_mail_case" not in table_names(engine)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import re
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from diversion.court.reports import send_report, sign_off
 from diversion.court.schedule import (
@@ -23,12 +25,14 @@ from diversion.court.schedule import (
     send_lists,
     send_reminders,
 )
+from diversion.crypto import looks_like_token
 from diversion.db import db
 from diversion.models import (
     AppointmentStatus,
     CaseEvent,
     MailStatus,
     OutgoingMail,
+    OutgoingMailCase,
 )
 from tests.conftest import World, make_app, sign_in
 from tests.diversion.mail.smtp_server import SmtpServer, free_port
@@ -230,3 +234,39 @@ def test_the_list_goes_to_the_court_liaison_address_when_the_court_has_one(
         row = db.session.scalars(select(OutgoingMail).where(OutgoingMail.kind == LIST_KIND)).one()
         assert (row.recipient, row.recipient_role) == ("liaison@court.example.org", "court liaison")
     assert [r.message["To"] for r in smtp.received] == ["liaison@court.example.org"]
+
+
+def test_the_list_is_stored_encrypted_sent_as_stored_and_linked_to_each_case_it_names(
+    app: Flask, cases, smtp: SmtpServer
+) -> None:
+    avery, blake = cases
+    with app.app_context():
+        (mail_id,) = send_lists(now=DUE)
+        row = db.session.get(OutgoingMail, mail_id)
+        assert row is not None and row.status is MailStatus.SENT
+        stored = row.message
+        links = {
+            link.case_id: link.list_row
+            for link in db.session.scalars(
+                select(OutgoingMailCase).where(OutgoingMailCase.outgoing_mail_id == mail_id)
+            )
+        }
+        raw = db.session.execute(
+            text("SELECT message FROM outgoing_mail WHERE id = :id"), {"id": mail_id}
+        ).scalar_one()
+    # The database holds ciphertext only: no name, no court reference, no CSV.
+    assert isinstance(raw, str) and looks_like_token(raw)
+    assert [
+        m for m in ("Avery", "Marker", "REFAvery", "REFBlake", "Date of birth") if m in raw
+    ] == []
+    # What the court received is what is stored, decrypted.
+    (received,) = smtp.received
+    (sent_part,) = received.message.iter_attachments()
+    (kept_part,) = email.message_from_bytes(stored, policy=email.policy.default).iter_attachments()
+    assert sent_part.get_payload(decode=True) == kept_part.get_payload(decode=True)
+    rows = list(csv.reader(io.StringIO(sent_part.get_content())))
+    # Each case the list names is linked to it, by its own row of the CSV.
+    assert {case_id: rows[number][3] for case_id, number in links.items()} == {
+        avery.id: "REFAvery",
+        blake.id: "REFBlake",
+    }

@@ -39,6 +39,7 @@ from diversion.models import (
     Organisation,
     OrganisationKind,
     OutboxMessage,
+    OutgoingMail,
     ReplyAction,
     ReportVariant,
     User,
@@ -154,6 +155,18 @@ def planted(make: Factory, world: World) -> dict[tuple[str, str], tuple[int, str
             signed_off_by_id=world.worker.id,
         )
     )
+    mail = make._save(
+        OutgoingMail(
+            kind="compliance_report",
+            case_id=case.id,
+            report_id=report.id,
+            recipient="court@example.test",
+            recipient_role="court",
+            subject="Compliance report",
+            message=b"Subject: Compliance report\r\n\r\nMAILMARKER engaged well\r\n",
+            content_sha256="0" * 64,
+        )
+    )
     user = fresh(make, User, world.worker.id)
     user.totp_secret = "TOTPSECRETMARKERJBSWY3DPEHPK3PXP"
     make._save(user)
@@ -170,6 +183,7 @@ def planted(make: Factory, world: World) -> dict[tuple[str, str], tuple[int, str
         ("inbound_message", "body"): (inbound.id, inbound.body, "REPLYMARKER"),
         ("compliance_report", "statement"): (report.id, report.statement, "STATEMENTMARKER"),
         ("compliance_report", "html"): (report.id, report.html, "STATEMENTMARKER"),
+        ("outgoing_mail", "message"): (mail.id, mail.message, "MAILMARKER"),
     }
 
 
@@ -395,6 +409,34 @@ def test_rotation_moves_every_value_to_the_new_key_so_the_old_one_can_go(tmp_pat
 
     again = rotate(only_b)
     assert "Re-encrypted 0 values" in again and "(6 were already)" in again
+
+
+def test_rotation_re_encrypts_stored_emails_too(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'rotate-mail.sqlite'}"
+    with_a = keyed_app(url, KEY_A)
+    message = b"Subject: Court list\r\n\r\nMAILMARKER Juniper Fakenham 1990-01-01\r\n"
+    with with_a.app_context():
+        row = OutgoingMail(
+            kind="sitting_day_list",
+            recipient="listing@court.example.org",
+            recipient_role="court",
+            subject="Court list",
+            message=message,
+            content_sha256="0" * 64,
+        )
+        db.session.add(row)
+        db.session.commit()
+        mail_id = row.id
+    before = raw(with_a, "outgoing_mail", "message", mail_id)
+
+    assert "Re-encrypted 1 values" in rotate(keyed_app(url, f"{KEY_B},{KEY_A}"))
+
+    only_b = keyed_app(url, KEY_B)
+    after = raw(only_b, "outgoing_mail", "message", mail_id)
+    assert after != before and after is not None and "MAILMARKER" not in after
+    with only_b.app_context():
+        stored = db.session.get(OutgoingMail, mail_id)
+        assert stored is not None and stored.message == message
 
 
 def test_a_new_lookup_hash_key_needs_no_old_key_rotation_recomputes_the_hashes(tmp_path: Path):

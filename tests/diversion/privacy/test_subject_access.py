@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from diversion.court.list_csv import CSV_HEADER, csv_text
 from diversion.db import Base
 from diversion.models import (
     Absence,
@@ -41,6 +42,7 @@ from diversion.models import (
     MessageTemplate,
     OutboxMessage,
     OutgoingMail,
+    OutgoingMailCase,
     RecoveryCode,
     ReplyAction,
     ReportVariant,
@@ -74,6 +76,8 @@ MARKERS = {
     "compliance_report.html": "ZQreporthtml",
     "outgoing_mail.subject": "ZQsubject",
     "outgoing_mail.message": "ZQmailtext",
+    # Her row of a sitting-day list that named her and another woman.
+    "outgoing_mail_case.her_row_of_the_list": "Zephyrine Quarrendon",
     "audit_event.detail": "ZQauditdetail",
 }
 # The tables that hold data about her: each must be in her export, with her rows.
@@ -89,6 +93,7 @@ EXPORTED_TABLES = frozenset(
         "inbound_message",
         "compliance_report",
         "outgoing_mail",
+        "outgoing_mail_case",
         "audit_event",
     }
 )
@@ -110,7 +115,7 @@ NOT_EXPORTED_TABLES = frozenset(
     }
 )
 # Someone else's: never in her export.
-OTHER_MARKERS = ("ZZothernote", "ZZunknownsender", "ZZotheraudit", "Ottoline")
+OTHER_MARKERS = ("ZZothernote", "ZZunknownsender", "ZZotheraudit", "Ottoline", "ZZotherref")
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +132,23 @@ def mail_bytes(text: str) -> bytes:
     message.set_content(text)
     message.add_attachment(
         b"%PDF-1.7 fake", maintype="application", subtype="pdf", filename="ZQattachment.pdf"
+    )
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def list_bytes(*rows: tuple[str, str, str]) -> bytes:
+    """A sitting-day list as the court gets it: one row per (name, date of birth, court ref)."""
+    message = EmailMessage()
+    message["From"] = "project@example.test"
+    message["To"] = "listing@court.example.test"
+    message["Subject"] = "Court list"
+    message.set_content("The list is attached.")
+    table = [CSV_HEADER] + [
+        ("Returning from extended bail", name, born, ref, "", "2026-12-30", "", "", "", "", "")
+        for name, born, ref in rows
+    ]
+    message.add_attachment(
+        csv_text(table).encode(), maintype="text", subtype="csv", filename="court-list.csv"
     )
     return message.as_bytes(policy=email.policy.SMTP)
 
@@ -263,7 +285,27 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         requested_by_id=world.worker.id,
         sent_at=NOW - timedelta(days=2),
     )
-    s.add(mail)
+    court_list = OutgoingMail(
+        kind="sitting_day_list",
+        court_id=world.court.id,
+        sitting_date=date(2026, 12, 30),
+        recipient="listing@court.example.test",
+        recipient_role="court",
+        subject="Court list",
+        message=list_bytes(
+            (f"{her.first_name} {her.last_name}", her.date_of_birth.isoformat(), "ZQcourtref"),
+            ("Ottoline Client", other.date_of_birth.isoformat(), "ZZotherref"),
+        ),
+        content_sha256="e" * 64,
+        status=MailStatus.SENT,
+        requested_by_job="sitting-day-lists",
+        sent_at=NOW - timedelta(days=1),
+        named_cases=[
+            OutgoingMailCase(case_id=case.id, list_row=1),
+            OutgoingMailCase(case_id=other_case.id, list_row=2),
+        ],
+    )
+    s.add_all([mail, court_list])
     s.commit()
     mine = {
         "client": {her.id},
@@ -276,6 +318,9 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         "inbound_message": {her_reply.id},
         "compliance_report": {report.id},
         "outgoing_mail": {mail.id},
+        "outgoing_mail_case": {
+            link.id for link in court_list.named_cases if link.case_id == case.id
+        },
         "audit_event": {her_audit.id},
     }
     return Seeded(her=her, other=other, mine=mine)
