@@ -381,8 +381,10 @@ def do_client_updated(s: Scene) -> tuple[User | None, int | None]:
 
 
 def do_case_created(s: Scene) -> tuple[User | None, int | None]:
+    # A woman with no open case: hers already has one, and a second is refused.
+    newcomer = s.make.client(organisation=s.world.project).id
     page = s.web(s.world.worker).post(
-        f"/clients/{s.client_id}/cases/new",
+        f"/clients/{newcomer}/cases/new",
         data={
             "requirement_type_id": str(s.make.requirement_type("CD").id),
             "court_id": str(s.world.court.id),
@@ -395,7 +397,7 @@ def do_case_created(s: Scene) -> tuple[User | None, int | None]:
         },
     )
     _ok(page, 302)
-    return s.world.worker, s.client_id
+    return s.world.worker, newcomer
 
 
 def do_outcome(s: Scene) -> tuple[User | None, int | None]:
