@@ -11,6 +11,7 @@ from diversion.admin import queries as admin_queries
 from diversion.cases import queries, texts
 from diversion.court.schedule import report_lines
 from diversion.fields import query_id
+from diversion.home import overview as overview_filter
 from diversion.home import queries as home_queries
 from diversion.models import Role
 
@@ -61,7 +62,7 @@ def overview() -> str:
     if worker_id is not None and worker_id not in {w.id for w in workers}:
         abort(404)
     choice = request.args.get("show", "all")
-    if choice not in home_queries.SHOW_CHOICES:
+    if choice not in overview_filter.SHOW_CHOICES:
         choice = "all"
     lines = queries.caseload_progress(g.user, today=today, worker_id=worker_id)
     reports = report_lines([line.case for line in lines], now=now)
@@ -69,10 +70,10 @@ def overview() -> str:
         "home/overview.html",
         title="Caseload",
         lines=[
-            line for line in lines if home_queries.shown(line, reports.get(line.case.id), choice)
+            line for line in lines if overview_filter.shown(line, reports.get(line.case.id), choice)
         ],
-        counts=home_queries.counts(lines, reports),
-        choices=home_queries.SHOW_CHOICES,
+        counts=overview_filter.counts(lines, reports),
+        choices=overview_filter.SHOW_CHOICES,
         choice=choice,
         reports=reports,
         workers=workers,
