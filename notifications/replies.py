@@ -10,9 +10,18 @@ Rules (domain.md "Text messages", security.md 17 and 19):
   texts to her at once and cancels those waiting; START or UNSTOP (and YES, which Twilio
   also treats as an opt-in) resumes them.
 - Y or YES confirms her next booked appointment and queues one "reply_confirmed" text.
+- A text belongs to the organisation that holds the number it was sent to (the Twilio `To`
+  number, or the messaging service when the webhook names one: ReceivingNumber, set by
+  administrators), and is matched ONLY against that organisation's clients: a woman known
+  to another organisation is a stranger here, and nothing she sends acts on her record
+  there. If the service and the number belong to two different organisations, it belongs
+  to neither.
 - Anything else goes to an inbox: her allocated worker's, else her organisation's
-  managers'; a number we do not know (or one shared across organisations) goes to the
-  managers' inbox of no organisation.
+  managers'. From a number more than one of its clients holds: each of their allocated
+  workers' inboxes (and its managers'), never further. From a number none of its clients
+  holds: its managers' inbox.
+- A text to a number no organisation holds is stored with no organisation and matched to
+  nobody: only administrators see it, where they can assign the number.
 - Every incoming text is kept, and is stored once however often the provider posts it.
 
 Nothing here logs or audits a phone number or a message body (security.md 11).
@@ -41,8 +50,10 @@ from diversion.models import (
     CaseStatus,
     Client,
     InboundMessage,
+    InboundMessageWorker,
     MessageStatus,
     OutboxMessage,
+    ReceivingNumber,
     ReplyAction,
     User,
 )
@@ -60,6 +71,7 @@ __all__ = [
     "keyword",
     "normalise_number",
     "receive",
+    "receiving_organisation",
 ]
 
 log = logging.getLogger(__name__)
@@ -253,6 +265,7 @@ CONFIRM_WORDS: Final = frozenset({"Y", "YES"})
 
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 _MAX_NUMBER: Final = 20
+_MAX_RECEIVING: Final = 64
 
 
 def keyword(body: str) -> str:
@@ -320,26 +333,64 @@ def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None
         )
 
 
-def _route(row: InboundMessage, clients: list[Client], appointment: Appointment | None) -> None:
-    """Whose inbox the text lands in (see the module docstring)."""
-    organisations = {client.organisation_id for client in clients}
-    if len(organisations) != 1:
-        return  # unknown, or known to more than one organisation: managers, no organisation
-    row.organisation_id = organisations.pop()
+def receiving_organisation(to_number: str, service_sid: str | None) -> int | None:
+    """The organisation that holds the number a text was sent to (or its messaging service);
+    None when none does, or when the number and the service belong to two different ones."""
+    values = [value for value in (service_sid, to_number) if value]
+    if not values:
+        return None
+    owners = set(
+        db.session.scalars(
+            select(ReceivingNumber.organisation_id).where(ReceivingNumber.value.in_(values))
+        )
+    )
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _allocated_worker(case: Case | None, organisation_id: int) -> int | None:
+    worker = case.worker if case is not None else None
+    if worker is None or not worker.active or worker.organisation_id != organisation_id:
+        return None
+    return worker.id
+
+
+def _route(
+    row: InboundMessage,
+    organisation_id: int | None,
+    clients: list[Client],
+    appointment: Appointment | None,
+) -> None:
+    """Whose inbox the text lands in (see the module docstring). `clients` are the
+    organisation's own clients with the sender's number, and no one else's."""
+    row.organisation_id = organisation_id
+    if organisation_id is None or not clients:
+        return  # a number nobody holds (administrators), or a stranger (its managers)
     if len(clients) != 1:
-        return  # two records with one number: her organisation's managers sort it out
+        # One number on two records: each of their workers sees it, and her managers.
+        row.shared_number = True
+        workers = {_allocated_worker(_open_case(client), organisation_id) for client in clients}
+        row.recipients = [
+            InboundMessageWorker(worker_id=worker_id)
+            for worker_id in sorted(w for w in workers if w is not None)
+        ]
+        return
     client = clients[0]
     row.client_id = client.id
     case = appointment.case if appointment is not None else _open_case(client)
     if case is None:
         return
     row.case_id = case.id
-    if case.worker is not None and case.worker.active:
-        row.worker_id = case.worker.id
+    row.worker_id = _allocated_worker(case, organisation_id)
 
 
 def _receive_once(
-    provider_id: str, from_number: str, body: str, *, now: datetime
+    provider_id: str,
+    from_number: str,
+    body: str,
+    *,
+    to_number: str,
+    service_sid: str | None,
+    now: datetime,
 ) -> InboundMessage:
     session = db.session
     existing = session.scalar(
@@ -348,11 +399,18 @@ def _receive_once(
     if existing is not None:
         return existing
     number = normalise_number(from_number)[:_MAX_NUMBER]
-    clients = list(
-        session.scalars(
-            select(Client).where(Client.mobile_hash == lookup_hash(number)).order_by(Client.id)
+    receiving = normalise_number(to_number)[:_MAX_RECEIVING]
+    organisation_id = receiving_organisation(receiving, service_sid)
+    clients: list[Client] = []
+    if organisation_id is not None:
+        clients = list(
+            session.scalars(
+                select(Client)
+                .where(Client.mobile_hash == lookup_hash(number))
+                .where(Client.organisation_id == organisation_id)
+                .order_by(Client.id)
+            )
         )
-    )
     word = keyword(body)
     action = ReplyAction.INBOX
     appointment: Appointment | None = None
@@ -381,8 +439,9 @@ def _receive_once(
         body=body.replace("\x00", ""),
         appointment_id=appointment.id if appointment is not None else None,
         action=action,
+        to_number=service_sid or receiving,
     )
-    _route(row, clients, appointment)
+    _route(row, organisation_id, clients, appointment)
     session.add(row)
     session.flush()
     audit.add(
@@ -397,12 +456,28 @@ def _receive_once(
     return row
 
 
-def receive(provider_id: str, from_number: str, body: str, *, now: datetime) -> InboundMessage:
-    """Store an incoming text and act on it (see the module docstring); a text the provider
+def receive(
+    provider_id: str,
+    from_number: str,
+    body: str,
+    *,
+    to_number: str,
+    service_sid: str | None = None,
+    now: datetime,
+) -> InboundMessage:
+    """Store an incoming text sent to `to_number` (through the messaging service
+    `service_sid`, if any) and act on it (see the module docstring); a text the provider
     posts again (same MessageSid) returns the row already stored and does nothing more."""
     for attempt in (1, 2):
         try:
-            return _receive_once(provider_id, from_number, body, now=now)
+            return _receive_once(
+                provider_id,
+                from_number,
+                body,
+                to_number=to_number,
+                service_sid=service_sid,
+                now=now,
+            )
         except IntegrityError:
             # Another request stored the same text (or the same confirmation) first: run
             # again, and find its rows this time.
