@@ -47,17 +47,15 @@ from diversion.models import (
     Appointment,
     AppointmentStatus,
     Case,
-    CaseStatus,
     Client,
     InboundMessage,
-    InboundMessageWorker,
     MessageStatus,
     OutboxMessage,
-    ReceivingNumber,
     ReplyAction,
     User,
 )
 from diversion.phones import normalise_number
+from notifications import routing
 from notifications.policy import ReminderKind
 
 __all__ = [
@@ -71,7 +69,6 @@ __all__ = [
     "keyword",
     "normalise_number",
     "receive",
-    "receiving_organisation",
 ]
 
 log = logging.getLogger(__name__)
@@ -287,17 +284,6 @@ def _next_appointment(client: Client, now: datetime) -> Appointment | None:
     )
 
 
-def _open_case(client: Client) -> Case | None:
-    """Her most recent open case."""
-    return db.session.scalar(
-        select(Case)
-        .where(Case.client_id == client.id)
-        .where(Case.status.in_((CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)))
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(1)
-    )
-
-
 def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None:
     """Record her confirmation once and queue one thank-you text for it."""
     if appointment.confirmed_at is None:
@@ -333,56 +319,6 @@ def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None
         )
 
 
-def receiving_organisation(to_number: str, service_sid: str | None) -> int | None:
-    """The organisation that holds the number a text was sent to (or its messaging service);
-    None when none does, or when the number and the service belong to two different ones."""
-    values = [value for value in (service_sid, to_number) if value]
-    if not values:
-        return None
-    owners = set(
-        db.session.scalars(
-            select(ReceivingNumber.organisation_id).where(ReceivingNumber.value.in_(values))
-        )
-    )
-    return owners.pop() if len(owners) == 1 else None
-
-
-def _allocated_worker(case: Case | None, organisation_id: int) -> int | None:
-    worker = case.worker if case is not None else None
-    if worker is None or not worker.active or worker.organisation_id != organisation_id:
-        return None
-    return worker.id
-
-
-def _route(
-    row: InboundMessage,
-    organisation_id: int | None,
-    clients: list[Client],
-    appointment: Appointment | None,
-) -> None:
-    """Whose inbox the text lands in (see the module docstring). `clients` are the
-    organisation's own clients with the sender's number, and no one else's."""
-    row.organisation_id = organisation_id
-    if organisation_id is None or not clients:
-        return  # a number nobody holds (administrators), or a stranger (its managers)
-    if len(clients) != 1:
-        # One number on two records: each of their workers sees it, and her managers.
-        row.shared_number = True
-        workers = {_allocated_worker(_open_case(client), organisation_id) for client in clients}
-        row.recipients = [
-            InboundMessageWorker(worker_id=worker_id)
-            for worker_id in sorted(w for w in workers if w is not None)
-        ]
-        return
-    client = clients[0]
-    row.client_id = client.id
-    case = appointment.case if appointment is not None else _open_case(client)
-    if case is None:
-        return
-    row.case_id = case.id
-    row.worker_id = _allocated_worker(case, organisation_id)
-
-
 def _receive_once(
     provider_id: str,
     from_number: str,
@@ -400,7 +336,7 @@ def _receive_once(
         return existing
     number = normalise_number(from_number)[:_MAX_NUMBER]
     receiving = normalise_number(to_number)[:_MAX_RECEIVING]
-    organisation_id = receiving_organisation(receiving, service_sid)
+    organisation_id = routing.receiving_organisation(receiving, service_sid)
     clients: list[Client] = []
     if organisation_id is not None:
         clients = list(
@@ -441,7 +377,7 @@ def _receive_once(
         action=action,
         to_number=service_sid or receiving,
     )
-    _route(row, organisation_id, clients, appointment)
+    routing.route(row, organisation_id, clients, appointment)
     session.add(row)
     session.flush()
     audit.add(
