@@ -175,6 +175,7 @@ QUERY_PARAMETERS = {
     "audit.index": ("user", "client", "date_from", "date_to", "page"),
     "auth.sign_in": ("next",),
     "auth.accept_invitation": ("token",),
+    "admin.add_receiving_number": ("value",),
 }
 HOSTILE_QUERY = [
     str(2**63 - 1),
