@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -564,11 +565,46 @@ class ReplyAction(LabelledEnum):
         }[self.value]
 
 
+class ReceivingNumberKind(LabelledEnum):
+    """What identifies where a text was sent to us: our phone number, or a Twilio messaging
+    service (a pool of numbers)."""
+
+    PHONE = "phone"
+    MESSAGING_SERVICE = "messaging_service"
+
+    @property
+    def label(self) -> str:
+        return {"phone": "Phone number", "messaging_service": "Messaging service"}[self.value]
+
+
+class ReceivingNumber(Base):
+    """A phone number or Twilio messaging service that texts are sent to, and the one
+    organisation that holds it: a reply to it belongs to that organisation alone.
+
+    `value` is the number in E.164 ('+447700900001') or the service's SID ('MG' and 32 hex
+    characters); it is unique, so a number belongs to one organisation only."""
+
+    __tablename__ = "receiving_number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    kind: Mapped[ReceivingNumberKind] = mapped_column(_enum(ReceivingNumberKind))
+    value: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+
+
 class InboundMessage(Base):
     """A text received from a woman (or an unknown number), and what it did.
 
-    A reply from a known client goes to her allocated worker's inbox (`worker_id`); one with
-    no worker, or from an unknown number, goes to the managers' inbox (`worker_id` None).
+    It belongs to the organisation that holds the number it was sent to (`to_number`), and
+    is matched only against that organisation's clients. A reply from one of its clients goes
+    to her allocated worker's inbox (`worker_id`); from a number two of its clients hold, to
+    each of their workers' inboxes (`workers`, `shared_number` set); with no worker, or from a
+    number none of its clients holds, to its managers' inbox. A reply to a number no
+    organisation holds (`organisation_id` None) is shown to administrators only.
     """
 
     __tablename__ = "inbound_message"
@@ -587,11 +623,35 @@ class InboundMessage(Base):
     action: Mapped[ReplyAction] = mapped_column(_enum(ReplyAction))
     read_at: Mapped[datetime | None]
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Where it was sent: our number, or our messaging service's SID (never hers). None on
+    # replies stored before receiving numbers were recorded.
+    to_number: Mapped[str | None] = mapped_column(String(64))
+    # The sender's number is held by more than one of the organisation's clients.
+    shared_number: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     client: Mapped[Client | None] = relationship()
     case: Mapped[Case | None] = relationship()
     appointment: Mapped[Appointment | None] = relationship()
     worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    recipients: Mapped[list[InboundMessageWorker]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class InboundMessageWorker(Base):
+    """A worker whose inbox holds a reply from a number more than one client shares: each
+    allocated worker of those clients (in the one organisation) has it."""
+
+    __tablename__ = "inbound_message_worker"
+
+    inbound_message_id: Mapped[int] = mapped_column(
+        ForeignKey("inbound_message.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id"), primary_key=True, index=True
+    )
+
+    worker: Mapped[User] = relationship()
 
 
 class MessageTemplate(Base):

@@ -3,6 +3,8 @@ mobile, and what the provider says a reply came from, both as E.164."""
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 # Ofcom keeps 07700 900000 to 900999 for drama and training: never allocated, so safe for
@@ -46,3 +48,34 @@ def normalise_number(raw: str) -> str:
     if not phonenumbers.is_possible_number(number):
         return text
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# A Twilio messaging service: "MG" and 32 hexadecimal characters.
+_SERVICE_SID = re.compile(r"MG[0-9a-f]{32}")
+
+
+def normalise_receiving_number(text: str) -> str:
+    """A number the service receives texts on, as an administrator typed it: a UK mobile
+    number in E.164, or a Twilio messaging service SID ('MG' and 32 hex characters, as
+    Twilio writes it); ValueError with a message to show otherwise."""
+    cleaned = "".join(text.split())
+    if cleaned[:2].upper() == "MG":
+        sid = "MG" + cleaned[2:].lower()
+        if _SERVICE_SID.fullmatch(sid):
+            return sid
+        raise ValueError(
+            "A messaging service SID is MG followed by 32 letters a to f and digits, "
+            "like MG0123456789abcdef0123456789abcdef"
+        )
+    try:
+        return normalise_uk_mobile(cleaned)
+    except ValueError as error:
+        raise ValueError(
+            "Enter a UK mobile number texts are sent from, like 07700 900 982, "
+            "or a messaging service SID starting MG"
+        ) from error
+
+
+def is_service_sid(value: str) -> bool:
+    """True when a stored receiving number is a messaging service SID, not a phone number."""
+    return _SERVICE_SID.fullmatch(value) is not None

@@ -10,9 +10,18 @@ Rules (domain.md "Text messages", security.md 17 and 19):
   texts to her at once and cancels those waiting; START or UNSTOP (and YES, which Twilio
   also treats as an opt-in) resumes them.
 - Y or YES confirms her next booked appointment and queues one "reply_confirmed" text.
+- A text belongs to the organisation that holds the number it was sent to (the Twilio `To`
+  number, or the messaging service when the webhook names one: ReceivingNumber, set by
+  administrators), and is matched ONLY against that organisation's clients: a woman known
+  to another organisation is a stranger here, and nothing she sends acts on her record
+  there. If the service and the number belong to two different organisations, it belongs
+  to neither.
 - Anything else goes to an inbox: her allocated worker's, else her organisation's
-  managers'; a number we do not know (or one shared across organisations) goes to the
-  managers' inbox of no organisation.
+  managers'. From a number more than one of its clients holds: each of their allocated
+  workers' inboxes (and its managers'), never further. From a number none of its clients
+  holds: its managers' inbox.
+- A text to a number no organisation holds is stored with no organisation and matched to
+  nobody: only administrators see it, where they can assign the number.
 - Every incoming text is kept, and is stored once however often the provider posts it.
 
 Nothing here logs or audits a phone number or a message body (security.md 11).
@@ -38,7 +47,6 @@ from diversion.models import (
     Appointment,
     AppointmentStatus,
     Case,
-    CaseStatus,
     Client,
     InboundMessage,
     MessageStatus,
@@ -47,6 +55,7 @@ from diversion.models import (
     User,
 )
 from diversion.phones import normalise_number
+from notifications import routing
 from notifications.policy import ReminderKind
 
 __all__ = [
@@ -253,6 +262,7 @@ CONFIRM_WORDS: Final = frozenset({"Y", "YES"})
 
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 _MAX_NUMBER: Final = 20
+_MAX_RECEIVING: Final = 64
 
 
 def keyword(body: str) -> str:
@@ -270,17 +280,6 @@ def _next_appointment(client: Client, now: datetime) -> Appointment | None:
         .where(Appointment.status == AppointmentStatus.BOOKED)
         .where(Appointment.starts_at > now)
         .order_by(Appointment.starts_at, Appointment.id)
-        .limit(1)
-    )
-
-
-def _open_case(client: Client) -> Case | None:
-    """Her most recent open case."""
-    return db.session.scalar(
-        select(Case)
-        .where(Case.client_id == client.id)
-        .where(Case.status.in_((CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)))
-        .order_by(Case.created_at.desc(), Case.id.desc())
         .limit(1)
     )
 
@@ -320,26 +319,14 @@ def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None
         )
 
 
-def _route(row: InboundMessage, clients: list[Client], appointment: Appointment | None) -> None:
-    """Whose inbox the text lands in (see the module docstring)."""
-    organisations = {client.organisation_id for client in clients}
-    if len(organisations) != 1:
-        return  # unknown, or known to more than one organisation: managers, no organisation
-    row.organisation_id = organisations.pop()
-    if len(clients) != 1:
-        return  # two records with one number: her organisation's managers sort it out
-    client = clients[0]
-    row.client_id = client.id
-    case = appointment.case if appointment is not None else _open_case(client)
-    if case is None:
-        return
-    row.case_id = case.id
-    if case.worker is not None and case.worker.active:
-        row.worker_id = case.worker.id
-
-
 def _receive_once(
-    provider_id: str, from_number: str, body: str, *, now: datetime
+    provider_id: str,
+    from_number: str,
+    body: str,
+    *,
+    to_number: str,
+    service_sid: str | None,
+    now: datetime,
 ) -> InboundMessage:
     session = db.session
     existing = session.scalar(
@@ -348,11 +335,18 @@ def _receive_once(
     if existing is not None:
         return existing
     number = normalise_number(from_number)[:_MAX_NUMBER]
-    clients = list(
-        session.scalars(
-            select(Client).where(Client.mobile_hash == lookup_hash(number)).order_by(Client.id)
+    receiving = normalise_number(to_number)[:_MAX_RECEIVING]
+    organisation_id = routing.receiving_organisation(receiving, service_sid)
+    clients: list[Client] = []
+    if organisation_id is not None:
+        clients = list(
+            session.scalars(
+                select(Client)
+                .where(Client.mobile_hash == lookup_hash(number))
+                .where(Client.organisation_id == organisation_id)
+                .order_by(Client.id)
+            )
         )
-    )
     word = keyword(body)
     action = ReplyAction.INBOX
     appointment: Appointment | None = None
@@ -381,8 +375,9 @@ def _receive_once(
         body=body.replace("\x00", ""),
         appointment_id=appointment.id if appointment is not None else None,
         action=action,
+        to_number=service_sid or receiving,
     )
-    _route(row, clients, appointment)
+    routing.route(row, organisation_id, clients, appointment)
     session.add(row)
     session.flush()
     audit.add(
@@ -397,12 +392,28 @@ def _receive_once(
     return row
 
 
-def receive(provider_id: str, from_number: str, body: str, *, now: datetime) -> InboundMessage:
-    """Store an incoming text and act on it (see the module docstring); a text the provider
+def receive(
+    provider_id: str,
+    from_number: str,
+    body: str,
+    *,
+    to_number: str,
+    service_sid: str | None = None,
+    now: datetime,
+) -> InboundMessage:
+    """Store an incoming text sent to `to_number` (through the messaging service
+    `service_sid`, if any) and act on it (see the module docstring); a text the provider
     posts again (same MessageSid) returns the row already stored and does nothing more."""
     for attempt in (1, 2):
         try:
-            return _receive_once(provider_id, from_number, body, now=now)
+            return _receive_once(
+                provider_id,
+                from_number,
+                body,
+                to_number=to_number,
+                service_sid=service_sid,
+                now=now,
+            )
         except IntegrityError:
             # Another request stored the same text (or the same confirmation) first: run
             # again, and find its rows this time.

@@ -175,6 +175,9 @@ QUERY_PARAMETERS = {
     "audit.index": ("user", "client", "date_from", "date_to", "page"),
     "auth.sign_in": ("next",),
     "auth.accept_invitation": ("token",),
+    "admin.add_receiving_number": ("value",),
+    "clients.add": ("from",),
+    "home.overview": ("worker", "show"),
 }
 HOSTILE_QUERY = [
     str(2**63 - 1),

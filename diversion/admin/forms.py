@@ -1,4 +1,5 @@
-"""Administration forms: courts, venues, requirement types and user accounts."""
+"""Administration forms: courts, venues, requirement types, user accounts and receiving
+numbers."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from diversion.fields import (
     text_field,
 )
 from diversion.models import Role, WindowRule
+from diversion.phones import normalise_receiving_number
 
 # The slot grid must divide an hour: London is always a whole number of hours from UTC, so
 # such a grid is the same in local time and in UTC (scheduling.plan relies on it).
@@ -473,3 +475,26 @@ class EditUserForm(_UserFields):
         description="Untick to disable the account: it is signed out at once",
     )
     submit = SubmitField("Save user", widget=GovSubmitInput())
+
+
+class ReceivingNumberForm(AdminForm):
+    """Give an organisation a number (or Twilio messaging service) that texts come in on."""
+
+    organisation_id = organisation_choice(
+        "Organisation", choose="Select the organisation that receives texts on this number"
+    )
+    value = text_field(
+        "Phone number or messaging service SID",
+        required="Enter the phone number or the messaging service SID",
+        noun="Phone number or messaging service SID",
+        max_length=64,
+        description="The number women reply to, like 07700 900 982, or the Twilio messaging "
+        "service SID, which starts MG. Only a number this organisation alone texts from.",
+    )
+    submit = SubmitField("Add number", widget=GovSubmitInput())
+
+    def validate_value(self, field: Any) -> None:
+        try:
+            field.data = normalise_receiving_number(field.data or "")
+        except ValueError as error:
+            raise ValidationError(str(error)) from error

@@ -1,12 +1,17 @@
-"""Named reads of the configuration: courts, requirement types, caseworkers and venues."""
+"""Named reads of the configuration: courts, requirement types, caseworkers, venues and the
+numbers texts are received on (with the replies to numbers no organisation holds)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from diversion.db import db
 from diversion.models import (
     Court,
+    InboundMessage,
+    Organisation,
+    ReceivingNumber,
     RequirementType,
     Role,
     User,
@@ -68,3 +73,41 @@ def requirement_type_by_id(requirement_type_id: int) -> RequirementType | None:
 def user_by_id(user_id: int) -> User | None:
     """One user account, of any organisation (administrators manage them all)."""
     return db.session.get(User, user_id)
+
+
+def receiving_numbers() -> list[ReceivingNumber]:
+    """Every receiving number with its organisation, by organisation name then number."""
+    return list(
+        db.session.scalars(
+            select(ReceivingNumber)
+            .join(ReceivingNumber.organisation)
+            .options(joinedload(ReceivingNumber.organisation))
+            .order_by(Organisation.name, ReceivingNumber.value)
+        )
+    )
+
+
+def receiving_number(receiving_number_id: int) -> ReceivingNumber | None:
+    return db.session.get(ReceivingNumber, receiving_number_id)
+
+
+def receiving_number_by_value(value: str) -> ReceivingNumber | None:
+    """The receiving number stored as `value` (E.164 or a service SID), if any holds it."""
+    return db.session.scalar(select(ReceivingNumber).where(ReceivingNumber.value == value))
+
+
+UNPLACED_LIMIT = 200
+
+
+def unplaced_replies(*, limit: int = UNPLACED_LIMIT) -> list[InboundMessage]:
+    """Texts sent to a number no organisation held when they came (and replies stored before
+    receiving numbers were recorded, with no organisation): newest first. Administrators
+    only; nobody else sees them."""
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.organisation_id.is_(None))
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+            .limit(limit)
+        )
+    )

@@ -25,10 +25,13 @@ from diversion.models import (
     Court,
     Organisation,
     OrganisationKind,
+    ReceivingNumber,
+    ReceivingNumberKind,
     RequirementType,
     Venue,
     WindowRule,
 )
+from diversion.phones import is_service_sid
 
 VENUE_ORGANISATION_KINDS = frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT})
 
@@ -303,3 +306,59 @@ def update_requirement_type(
         object_id=requirement_type.id,
     )
     return requirement_type
+
+
+# Receiving numbers --------------------------------------------------------------------------
+
+RECEIVING_ORGANISATION_KINDS = frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT})
+
+
+def _taken(value: str, holder: Organisation | None) -> str:
+    what = "That messaging service" if is_service_sid(value) else "That number"
+    where = holder.name if holder is not None else "another organisation"
+    return f"{what} already belongs to {where}. A number can belong to one organisation only"
+
+
+@transactional
+def add_receiving_number(*, organisation_id: int, value: str, actor_id: int) -> ReceivingNumber:
+    """Give an organisation a number (E.164) or messaging service SID, already normalised
+    (diversion.phones.normalise_receiving_number): texts sent to it are its own from now."""
+    organisation = _organisation(
+        organisation_id,
+        kinds=RECEIVING_ORGANISATION_KINDS,
+        field="organisation_id",
+        message="Select a project or CJIT from the list",
+    )
+    assert organisation is not None
+    held = db.session.scalar(select(ReceivingNumber).where(ReceivingNumber.value == value))
+    if held is not None:
+        raise RuleBroken(_taken(value, held.organisation), field="value")
+    kind = (
+        ReceivingNumberKind.MESSAGING_SERVICE
+        if is_service_sid(value)
+        else ReceivingNumberKind.PHONE
+    )
+    row = ReceivingNumber(
+        organisation_id=organisation.id, kind=kind, value=value, created_by_id=actor_id
+    )
+    db.session.add(row)
+    flush_unique(field="value", message=_taken(value, None))
+    audit.add(
+        "receiving_number_added",
+        object_type="receiving_number",
+        object_id=row.id,
+        detail=f"organisation {organisation.id}",
+    )
+    return row
+
+
+@transactional
+def remove_receiving_number(row: ReceivingNumber) -> None:
+    """Take a number from its organisation: texts sent to it from now go to administrators."""
+    audit.add(
+        "receiving_number_removed",
+        object_type="receiving_number",
+        object_id=row.id,
+        detail=f"organisation {row.organisation_id}",
+    )
+    db.session.delete(row)

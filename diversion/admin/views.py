@@ -1,4 +1,5 @@
-"""Administration: courts, venues, requirement types and user accounts (administrators only)."""
+"""Administration: courts, venues, requirement types, user accounts and the numbers texts are
+received on (administrators only)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from werkzeug.wrappers import Response
 from wtforms import Form
 from wtforms.fields import SelectChoice
 
-from diversion import clock
+from diversion import audit, clock
 from diversion.access import allow
 from diversion.admin import queries as admin_queries
 from diversion.admin import services as admin_service
@@ -31,12 +32,14 @@ from diversion.admin.forms import (
     CourtForm,
     EditUserForm,
     NewUserForm,
+    ReceivingNumberForm,
     RequirementTypeForm,
     VenueForm,
     format_sessions,
 )
 from diversion.errors import RuleBroken
 from diversion.models import (
+    InboundMessage,
     OrganisationKind,
     Role,
     Venue,
@@ -304,8 +307,11 @@ def edit_requirement_type(requirement_type_id: int) -> Response | str:
 # User accounts ------------------------------------------------------------------------------
 
 
-def _organisation_choices(form: NewUserForm | EditUserForm) -> None:
-    form.organisation_id.choices = [
+def _organisation_choices(form: NewUserForm | EditUserForm, *, choose: bool = False) -> None:
+    # A new account's organisation is chosen, never defaulted: a wrong default (the CPS)
+    # would give the wrong people access.
+    form.organisation_id.choices = [SelectChoice("", "Select the organisation")] if choose else []
+    form.organisation_id.choices += [
         SelectChoice(str(o.id), f"{o.name} ({o.kind.label})") for o in admin_service.organisations()
     ]
 
@@ -336,13 +342,7 @@ def users() -> str:
 @allow(Role.ADMIN)
 def add_user() -> Response | str:
     form = NewUserForm()
-    _organisation_choices(form)
-    # No organisation is chosen for her: a wrong default (the CPS) gives the wrong people
-    # her access.
-    form.organisation_id.choices = [
-        SelectChoice("", "Select the organisation"),
-        *form.organisation_id.choices,
-    ]
+    _organisation_choices(form, choose=True)
     if form.validate_on_submit():
         try:
             invited = user_service.add_user(
@@ -432,3 +432,68 @@ def _link_action(user_id: int, act: Callable[..., user_service.Invited], done: s
     else:
         _link_sent(invited, done)
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# Receiving numbers ----------------------------------------------------------------------------
+
+
+def _unplaced_entries(replies: list[InboundMessage]) -> list[audit.Entry]:
+    """The audit rows of one look at the texts no organisation holds: how many, then their
+    ids (never words or numbers), as the inbox records its replies."""
+    entries = [audit.Entry("unplaced_replies_viewed", detail=f"{len(replies)} replies")]
+    ids = [reply.id for reply in replies]
+    entries += [
+        audit.Entry("replies_viewed", object_type="inbound_message", detail=detail)
+        for detail in audit.id_details("replies to numbers no organisation holds:", ids)
+    ]
+    return entries
+
+
+@bp.route("/receiving-numbers")
+@allow(Role.ADMIN)
+def receiving_numbers() -> str:
+    numbers = admin_queries.receiving_numbers()
+    replies = admin_queries.unplaced_replies()
+    audit.record_all(_unplaced_entries(replies))
+    return render_template(
+        "admin/receiving_numbers.html",
+        title="Receiving numbers",
+        numbers=numbers,
+        held={number.value for number in numbers},
+        replies=replies,
+    )
+
+
+@bp.route("/receiving-numbers/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def add_receiving_number() -> Response | str:
+    suggested = request.args.get("value", "")[:64] if request.method == "GET" else None
+    form = ReceivingNumberForm(data={"value": suggested} if suggested else None)
+    form.organisation_id.choices = [
+        SelectChoice(str(o.id), o.name)
+        for o in admin_service.organisations(admin_service.RECEIVING_ORGANISATION_KINDS)
+    ]
+    if form.validate_on_submit():
+        try:
+            admin_service.add_receiving_number(
+                organisation_id=form.organisation_id.data,
+                value=form.value.data or "",
+                actor_id=g.user.id,
+            )
+        except RuleBroken as error:
+            _put_error(form, error)
+        else:
+            flash("Number added. Texts sent to it now go to that organisation.", "success")
+            return redirect(url_for("admin.receiving_numbers"))
+    return render_template(
+        "admin/receiving_number_form.html", title="Add a receiving number", form=form
+    )
+
+
+@bp.route("/receiving-numbers/<int:receiving_number_id>/remove", methods=["POST"])
+@allow(Role.ADMIN)
+def remove_receiving_number(receiving_number_id: int) -> Response:
+    number = _found(admin_queries.receiving_number(receiving_number_id))
+    admin_service.remove_receiving_number(number)
+    flash("Number removed. Texts sent to it now go to administrators only.", "success")
+    return redirect(url_for("admin.receiving_numbers"))

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from diversion.db import db
 from diversion.models import (
     Case,
     Client,
     InboundMessage,
+    InboundMessageWorker,
     MessageStatus,
     OutboxMessage,
     Role,
@@ -54,23 +55,26 @@ ATTENTION_DAYS = 30
 
 
 def _in_inbox_of(user: User) -> ColumnElement[bool]:
-    """Replies a user may see: a worker her own inbox; a manager her organisation's whole
-    inbox (every worker's and the managers' one) and the replies from unknown numbers."""
+    """Replies a user may see, all of her own organisation's: a worker those for her (as her
+    client's allocated worker, or as one of the workers of a number two clients share); a
+    manager her organisation's whole inbox. Replies to a number no organisation holds
+    (organisation None) are nobody's here: administrators see them under Administration."""
+    own = InboundMessage.organisation_id == user.organisation_id
     if user.role is Role.WORKER:
+        shared_with_her = select(InboundMessageWorker.inbound_message_id).where(
+            InboundMessageWorker.worker_id == user.id
+        )
         return and_(
-            InboundMessage.worker_id == user.id,
-            InboundMessage.organisation_id == user.organisation_id,
+            own,
+            or_(InboundMessage.worker_id == user.id, InboundMessage.id.in_(shared_with_her)),
         )
     if user.role is Role.MANAGER:
-        return or_(
-            InboundMessage.organisation_id == user.organisation_id,
-            InboundMessage.organisation_id.is_(None),
-        )
-    return false()  # court, CPS and administrators never see replies
+        return own
+    return false()  # court, CPS and administrators never see an organisation's replies
 
 
 def inbox_for(user: User, *, limit: int = INBOX_LIMIT) -> list[InboundMessage]:
-    """The replies in a user's inbox, newest first, with client, case and worker loaded."""
+    """The replies in a user's inbox, newest first, with client, case and workers loaded."""
     return list(
         db.session.scalars(
             select(InboundMessage)
@@ -79,6 +83,7 @@ def inbox_for(user: User, *, limit: int = INBOX_LIMIT) -> list[InboundMessage]:
                 joinedload(InboundMessage.client),
                 joinedload(InboundMessage.case),
                 joinedload(InboundMessage.worker),
+                selectinload(InboundMessage.recipients).joinedload(InboundMessageWorker.worker),
             )
             .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
             .limit(limit)

@@ -129,13 +129,12 @@ def _message_facts(organisation_id: int | None) -> list[MessageFacts]:
 
 
 def _reply_facts(organisation_id: int | None) -> list[ReplyFacts]:
-    """Replies whose body or number is still held. For an organisation: its own replies and
-    those from unknown numbers (as its managers' inbox shows them)."""
+    """Replies whose body or number is still held. For an organisation: its own replies (as
+    its managers' inbox shows them); a reply to a number no organisation holds is counted
+    only across the service."""
     where: ColumnElement[bool] = true()
     if organisation_id is not None:
-        where = (InboundMessage.organisation_id == organisation_id) | (
-            InboundMessage.organisation_id.is_(None)
-        )
+        where = InboundMessage.organisation_id == organisation_id
     query = select(InboundMessage.id, InboundMessage.received_at).where(
         where, (InboundMessage.body != ERASED) | (InboundMessage.from_number != ERASED)
     )

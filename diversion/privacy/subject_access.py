@@ -84,13 +84,18 @@ def _client_key_without_foreign_key(table: Table) -> Column[Any] | None:
     return column
 
 
+# Reached through a foreign key, but about staff, not her: which workers' inboxes hold a
+# reply from a number more than one client shares (staff ids only).
+NOT_ABOUT_HER = frozenset({"inbound_message_worker"})
+
+
 def related_tables() -> list[str]:
     """Every table that holds rows about a client: hers first, then those reached through
     foreign keys in dependency order, then those that name her without one (the audit)."""
     reached = [ROOT_TABLE]
     by_plain_key = []
     for table in _tables():
-        if table.name == ROOT_TABLE:
+        if table.name == ROOT_TABLE or table.name in NOT_ABOUT_HER:
             continue
         if any(fk.column.table.name in reached for fk in table.foreign_keys):
             reached.append(table.name)

@@ -1,10 +1,11 @@
-"""The replies inbox: texts from women (and unknown numbers) for their worker or the managers.
+"""The replies inbox: texts sent to an organisation's numbers, for its workers and managers.
 
-A reply from a client goes to her allocated worker's inbox; with no worker, or from a number
-the service does not know, it goes to the managers' inbox. A worker sees her own inbox; a
-manager sees her organisation's whole inbox and the unknown numbers. Nobody sees another
-organisation's replies, and court, CPS and administrators see none (texts._in_inbox_of).
-"""
+A reply from a client goes to her allocated worker's inbox; from a number two of the
+organisation's clients share, to each of their workers'; with no worker, or from a number
+none of its clients holds, to the managers' inbox. A worker sees her own inbox; a manager
+her organisation's whole inbox. Nobody sees another organisation's replies, and court, CPS
+and administrators see none here (texts._in_inbox_of); administrators see only the texts
+sent to a number no organisation holds, under Administration, "Receiving numbers"."""
 
 from __future__ import annotations
 

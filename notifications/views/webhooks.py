@@ -7,6 +7,9 @@ sees is not used: behind a proxy its scheme and host differ (security.md 18). An
 or badly signed request, or any request while no auth token is configured, answers 403
 and changes nothing; a signed request without the fields Twilio always sends answers 400.
 
+An incoming text belongs to the organisation holding its `To` number, or the messaging
+service named by `MessagingServiceSid` when Twilio sends one (notifications.replies).
+
 Nothing here logs a phone number or a message body (security.md 11).
 """
 
@@ -75,6 +78,11 @@ def _field(form: MultiDict[str, str], *names: str, pattern: re.Pattern[str]) -> 
     abort(400)
 
 
+def _number_like(value: str) -> bool:
+    """A From or To field as Twilio sends it: present, short and printable."""
+    return bool(value) and len(value) <= _MAX_FROM and value.isprintable()
+
+
 @bp.route("/sms/status", methods=["POST"])
 @public
 def sms_status() -> Response:
@@ -99,16 +107,23 @@ def sms_inbound() -> Response:
     form = _verified_form()
     provider_id = _field(form, "MessageSid", "SmsMessageSid", "SmsSid", pattern=_SID)
     from_number = form.get("From", "").strip()
+    to_number = form.get("To", "").strip()
     body = form.get("Body")
-    if (
-        not from_number
-        or len(from_number) > _MAX_FROM
-        or not from_number.isprintable()
-        or body is None
-    ):
-        log.warning("%s refused: From or Body is missing or malformed", request.path)
+    if not _number_like(from_number) or not _number_like(to_number) or body is None:
+        log.warning("%s refused: From, To or Body is missing or malformed", request.path)
         abort(400)
-    replies.receive(provider_id, from_number, body, now=clock.now())
+    service_sid = form.get("MessagingServiceSid") or None
+    if service_sid is not None and not _SID.fullmatch(service_sid):
+        log.warning("%s refused: MessagingServiceSid is malformed", request.path)
+        abort(400)
+    replies.receive(
+        provider_id,
+        from_number,
+        body,
+        to_number=to_number,
+        service_sid=service_sid,
+        now=clock.now(),
+    )
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 

@@ -17,6 +17,7 @@ import requests
 from playwright.sync_api import Page, expect
 from twilio.request_validator import RequestValidator
 
+from diversion.models import ReceivingNumber, ReceivingNumberKind
 from tests.browser.axe import check_accessibility
 from tests.browser.conftest import Site
 from tests.browser.test_worker_journey import sign_in
@@ -57,6 +58,14 @@ def test_booking_schedules_her_reminders_and_her_signed_y_confirms_the_appointme
         safe_to_text_confirmed_on=date(2026, 11, 30),
     )
     case = site.make.accepted_case(client=client, court=site.court, worker=site.worker)
+    # Her replies come to the project's own number.
+    site.make._save(
+        ReceivingNumber(
+            organisation_id=site.project.id,
+            kind=ReceivingNumberKind.PHONE,
+            value="+447700900000",
+        )
+    )
 
     sign_in(page, site)
     page.goto(site.at(f"/cases/{case.id}"))

@@ -314,3 +314,42 @@ def test_a_plain_feed_secret_is_hashed_in_place_and_its_calendars_keep_working(
             None,
         ]
     command.upgrade(config, FEED_HASH)
+
+
+def test_receiving_numbers_keep_stored_replies_and_mark_those_of_a_shared_number(
+    migrated_app: Flask,
+) -> None:
+    """12a0c0de0001: replies stored with no organisation stay so (administrators only now);
+    one stored with an organisation but no client came from a number two clients held."""
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, "9b5013b5103c")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, kind) VALUES (1, 'Old', 'project')"))
+        for row_id, organisation, client in ((1, None, None), (2, 1, None)):
+            conn.execute(
+                text(
+                    "INSERT INTO inbound_message (id, provider_id, received_at, from_number,"
+                    " body, organisation_id, client_id, action) VALUES (:id, :sid,"
+                    " '2026-12-01 10:00:00', 'x', 'x', :org, :client, 'inbox')"
+                ),
+                {"id": row_id, "sid": f"SM{row_id}", "org": organisation, "client": client},
+            )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, organisation_id, shared_number, to_number FROM inbound_message"
+                " ORDER BY id"
+            )
+        ).all()
+    assert [(i, o, bool(s), t) for i, o, s, t in rows] == [
+        (1, None, False, None),
+        (2, 1, True, None),
+    ]
+    command.downgrade(config, "9b5013b5103c")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM inbound_message"))
+        conn.execute(text("DELETE FROM organisation"))

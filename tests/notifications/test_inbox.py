@@ -1,9 +1,9 @@
 """The replies inbox: design/domain.md "Text messages" and "Who uses it"; security.md 3, 9, 12.
 
 A reply goes to the allocated worker's inbox, or to the managers' inbox when the woman has no
-worker or the number is unknown. A worker sees her own inbox; a manager her organisation's
-whole inbox and the unknown numbers; nobody another organisation's; court, CPS and
-administrators none.
+worker or the number is unknown to the organisation it was sent to. A worker sees her own
+inbox; a manager her organisation's whole inbox; nobody another organisation's, nor a text
+sent to a number no organisation holds; court, CPS and administrators none.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def reply(
     from_number: str = "+447700900001",
     action: ReplyAction = ReplyAction.INBOX,
     received_at: datetime = NOW - timedelta(hours=1),
+    shared_number: bool = False,
 ) -> InboundMessage:
     """A received text, as the webhook stores it."""
     message = InboundMessage(
@@ -68,6 +69,7 @@ def reply(
         organisation_id=organisation.id if organisation else None,
         worker_id=worker.id if worker else None,
         action=action,
+        shared_number=shared_number,
     )
     make.session.add(message)
     make.session.commit()
@@ -81,12 +83,14 @@ class Inboxes:
     managers: InboundMessage
     unknown: InboundMessage
     elsewhere: InboundMessage
+    unplaced: InboundMessage
 
 
 @pytest.fixture
 def inboxes(make: Factory, world: World) -> Inboxes:
-    """One reply in each inbox: the worker's, her colleague's, the managers', the unknown
-    numbers', and another organisation's."""
+    """One reply in each inbox: the worker's, her colleague's, the managers', an unknown
+    number's (to the managers), another organisation's, and one sent to a number no
+    organisation holds (administrators only, elsewhere)."""
 
     def case_of(first: str, org: Organisation, worker: User | None) -> tuple[Client, Case]:
         client = make.client(organisation=org, first_name=first, last_name="Replier")
@@ -126,6 +130,7 @@ def inboxes(make: Factory, world: World) -> Inboxes:
             make,
             body="Who is this",
             from_number="+447700900123",
+            organisation=world.project,
             received_at=NOW - timedelta(hours=4),
         ),
         elsewhere=reply(
@@ -136,6 +141,12 @@ def inboxes(make: Factory, world: World) -> Inboxes:
             organisation=world.other_project,
             worker=world.other_worker,
             received_at=NOW - timedelta(hours=5),
+        ),
+        unplaced=reply(
+            make,
+            body="Nobody holds this number",
+            from_number="+447700900777",
+            received_at=NOW - timedelta(hours=6),
         ),
     )
 
@@ -192,7 +203,7 @@ def test_a_worker_sees_only_her_own_inbox(web: FlaskClient, world: World, inboxe
         assert other not in text
 
 
-def test_a_manager_sees_her_organisations_whole_inbox_and_unknown_numbers(
+def test_a_manager_sees_her_organisations_whole_inbox_and_nothing_else(
     web: FlaskClient, world: World, inboxes: Inboxes
 ) -> None:
     sign_in(web, world.manager)
@@ -210,16 +221,17 @@ def test_a_manager_sees_her_organisations_whole_inbox_and_unknown_numbers(
     assert "For Wendy Worker" in text and "For Colin Colleague" in text
     assert text.count("Managers' inbox") == 2
     assert "Dot Replier" not in text and "See you Tuesday" not in text
+    assert "Nobody holds this number" not in text and "0777" not in text
 
 
-def test_another_organisations_manager_sees_only_hers_and_the_unknown_numbers(
+def test_another_organisations_manager_sees_only_hers(
     web: FlaskClient, world: World, inboxes: Inboxes
 ) -> None:
     sign_in(web, world.other_org_worker)
 
     html = web.get("/inbox").get_data(as_text=True)
 
-    assert shown(html) == ["Who is this", "See you Tuesday"]
+    assert shown(html) == ["See you Tuesday"]
 
 
 def test_each_reply_shows_when_who_what_it_did_and_whether_it_was_read(
@@ -294,7 +306,7 @@ def test_an_unknown_number_shows_only_its_last_four_digits(
 
     html = web.get("/inbox").get_data(as_text=True)
 
-    assert "Unknown number ending 0123" in main_text(html)
+    assert "Unknown number ending 0123, not on any of your clients' records" in main_text(html)
     assert "7700900123" not in html and "900123" not in html
 
 
@@ -302,7 +314,13 @@ def test_a_number_two_of_her_organisations_clients_share_shows_only_its_ending(
     web: FlaskClient, world: World, make: Factory
 ) -> None:
     # The webhook cannot tell which of two clients it is: her organisation's managers can.
-    reply(make, body="Hi", organisation=world.project, from_number="+447700900456")
+    reply(
+        make,
+        body="Hi",
+        organisation=world.project,
+        from_number="+447700900456",
+        shared_number=True,
+    )
     sign_in(web, world.manager)
 
     html = web.get("/inbox").get_data(as_text=True)
@@ -351,7 +369,7 @@ def test_marking_a_reply_as_read_records_who_and_when_and_is_audited(
     )
 
 
-def test_a_manager_may_mark_any_reply_of_her_organisation_and_unknown_numbers(
+def test_a_manager_may_mark_any_reply_of_her_organisation_and_no_other(
     web: FlaskClient, world: World, make: Factory, inboxes: Inboxes
 ) -> None:
     sign_in(web, world.manager)
@@ -363,6 +381,7 @@ def test_a_manager_may_mark_any_reply_of_her_organisation_and_unknown_numbers(
     for message in (inboxes.mine, inboxes.managers, inboxes.unknown):
         stored = make.session.get(InboundMessage, message.id)
         assert stored is not None and stored.read_by_id == world.manager.id
+    assert web.post(f"/inbox/{inboxes.unplaced.id}/read").status_code == 404
 
 
 def test_another_organisations_reply_is_not_found_and_stays_unread(

@@ -21,6 +21,8 @@ from diversion.models import (
     InboundMessage,
     MessageStatus,
     OutboxMessage,
+    ReceivingNumber,
+    ReceivingNumberKind,
     ReplyAction,
     User,
 )
@@ -32,6 +34,21 @@ from tests.factories import Factory
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # Wed 2 Dec 2026, 09:00 London
 MOBILE = "+447700900123"
 SID = "SM" + "a" * 32
+# The numbers the two projects receive texts on, and one nobody holds.
+PROJECT_NUMBER = "+447700900001"
+OTHER_NUMBER = "+447700900002"
+NOBODYS_NUMBER = "+447700900003"
+OTHER_SERVICE = "MG" + "0123456789abcdef" * 2
+
+
+@pytest.fixture(autouse=True)
+def receiving_numbers(make: Factory, world: World) -> None:
+    for organisation, value, kind in (
+        (world.project, PROJECT_NUMBER, ReceivingNumberKind.PHONE),
+        (world.other_project, OTHER_NUMBER, ReceivingNumberKind.PHONE),
+        (world.other_project, OTHER_SERVICE, ReceivingNumberKind.MESSAGING_SERVICE),
+    ):
+        make._save(ReceivingNumber(organisation_id=organisation.id, kind=kind, value=value))
 
 
 @dataclass
@@ -110,9 +127,18 @@ def her(make: Factory, world: World) -> Her:
     )
 
 
-def receive(app: Flask, body: str, *, sid: str = SID, number: str = MOBILE) -> InboundMessage:
+def receive(
+    app: Flask,
+    body: str,
+    *,
+    sid: str = SID,
+    number: str = MOBILE,
+    to: str = PROJECT_NUMBER,
+    service: str | None = None,
+) -> InboundMessage:
     with app.app_context():
-        row = replies.receive(sid, number, body, now=NOW)
+        row = replies.receive(sid, number, body, to_number=to, service_sid=service, now=NOW)
+        row.recipient_ids = sorted(r.worker_id for r in row.recipients)  # type: ignore[attr-defined]
         db.session.expunge(row)
     return row
 
@@ -427,30 +453,96 @@ def test_a_worker_who_has_left_passes_it_to_the_managers(app, make, her, world):
     assert (row.organisation_id, row.worker_id) == (world.project.id, None)
 
 
-def test_an_unknown_number_goes_to_the_managers_inbox_of_no_organisation(app, make, her):
+def test_a_number_none_of_its_clients_holds_goes_to_its_managers_only(app, make, her, world):
     row = receive(app, "who is this?", number="+447700900999")
 
     assert row.action is ReplyAction.INBOX
+    assert (row.client_id, row.organisation_id, row.worker_id, row.case_id) == (
+        None,
+        world.project.id,
+        None,
+        None,
+    )
+    assert (row.shared_number, row.recipient_ids, row.to_number) == (False, [], PROJECT_NUMBER)
+
+
+def test_a_text_to_a_number_no_organisation_holds_is_matched_to_nobody(app, make, her):
+    row = receive(app, "STOP", to=NOBODYS_NUMBER)
+
     assert (row.client_id, row.organisation_id, row.worker_id, row.case_id) == (
         None,
         None,
         None,
         None,
     )
+    assert row.to_number == NOBODYS_NUMBER
+    # Nothing she sends there acts on any record (Twilio itself still blocks that number).
+    assert fresh(make, Client, her.client.id).texts_opted_out_at is None
 
 
-def test_a_number_known_to_two_organisations_names_neither(app, make, her, world):
+def test_a_woman_known_to_two_organisations_is_matched_only_by_the_one_she_texted(
+    app, make, her, world
+):
     other = make.client(organisation=world.other_project, mobile=MOBILE)
+    other_case = make.accepted_case(client=other, court=world.court, worker=world.other_worker)
+
+    ours = receive(app, "hello", sid="SM" + "b" * 32)
+    theirs = receive(app, "hello", sid="SM" + "c" * 32, to=OTHER_NUMBER)
+
+    assert (ours.organisation_id, ours.client_id, ours.worker_id) == (
+        world.project.id,
+        her.client.id,
+        world.worker.id,
+    )
+    assert (theirs.organisation_id, theirs.client_id, theirs.case_id, theirs.worker_id) == (
+        world.other_project.id,
+        other.id,
+        other_case.id,
+        world.other_worker.id,
+    )
+    # STOP to the other organisation's number stops its texts to her, not ours.
+    receive(app, "STOP", sid="SM" + "d" * 32, to=OTHER_NUMBER)
+    assert fresh(make, Client, other.id).texts_opted_out_at == NOW
+    assert fresh(make, Client, her.client.id).texts_opted_out_at is None
+    # Y to ours confirms her appointment with us.
+    assert receive(app, "Y", sid="SM" + "e" * 32).action is ReplyAction.CONFIRMED
+
+
+def test_a_number_two_of_its_clients_hold_goes_to_each_of_their_workers(app, make, her, world):
+    sister = make.client(organisation=world.project, mobile=MOBILE)
+    make.accepted_case(client=sister, court=world.court, worker=world.colleague)
 
     row = receive(app, "Y")
 
     assert row.action is ReplyAction.INBOX
-    assert (row.client_id, row.organisation_id, row.worker_id) == (None, None, None)
+    assert (row.client_id, row.case_id, row.organisation_id, row.worker_id) == (
+        None,
+        None,
+        world.project.id,
+        None,
+    )
+    assert row.shared_number is True
+    assert row.recipient_ids == sorted([world.worker.id, world.colleague.id])
     assert fresh(make, Appointment, her.next_appointment.id).confirmed_at is None
-    # STOP still stops every text to that number.
-    receive(app, "STOP", sid="SM" + "d" * 32)
-    assert fresh(make, Client, her.client.id).texts_opted_out_at == NOW
-    assert fresh(make, Client, other.id).texts_opted_out_at == NOW
+
+
+def test_the_messaging_service_places_a_text_when_the_webhook_names_one(app, make, her, world):
+    other = make.client(organisation=world.other_project, mobile=MOBILE)
+
+    row = receive(app, "hello", to=NOBODYS_NUMBER, service=OTHER_SERVICE)
+
+    assert (row.organisation_id, row.client_id, row.to_number) == (
+        world.other_project.id,
+        other.id,
+        OTHER_SERVICE,
+    )
+
+
+def test_a_service_and_a_number_of_two_organisations_place_it_with_neither(app, make, her):
+    row = receive(app, "STOP", to=PROJECT_NUMBER, service=OTHER_SERVICE)
+
+    assert (row.organisation_id, row.client_id) == (None, None)
+    assert fresh(make, Client, her.client.id).texts_opted_out_at is None
 
 
 def test_a_text_posted_twice_is_stored_and_acted_on_once(app, make, her):

@@ -27,6 +27,8 @@ from diversion.models import (
     InboundMessage,
     MessageStatus,
     OutboxMessage,
+    ReceivingNumber,
+    ReceivingNumberKind,
     ReplyAction,
 )
 from tests.conftest import World, make_app
@@ -37,6 +39,7 @@ TOKEN = "twilio-auth-token-for-tests"
 MOBILE = "+447700900123"
 SENT_SID = "SM" + "1" * 32
 INBOUND_SID = "SM" + "2" * 32
+RECEIVING = "+447700900001"  # the project's number, which inbound_params sends to
 
 
 def _app(tmp_path: Path, **overrides: object) -> Iterator[Flask]:
@@ -54,6 +57,11 @@ def app(tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def sent(make: Factory, world: World) -> OutboxMessage:
+    make._save(
+        ReceivingNumber(
+            organisation_id=world.project.id, kind=ReceivingNumberKind.PHONE, value=RECEIVING
+        )
+    )
     client = make.client(
         organisation=world.project,
         first_name="Rowan",
@@ -136,7 +144,7 @@ def inbound_params(body: str, sid: str = INBOUND_SID, number: str = MOBILE) -> d
         "SmsSid": sid,
         "AccountSid": "AC" + "0" * 32,
         "From": number,
-        "To": "+447700900001",
+        "To": RECEIVING,
         "Body": body,
         "NumMedia": "0",
         "NumSegments": "1",

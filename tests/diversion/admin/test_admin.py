@@ -147,14 +147,21 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(web: FlaskClient, world: World)
 def test_every_admin_route_is_declared_for_administrators_only(app: Flask) -> None:
     endpoints = [rule.endpoint for rule in app.url_map.iter_rules()]
     admin_endpoints = [e for e in endpoints if e.startswith("admin.")]
-    assert len(admin_endpoints) == 15  # with the two-factor reset and the set-up link
+    # With the two-factor reset, the set-up link, and the three receiving-number pages.
+    assert len(admin_endpoints) == 18
     for endpoint in admin_endpoints:
         assert declared_roles(app, endpoint) == frozenset({Role.ADMIN}), endpoint
 
 
 def test_the_admin_index_links_to_each_section(admin: FlaskClient) -> None:
     text = page(admin.get("/admin"))
-    for href in ("/admin/courts", "/admin/venues", "/admin/requirement-types", "/admin/users"):
+    for href in (
+        "/admin/courts",
+        "/admin/venues",
+        "/admin/requirement-types",
+        "/admin/users",
+        "/admin/receiving-numbers",
+    ):
         assert f'href="{href}"' in text
 
 

@@ -35,6 +35,7 @@ from diversion.models import (
     Client,
     ComplianceReport,
     InboundMessage,
+    InboundMessageWorker,
     Invitation,
     InvitationPurpose,
     MailStatus,
@@ -43,6 +44,8 @@ from diversion.models import (
     OutboxMessage,
     OutgoingMail,
     OutgoingMailCase,
+    ReceivingNumber,
+    ReceivingNumberKind,
     RecoveryCode,
     ReplyAction,
     ReportVariant,
@@ -112,6 +115,8 @@ NOT_EXPORTED_TABLES = frozenset(
         "recovery_code",  # staff two-factor recovery codes
         "user_session",  # staff sign-in sessions
         "invitation",  # staff set-up links
+        "receiving_number",  # the organisations' own numbers: not hers
+        "inbound_message_worker",  # which staff inboxes hold a reply: ids of staff only
     }
 )
 # Someone else's: never in her export.
@@ -254,6 +259,22 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
                 from_number="+447400000001",
                 body="ZZunknownsender",
                 action=ReplyAction.INBOX,
+            ),
+            # From a number two clients share: in each of their workers' inboxes.
+            InboundMessage(
+                provider_id="SM-shared",
+                received_at=NOW - timedelta(days=1),
+                from_number="+447400000002",
+                body="ZZunknownsender",
+                organisation_id=world.project.id,
+                shared_number=True,
+                recipients=[InboundMessageWorker(worker_id=world.worker.id)],
+                action=ReplyAction.INBOX,
+            ),
+            ReceivingNumber(
+                organisation_id=world.project.id,
+                kind=ReceivingNumberKind.PHONE,
+                value="+447700900001",
             ),
             AuditEvent(action="client_viewed", client_id=other.id, detail="ZZotheraudit"),
         ]
