@@ -16,6 +16,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from diversion.court_wording import (
+    MAX_WORDING_LENGTH,
+    MAX_WORDINGS,
+    MIN_WORDINGS,
+    parse_court_wordings,
+)
 from diversion.discreet import readings
 from diversion.fields import (
     DIGITS,
@@ -134,8 +140,8 @@ class VenueForm(AdminForm):
         noun="Name for text messages",
         max_length=60,
         description="Read by anyone who sees her phone: a street or building, like "
-        "“Station Road office”. Never the court, police, drugs, probation, bail, the CPS, "
-        "prostitution or sex.",
+        "“Station Road office”. Never the court, police, probation, bail, the CPS, "
+        "prostitution, sex or anything else that says what the venue is for.",
     )
     address = text_field(
         "Address", required="Enter the address of the venue", max_length=500, area=True
@@ -355,6 +361,17 @@ class RequirementTypeForm(AdminForm):
         f"record as not needed. From {MIN_SESSIONS} to {MAX_SESSIONS} sessions, each "
         f"{MIN_DURATION} to {MAX_DURATION} minutes.",
     )
+    court_wordings_text = text_field(
+        "What the court can be told about a missed, cancelled or moved appointment",
+        required="Enter the wordings the court can be told, one a line",
+        max_length=MAX_WORDINGS * (MAX_WORDING_LENGTH + 1),
+        noun="Wordings",
+        area=True,
+        description="One wording a line. The worker chooses one when an appointment is "
+        "missed, cancelled or moved, and it is what the compliance report shows; her own "
+        f"reason stays in the case file. From {MIN_WORDINGS} to {MAX_WORDINGS} wordings, "
+        f"each {MAX_WORDING_LENGTH} characters or fewer, like No reason given.",
+    )
     sessions_chosen_per_case = BooleanField(
         "The worker chooses how many of these sessions each case needs",
         widget=GovCheckboxInput(),
@@ -370,6 +387,7 @@ class RequirementTypeForm(AdminForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions: list[SessionLine] = []
+        self.court_wordings: list[str] = []
 
     def validate_code(self, field: StringField) -> None:
         field.data = (field.data or "").upper()
@@ -383,6 +401,14 @@ class RequirementTypeForm(AdminForm):
             return
         try:
             self.sessions = parse_sessions(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_court_wordings_text(self, field: TextAreaField) -> None:
+        if not field.data or field.errors:
+            return
+        try:
+            self.court_wordings = parse_court_wordings(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from error
 

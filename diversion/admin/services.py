@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from diversion import audit
+from diversion.court_wording import parse_court_wordings
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.models import (
@@ -245,6 +246,8 @@ class RequirementTypeDetails:
     sessions: tuple[dict[str, Any], ...]
     sessions_chosen_per_case: bool
     active: bool
+    # What the court can be told about a missed, cancelled or moved appointment.
+    court_wordings: tuple[str, ...]
 
 
 CODE_TAKEN = "There is already a requirement type with this code"
@@ -266,6 +269,10 @@ def _apply_requirement_type(kind: RequirementType, details: RequirementTypeDetai
         )
     if not details.sessions:
         raise RuleBroken("Enter at least one session", field="sessions_text")
+    try:
+        wordings = parse_court_wordings("\n".join(details.court_wordings))
+    except ValueError as error:
+        raise RuleBroken(str(error), field="court_wordings_text") from None
     kind.code = details.code
     kind.name = details.name
     kind.description = details.description
@@ -277,6 +284,7 @@ def _apply_requirement_type(kind: RequirementType, details: RequirementTypeDetai
     kind.sessions = [dict(session) for session in details.sessions]
     kind.sessions_chosen_per_case = details.sessions_chosen_per_case
     kind.active = details.active
+    kind.court_wordings = wordings
 
 
 @transactional

@@ -35,6 +35,7 @@ from diversion.admin.forms import (
     VenueForm,
     format_sessions,
 )
+from diversion.court_wording import DEFAULT_COURT_WORDINGS, format_court_wordings, wordings_of
 from diversion.errors import RuleBroken
 from diversion.models import (
     OrganisationKind,
@@ -240,6 +241,7 @@ def _requirement_type_details(
         sessions=tuple(sessions),
         sessions_chosen_per_case=bool(form.sessions_chosen_per_case.data),
         active=bool(form.active.data),
+        court_wordings=tuple(form.court_wordings),
     )
 
 
@@ -257,6 +259,8 @@ def requirement_types() -> str:
 @allow(Role.ADMIN)
 def add_requirement_type() -> Response | str:
     form = RequirementTypeForm()
+    if request.method == "GET":
+        form.court_wordings_text.data = format_court_wordings(DEFAULT_COURT_WORDINGS)
     if form.validate_on_submit():
         try:
             admin_service.add_requirement_type(details=_requirement_type_details(form))
@@ -282,6 +286,7 @@ def edit_requirement_type(requirement_type_id: int) -> Response | str:
     if request.method == "GET":
         form.window_rule.data = kind.window_rule.value
         form.sessions_text.data = format_sessions(kind.sessions)
+        form.court_wordings_text.data = format_court_wordings(wordings_of(kind.court_wordings))
     if form.validate_on_submit():
         try:
             admin_service.update_requirement_type(
