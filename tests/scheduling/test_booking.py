@@ -166,7 +166,11 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
         )
         later = first.starts_at + timedelta(hours=2)
         result = booking.mark_did_not_attend(
-            actor=load(app, User, world.worker.id), appointment=first, reason="", now=later
+            actor=load(app, User, world.worker.id),
+            appointment=first,
+            court_wording="No reason given",
+            reason="",
+            now=later,
         )
         assert isinstance(result, Plan)
         assert result.slots[0].session.number == 1
@@ -224,7 +228,11 @@ def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
         # She misses the care-plan session on the very last working day of the window.
         very_late = datetime(2026, 12, 24, 16, 0, tzinfo=UTC)
         result = booking.mark_did_not_attend(
-            actor=load(app, User, world.worker.id), appointment=second, reason="", now=very_late
+            actor=load(app, User, world.worker.id),
+            appointment=second,
+            court_wording="No reason given",
+            reason="",
+            now=very_late,
         )
         assert isinstance(result, NoPlan)
     # Read back through another session: the flag was stored, not just set on the object.
