@@ -313,8 +313,9 @@ class RequirementType(Base):
     # default policy of domain.md.
     reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # What the court and the CPS may be told about a missed, cancelled or moved appointment:
-    # the worker picks one (diversion.court_wording); her own words stay internal.
-    court_wordings: Mapped[list[str]] = mapped_column(
+    # the worker picks one (diversion.court_wording); her own words stay internal. None reads
+    # as the defaults (court_wording.wordings_of).
+    court_wordings: Mapped[list[str] | None] = mapped_column(
         JSON, default=lambda: list(DEFAULT_COURT_WORDINGS)
     )
 

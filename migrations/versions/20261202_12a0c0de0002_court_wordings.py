@@ -34,14 +34,14 @@ NEUTRAL_WORDING = "Reason recorded by the project"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("requirement_type", schema=None) as batch_op:
+    # Added and dropped in place (recreate="never"): rebuilding a table on SQLite would drop
+    # one that other rows point at, which its foreign keys refuse once data is there.
+    with op.batch_alter_table("requirement_type", recreate="never") as batch_op:
         batch_op.add_column(sa.Column("court_wordings", sa.JSON(), nullable=True))
     requirement_type = sa.table("requirement_type", sa.column("court_wordings", sa.JSON()))
     op.execute(requirement_type.update().values(court_wordings=DEFAULT_COURT_WORDINGS))
-    with op.batch_alter_table("requirement_type", schema=None) as batch_op:
-        batch_op.alter_column("court_wordings", existing_type=sa.JSON(), nullable=False)
 
-    with op.batch_alter_table("appointment", schema=None) as batch_op:
+    with op.batch_alter_table("appointment", recreate="never") as batch_op:
         batch_op.add_column(sa.Column("court_wording", sa.String(length=200), nullable=True))
     appointment = sa.table(
         "appointment", sa.column("reason", sa.Text()), sa.column("court_wording", sa.String())
@@ -55,7 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("appointment", schema=None) as batch_op:
+    with op.batch_alter_table("appointment", recreate="never") as batch_op:
         batch_op.drop_column("court_wording")
-    with op.batch_alter_table("requirement_type", schema=None) as batch_op:
+    with op.batch_alter_table("requirement_type", recreate="never") as batch_op:
         batch_op.drop_column("court_wordings")

@@ -184,6 +184,18 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
                 slots=result.slots,
                 now=later,
             )
+        # A wording of the worker's own is refused: the court reads only the set list.
+        with pytest.raises(booking.RuleBroken, match="Select what the court is told"):
+            booking.book_plan(
+                actor=load(app, User, world.worker.id),
+                case=the_case,
+                venue=the_venue,
+                slots=result.slots,
+                now=later,
+                moved_by="service",
+                move_reason="The assessment has to come first",
+                move_wording="She was in hospital",
+            )
         booked = booking.book_plan(
             actor=load(app, User, world.worker.id),
             case=the_case,
@@ -192,6 +204,7 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
             now=later,
             moved_by="service",
             move_reason="The assessment has to come first",
+            move_wording="Rearranged by the project",
         )
         db.session.refresh(first)
         assert first.status is AppointmentStatus.DID_NOT_ATTEND  # the missed row stays
@@ -202,6 +215,7 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
         ]
         assert old_second and old_second[0].successor_id == booked[1].id
         assert old_second[0].reason == "The service asked: The assessment has to come first"
+        assert old_second[0].court_wording == "Rearranged by the project"
 
 
 def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
