@@ -35,6 +35,7 @@ from devtools.bulk import (
 )
 from diversion.models import (
     Appointment,
+    AppointmentStatus,
     Case,
     CaseStatus,
     Client,
@@ -46,6 +47,13 @@ from diversion.models import (
     RequirementType,
 )
 from scheduling.calendar import is_working_day, sitting_days_between
+
+# What the court is told about a generated missed or cancelled appointment (default wordings).
+GENERATED_WORDINGS = {
+    MISSED: "No reason given",
+    AppointmentStatus.CANCELLED_BY_CLIENT: "Rearranged at her request",
+    AppointmentStatus.CANCELLED_BY_SERVICE: "Cancelled by the project",
+}
 
 
 class Builder:
@@ -277,6 +285,7 @@ class Builder:
                     "worker_id": worker,
                     "status": status,
                     "reason": None,
+                    "court_wording": GENERATED_WORDINGS.get(status),
                     "successor_id": None,
                     "sequence": 0,
                     "outcome_recorded_at": recorded,

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from diversion import clock
+from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.crypto import EncryptedBytes, EncryptedText, lookup_hash
 from diversion.db import Base
 
@@ -314,6 +315,12 @@ class RequirementType(Base):
     # The text-message reminder policy (notifications.policy.policy_to_dict); None means the
     # default policy of domain.md.
     reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the court and the CPS may be told about a missed, cancelled or moved appointment:
+    # the worker picks one (diversion.court_wording); her own words stay internal. None reads
+    # as the defaults (court_wording.wordings_of).
+    court_wordings: Mapped[list[str] | None] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_COURT_WORDINGS)
+    )
 
 
 class Client(Base):
@@ -438,8 +445,12 @@ class Appointment(Base):
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.BOOKED
     )
-    # Why it was cancelled or moved, in the worker's words: encrypted at rest.
+    # Why it was cancelled or moved, in the worker's words: encrypted at rest, for her
+    # organisation only; never in anything the court or the CPS read.
     reason: Mapped[str | None] = mapped_column(EncryptedText)
+    # What the court and the CPS read instead: one of the requirement type's court wordings,
+    # as chosen when it was missed, cancelled or moved.
+    court_wording: Mapped[str | None] = mapped_column(String(200))
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     # iCalendar SEQUENCE: rises with every change a calendar should pick up.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from diversion import audit
 from diversion.cases.services import add_case_event
+from diversion.court_wording import is_offered, wordings_of
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.formatting import format_date, format_datetime
@@ -299,11 +300,14 @@ def book_plan(
     now: datetime,
     moved_by: str | None = None,
     move_reason: str | None = None,
+    move_wording: str | None = None,
 ) -> list[Appointment]:
     """Book every chosen session at once; replaced bookings are kept as rescheduled.
 
-    Replacing a live booking is a reschedule: who asked (`moved_by`: client or service) and
-    why are then required, and kept on the old row (domain.md: history is kept).
+    Replacing a live booking is a reschedule: who asked (`moved_by`: client or service), why
+    (the worker's words, for her file) and what the court is told (`move_wording`, one of the
+    requirement type's court wordings) are then required, and kept on the old row (domain.md:
+    history is kept).
     """
     if not slots:
         raise RuleBroken("Choose a time for each session")
@@ -311,6 +315,8 @@ def book_plan(
     replaced = booked_for(case, {s.session.number for s in slots})
     if replaced and (moved_by not in CANCELLATIONS or not move_reason):
         raise RuleBroken("Say who asked to move the appointments and why", field="moved_by")
+    if replaced:
+        move_wording = _court_wording(case, move_wording, field="move_wording")
     _lock_workers({s.worker_id for s in slots} | {a.worker_id for a in replaced})
     _check_free(case=case, venue=venue, slots=slots, now=now, ignore={a.id for a in replaced})
     by_number = {a.session_number: a for a in replaced}
@@ -334,6 +340,7 @@ def book_plan(
             old.successor_id = appointment.id
             asked = "She asked" if moved_by == "client" else "The service asked"
             old.reason = f"{asked}: {move_reason}"
+            old.court_wording = move_wording
             old.sequence += 1
             notify_appointment_changed(old, change="rescheduled", now=now)
         notify_appointment_changed(appointment, change="booked", now=now)
@@ -351,6 +358,18 @@ def book_plan(
     return booked
 
 
+def court_wordings(case: Case) -> tuple[str, ...]:
+    """What the court may be told about her missed, cancelled or moved appointments."""
+    return wordings_of(case.requirement_type.court_wordings)
+
+
+def _court_wording(case: Case, wording: str | None, *, field: str = "court_wording") -> str:
+    """The chosen court wording, refused unless it is one of the requirement type's."""
+    if not wording or not is_offered(wording, case.requirement_type.court_wordings):
+        raise RuleBroken("Select what the court is told", field=field)
+    return wording
+
+
 def _reflag(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
     """After a miss or cancellation: the earliest rebooking, or flag the case at risk."""
     result = propose(case, venue=venue, now=now)
@@ -364,14 +383,23 @@ def _reflag(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
 
 @transactional
 def cancel(
-    *, actor: User, appointment: Appointment, by: str, reason: str, now: datetime
+    *,
+    actor: User,
+    appointment: Appointment,
+    by: str,
+    court_wording: str,
+    reason: str,
+    now: datetime,
 ) -> Plan | NoPlan:
-    """Cancel a booking (by the client or the service), keeping its row and the reason."""
+    """Cancel a booking (by the client or the service), keeping its row, what the court is
+    told (one of the requirement type's court wordings) and the worker's own reason."""
     if appointment.status is not AppointmentStatus.BOOKED:
         raise RuleBroken("Only a booked appointment can be cancelled")
     if by not in CANCELLATIONS:
         raise RuleBroken("Select who cancelled", field="by")
+    court_wording = _court_wording(appointment.case, court_wording)
     appointment.status = CANCELLATIONS[by]
+    appointment.court_wording = court_wording
     appointment.reason = reason or None
     appointment.sequence += 1
     case = appointment.case
@@ -417,11 +445,14 @@ def mark_attended(*, actor: User, appointment: Appointment, now: datetime) -> No
 
 @transactional
 def mark_did_not_attend(
-    *, actor: User, appointment: Appointment, reason: str, now: datetime
+    *, actor: User, appointment: Appointment, court_wording: str, reason: str, now: datetime
 ) -> Plan | NoPlan:
-    """Record a missed appointment (the row stays) and look for the earliest rebooking."""
+    """Record a missed appointment (the row stays), with what the court is told and the
+    worker's own reason, and look for the earliest rebooking."""
     _check_markable(appointment, now=now)
+    court_wording = _court_wording(appointment.case, court_wording)
     appointment.status = AppointmentStatus.DID_NOT_ATTEND
+    appointment.court_wording = court_wording
     appointment.reason = reason or None
     appointment.outcome_recorded_at = now
     notify_appointment_changed(appointment, change="did_not_attend", now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -14,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from diversion.fields import (
     GovDateField,
@@ -39,6 +40,34 @@ def parse_slot_value(value: str) -> tuple[int, datetime] | None:
         return None
 
 
+# The worker's own words, for her file: never in anything the court or the CPS read.
+OWN_NOTE_HINT = "Only for her file. The court sees the choice above, not this."
+COURT_WORDING_HINT = "The court and the CPS read this in the compliance report."
+
+
+def court_wording_field(label: str, *, choose: str, required: bool = True) -> GovRadioField:
+    """Radios of the requirement type's court wordings (the view sets the choices)."""
+    return GovRadioField(
+        label, choose=choose, required=required, description=COURT_WORDING_HINT, choices=[]
+    )
+
+
+def own_note_field(label: str) -> TextAreaField:
+    """The worker's own words (optional), kept encrypted for her organisation."""
+    return TextAreaField(
+        label,
+        description=OWN_NOTE_HINT,
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500), no_control_characters],
+    )
+
+
+def offer_wordings(field: GovRadioField, wordings: Sequence[str]) -> None:
+    """Put a requirement type's court wordings on a form's radios."""
+    field.choices = [SelectChoice(w, w) for w in wordings]
+
+
 class BookForm(FlaskForm):
     """The venue, and who asked and why when bookings are moved; slot radios come from the plan."""
 
@@ -49,12 +78,12 @@ class BookForm(FlaskForm):
         choose="Select who asked to move the appointments",
         required=False,
     )
-    move_reason = TextAreaField(
-        "Why are they moving?",
-        widget=GovTextArea(),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=500), no_control_characters],
+    move_wording = court_wording_field(
+        "What is the court told about the move?",
+        choose="Select what the court is told about the move",
+        required=False,
     )
+    move_reason = own_note_field("Why are they moving?")
     submit = SubmitField("Book appointments", widget=GovSubmitInput())
 
     def check_move(self) -> bool:
@@ -62,6 +91,9 @@ class BookForm(FlaskForm):
         ok = True
         if self.moved_by.data not in ("client", "service"):
             self.moved_by.errors = ["Select who asked to move the appointments"]
+            ok = False
+        if not self.move_wording.data:
+            self.move_wording.errors = ["Select what the court is told about the move"]
             ok = False
         if not self.move_reason.data:
             self.move_reason.errors = ["Enter why the appointments are moving"]
@@ -75,13 +107,10 @@ class CancelForm(FlaskForm):
         choices=[SelectChoice("client", "She cancelled"), SelectChoice("service", "We cancelled")],
         choose="Select who cancelled",
     )
-    reason = TextAreaField(
-        "Reason",
-        description="For example, she was in hospital. The court may ask.",
-        widget=GovTextArea(),
-        filters=[strip_filter],
-        validators=[InputRequired("Enter the reason"), Length(max=500), no_control_characters],
+    court_wording = court_wording_field(
+        "What is the court told?", choose="Select what the court is told"
     )
+    reason = own_note_field("Reason, in your words (optional)")
     submit = SubmitField("Cancel appointment", widget=GovSubmitInput())
 
 
@@ -94,14 +123,21 @@ class AttendanceForm(FlaskForm):
         ],
         choose="Select whether she attended",
     )
-    reason = TextAreaField(
-        "Reason she gave, if any (optional)",
-        description="An acceptable absence is for the court to judge; record what she said.",
-        widget=GovTextArea(),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=500), no_control_characters],
+    court_wording = court_wording_field(
+        "If she did not attend: what is the court told?",
+        choose="Select what the court is told about the missed appointment",
+        required=False,
     )
+    reason = own_note_field("Reason she gave, if any (optional)")
     submit = SubmitField("Save attendance", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        if self.attended.data == "no" and not self.court_wording.data:
+            if not self.court_wording.errors:
+                self.court_wording.errors = [self.court_wording.choose_message]
+            valid = False
+        return valid
 
 
 def _hhmm(label: str) -> StringField:

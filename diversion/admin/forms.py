@@ -1,5 +1,5 @@
-"""Administration forms: courts, venues, requirement types, user accounts and receiving
-numbers."""
+"""Administration forms: courts, venues and requirement types (accounts and receiving
+numbers are in account_forms.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from diversion.court_wording import (
+    MAX_WORDING_LENGTH,
+    MAX_WORDINGS,
+    MIN_WORDINGS,
+    parse_court_wordings,
+)
 from diversion.discreet import readings
 from diversion.fields import (
     DIGITS,
@@ -29,12 +35,10 @@ from diversion.fields import (
     WeekdaysField,
     WholeNumberField,
     email_field,
-    optional_id,
     parse_clock_time,
     text_field,
 )
-from diversion.models import Role, WindowRule
-from diversion.phones import normalise_receiving_number
+from diversion.models import WindowRule
 
 # The slot grid must divide an hour: London is always a whole number of hours from UTC, so
 # such a grid is the same in local time and in UTC (scheduling.plan relies on it).
@@ -139,8 +143,8 @@ class VenueForm(AdminForm):
         noun="Name for text messages",
         max_length=60,
         description="Read by anyone who sees her phone: a street or building, like "
-        "“Station Road office”. Never the court, police, drugs, probation, bail, the CPS, "
-        "prostitution or sex.",
+        "“Station Road office”. Never the court, police, probation, bail, the CPS, "
+        "prostitution, sex or anything else that says what the venue is for.",
     )
     address = text_field(
         "Address", required="Enter the address of the venue", max_length=500, area=True
@@ -370,6 +374,17 @@ class RequirementTypeForm(AdminForm):
         f"record as not needed. From {MIN_SESSIONS} to {MAX_SESSIONS} sessions, each "
         f"{MIN_DURATION} to {MAX_DURATION} minutes.",
     )
+    court_wordings_text = text_field(
+        "What the court can be told about a missed, cancelled or moved appointment",
+        required="Enter the wordings the court can be told, one a line",
+        max_length=MAX_WORDINGS * (MAX_WORDING_LENGTH + 1),
+        noun="Wordings",
+        area=True,
+        description="One wording a line. The worker chooses one when an appointment is "
+        "missed, cancelled or moved, and it is what the compliance report shows; her own "
+        f"reason stays in the case file. From {MIN_WORDINGS} to {MAX_WORDINGS} wordings, "
+        f"each {MAX_WORDING_LENGTH} characters or fewer, like No reason given.",
+    )
     sessions_chosen_per_case = BooleanField(
         "The worker chooses how many of these sessions each case needs",
         widget=GovCheckboxInput(),
@@ -385,6 +400,7 @@ class RequirementTypeForm(AdminForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions: list[SessionLine] = []
+        self.court_wordings: list[str] = []
 
     def validate_code(self, field: StringField) -> None:
         field.data = (field.data or "").upper()
@@ -398,6 +414,14 @@ class RequirementTypeForm(AdminForm):
             return
         try:
             self.sessions = parse_sessions(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_court_wordings_text(self, field: TextAreaField) -> None:
+        if not field.data or field.errors:
+            return
+        try:
+            self.court_wordings = parse_court_wordings(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from error
 
@@ -434,67 +458,3 @@ class RequirementTypeForm(AdminForm):
             ]
             valid = False
         return valid
-
-
-class _UserFields(AdminForm):
-    """What an administrator sets on every account."""
-
-    name = text_field("Full name", required="Enter their full name", noun="Full name")
-    role = GovRadioField(
-        "Role",
-        choices=[SelectChoice(role.value, role.label) for role in Role],
-        choose="Select the role",
-    )
-    # "" (the new-user form's "Select the organisation") reads as no choice.
-    organisation_id = GovSelectField(
-        "Organisation", coerce=optional_id, choose="Select the organisation"
-    )
-
-
-class NewUserForm(_UserFields):
-    """Add a user account: she is emailed a link to choose her own password."""
-
-    email = email_field(
-        "Email address",
-        required="Enter an email address",
-        description="Used to sign in. We will email a link to it, where they choose their "
-        "password and set up two-factor authentication.",
-    )
-    submit = SubmitField("Add user", widget=GovSubmitInput())
-
-    def validate_email(self, field: StringField) -> None:
-        field.data = (field.data or "").lower()
-
-
-class EditUserForm(_UserFields):
-    """Change an account; disabling it ends every session of the account."""
-
-    active = BooleanField(
-        "This account is active",
-        widget=GovCheckboxInput(),
-        description="Untick to disable the account: it is signed out at once",
-    )
-    submit = SubmitField("Save user", widget=GovSubmitInput())
-
-
-class ReceivingNumberForm(AdminForm):
-    """Give an organisation a number (or Twilio messaging service) that texts come in on."""
-
-    organisation_id = organisation_choice(
-        "Organisation", choose="Select the organisation that receives texts on this number"
-    )
-    value = text_field(
-        "Phone number or messaging service SID",
-        required="Enter the phone number or the messaging service SID",
-        noun="Phone number or messaging service SID",
-        max_length=64,
-        description="The number women reply to, like 07700 900 982, or the Twilio messaging "
-        "service SID, which starts MG. Only a number this organisation alone texts from.",
-    )
-    submit = SubmitField("Add number", widget=GovSubmitInput())
-
-    def validate_value(self, field: Any) -> None:
-        try:
-            field.data = normalise_receiving_number(field.data or "")
-        except ValueError as error:
-            raise ValidationError(str(error)) from error

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.db import db, transactional
 from diversion.models import RequirementType, WindowRule
 
@@ -95,6 +96,6 @@ def seed_requirement_types() -> int:
     for spec in REQUIREMENT_TYPES:
         if spec["code"] in existing:
             continue
-        db.session.add(RequirementType(**spec))
+        db.session.add(RequirementType(court_wordings=list(DEFAULT_COURT_WORDINGS), **spec))
         added += 1
     return added

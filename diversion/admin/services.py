@@ -18,11 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from diversion import audit
+from diversion.court_wording import parse_court_wordings
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.models import (
     Case,
     Court,
+    InboundMessage,
     Organisation,
     OrganisationKind,
     ReceivingNumber,
@@ -248,6 +250,8 @@ class RequirementTypeDetails:
     sessions: tuple[dict[str, Any], ...]
     sessions_chosen_per_case: bool
     active: bool
+    # What the court can be told about a missed, cancelled or moved appointment.
+    court_wordings: tuple[str, ...]
 
 
 CODE_TAKEN = "There is already a requirement type with this code"
@@ -269,6 +273,10 @@ def _apply_requirement_type(kind: RequirementType, details: RequirementTypeDetai
         )
     if not details.sessions:
         raise RuleBroken("Enter at least one session", field="sessions_text")
+    try:
+        wordings = parse_court_wordings("\n".join(details.court_wordings))
+    except ValueError as error:
+        raise RuleBroken(str(error), field="court_wordings_text") from None
     kind.code = details.code
     kind.name = details.name
     kind.description = details.description
@@ -280,6 +288,7 @@ def _apply_requirement_type(kind: RequirementType, details: RequirementTypeDetai
     kind.sessions = [dict(session) for session in details.sessions]
     kind.sessions_chosen_per_case = details.sessions_chosen_per_case
     kind.active = details.active
+    kind.court_wordings = wordings
 
 
 @transactional
@@ -362,3 +371,15 @@ def remove_receiving_number(row: ReceivingNumber) -> None:
         detail=f"organisation {row.organisation_id}",
     )
     db.session.delete(row)
+
+
+def unplaced_view_entries(replies: list[InboundMessage]) -> list[audit.Entry]:
+    """The audit rows of one look at the texts no organisation holds: how many, then their
+    ids (never words or numbers), as the inbox records its replies."""
+    entries = [audit.Entry("unplaced_replies_viewed", detail=f"{len(replies)} replies")]
+    ids = [reply.id for reply in replies]
+    entries += [
+        audit.Entry("replies_viewed", object_type="inbound_message", detail=detail)
+        for detail in audit.id_details("replies to numbers no organisation holds:", ids)
+    ]
+    return entries

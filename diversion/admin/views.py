@@ -26,20 +26,18 @@ from diversion.access import allow
 from diversion.admin import queries as admin_queries
 from diversion.admin import services as admin_service
 from diversion.admin import users as user_service
+from diversion.admin.account_forms import EditUserForm, NewUserForm, ReceivingNumberForm
 from diversion.admin.forms import (
     COURT_WEEKDAYS,
     WEEKDAYS,
     CourtForm,
-    EditUserForm,
-    NewUserForm,
-    ReceivingNumberForm,
     RequirementTypeForm,
     VenueForm,
     format_sessions,
 )
+from diversion.court_wording import DEFAULT_COURT_WORDINGS, format_court_wordings, wordings_of
 from diversion.errors import RuleBroken
 from diversion.models import (
-    InboundMessage,
     OrganisationKind,
     Role,
     Venue,
@@ -243,6 +241,7 @@ def _requirement_type_details(
         sessions=tuple(sessions),
         sessions_chosen_per_case=bool(form.sessions_chosen_per_case.data),
         active=bool(form.active.data),
+        court_wordings=tuple(form.court_wordings),
     )
 
 
@@ -260,6 +259,8 @@ def requirement_types() -> str:
 @allow(Role.ADMIN)
 def add_requirement_type() -> Response | str:
     form = RequirementTypeForm()
+    if request.method == "GET":
+        form.court_wordings_text.data = format_court_wordings(DEFAULT_COURT_WORDINGS)
     if form.validate_on_submit():
         try:
             admin_service.add_requirement_type(details=_requirement_type_details(form))
@@ -285,6 +286,7 @@ def edit_requirement_type(requirement_type_id: int) -> Response | str:
     if request.method == "GET":
         form.window_rule.data = kind.window_rule.value
         form.sessions_text.data = format_sessions(kind.sessions)
+        form.court_wordings_text.data = format_court_wordings(wordings_of(kind.court_wordings))
     if form.validate_on_submit():
         try:
             admin_service.update_requirement_type(
@@ -437,24 +439,12 @@ def _link_action(user_id: int, act: Callable[..., user_service.Invited], done: s
 # Receiving numbers ----------------------------------------------------------------------------
 
 
-def _unplaced_entries(replies: list[InboundMessage]) -> list[audit.Entry]:
-    """The audit rows of one look at the texts no organisation holds: how many, then their
-    ids (never words or numbers), as the inbox records its replies."""
-    entries = [audit.Entry("unplaced_replies_viewed", detail=f"{len(replies)} replies")]
-    ids = [reply.id for reply in replies]
-    entries += [
-        audit.Entry("replies_viewed", object_type="inbound_message", detail=detail)
-        for detail in audit.id_details("replies to numbers no organisation holds:", ids)
-    ]
-    return entries
-
-
 @bp.route("/receiving-numbers")
 @allow(Role.ADMIN)
 def receiving_numbers() -> str:
     numbers = admin_queries.receiving_numbers()
     replies = admin_queries.unplaced_replies()
-    audit.record_all(_unplaced_entries(replies))
+    audit.record_all(admin_service.unplaced_view_entries(replies))
     return render_template(
         "admin/receiving_numbers.html",
         title="Receiving numbers",

@@ -11,9 +11,10 @@ The rules come from design/domain.md, "Attendance and compliance":
 - **closed**: the case ended without a scheme result (not eligible, or closed before court
   set a return date).
 
-Acceptable absence is a reason recorded on a missed or cancelled appointment, for the worker
-to explain to the court: it is carried through to the report word for word and never changes
-the status (the app does not judge it).
+Acceptable absence is for the court to judge: a missed or cancelled appointment carries the
+court wording the worker chose from the requirement type's list (diversion.court_wording),
+which the report shows and which never changes the status. The worker's own free-text reason
+is not a fact of this rule: it never reaches the court.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class ComplianceStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class AppointmentFact:
-    """What the rule needs of one appointment: its session, local date, status and reason.
+    """What the rule needs of one appointment: its session, local date, status and the
+    court wording chosen for it (never the worker's own reason).
 
     `status` is the appointment status value ("booked", "attended", "did_not_attend",
     "cancelled_by_client", "cancelled_by_service", "rescheduled").
@@ -64,7 +66,7 @@ class AppointmentFact:
     session_number: int
     day: date
     status: str
-    reason: str | None = None
+    court_wording: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class CaseFacts:
 @dataclass(frozen=True)
 class SessionRecord:
     """One required session as the court reads it: attended on a date, or not yet, and any
-    missed or cancelled appointments for it with the worker's recorded reasons."""
+    missed or cancelled appointments for it with the court wordings chosen for them."""
 
     number: int
     attended_on: date | None
@@ -103,7 +105,7 @@ class Compliance:
 
     @property
     def missed(self) -> tuple[AppointmentFact, ...]:
-        """Every missed or cancelled appointment, in date order, with its reason."""
+        """Every missed or cancelled appointment, in date order, with its court wording."""
         found = [miss for session in self.sessions for miss in session.missed]
         return tuple(sorted(found, key=lambda miss: (miss.day, miss.session_number)))
 

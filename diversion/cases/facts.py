@@ -21,7 +21,7 @@ def appointment_facts(appointments: Iterable[Appointment]) -> tuple[AppointmentF
             session_number=a.session_number,
             day=a.starts_at.astimezone(LONDON).date(),
             status=a.status.value,
-            reason=a.reason,
+            court_wording=a.court_wording,
         )
         for a in appointments
     )

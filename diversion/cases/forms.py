@@ -326,7 +326,7 @@ class ClientForm(FlaskForm):
     )
     health_notes = _notes(
         "Health and support needs",
-        "For example, health conditions, medication or support she asks for.",
+        "For example, conditions, medication or support she asks for.",
     )
     submit = SubmitField("Save client", widget=GovSubmitInput())
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from diversion import audit, clock
+from diversion.court_wording import CASE_CLOSED_WORDING
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.formatting import format_date, format_datetime
@@ -271,6 +272,7 @@ def close_case(
     for appointment in cancelled:
         appointment.status = AppointmentStatus.CANCELLED_BY_SERVICE
         appointment.reason = APPOINTMENT_REASON_CASE_CLOSED
+        appointment.court_wording = CASE_CLOSED_WORDING
         appointment.sequence += 1
         notify_appointment_changed(appointment, change="cancelled", now=now)
         add_case_event(

@@ -78,9 +78,9 @@ class SignOffForm(FlaskForm):
 
     statement = TextAreaField(
         "Statement for the court and the CPS (optional)",
-        description="For example, what she has engaged with, or what the court should know "
-        "about a missed appointment. The court and the CPS will read this. Do not include "
-        "health, drug use, housing or other personal details.",
+        description="Shown in the report under its own heading. For example, that she has "
+        "engaged well with the sessions. The court and the CPS will read this: keep to her "
+        "attendance and engagement, and leave out anything about her private life.",
         widget=GovCharacterCount(),
         filters=[strip_filter],
         validators=[

@@ -103,8 +103,8 @@ class ReturningCase:
     def missed_dates(self) -> list[date]:
         """The days of missed or cancelled appointments, in date order.
 
-        Dates only: the reasons a worker recorded reach the court in the signed-off report,
-        whose wording she checked; the list never shows free text."""
+        Dates only: the court wording chosen for each reaches the court in the signed-off
+        report; the list never shows free text, and no worker's reason reaches the court."""
         return [miss.day for miss in self.compliance.missed]
 
 

@@ -13,6 +13,7 @@ from flask import current_app
 
 from diversion.cases.compliance import Compliance
 from diversion.cases.facts import compliance_of
+from diversion.court_wording import NOT_RECORDED
 from diversion.models import (
     AppointmentStatus,
     Case,
@@ -98,7 +99,8 @@ class MissedLine:
     day: date
     session: str
     what: str
-    reason: str | None
+    # One of the requirement type's court wordings: never the worker's own reason.
+    wording: str
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def report_facts(
                 day=m.day,
                 session=names.get(m.session_number, f"Session {m.session_number}"),
                 what=MISSED_WORDS.get(m.status, m.status),
-                reason=m.reason,
+                wording=m.court_wording or NOT_RECORDED,
             )
             for m in result.missed
         ),

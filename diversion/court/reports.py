@@ -12,9 +12,11 @@ security.md items 3, 4, 11 and 12:
 - The court and the CPS get attendance only. The report is built from `ReportFacts`, which
   holds exactly what they may see: her name, date of birth, court reference, court, hearing
   dates, the requirement, the compliance status, each required session with the date it was
-  attended, every missed or cancelled appointment with the reason the worker recorded (word
-  for word: whether an absence was acceptable is for the court to judge), and the worker's
-  sign-off. Never notes, charge, drug test, aliases, phone, address or case events.
+  attended, every missed or cancelled appointment with the court wording the worker chose
+  for it from the requirement type's list (whether an absence was acceptable is for the court
+  to judge), and the worker's sign-off with her optional statement for the court. Never the
+  worker's own free-text reasons, notes, charge, drug test, aliases, phone, address or case
+  events.
 - A worker signs the report off: the HTML is stored as signed, with its SHA-256. A new
   sign-off supersedes the last (the latest is current); older ones stay.
 - Every send is a row per recipient (`OutgoingMail`), committed as pending before anything

@@ -145,6 +145,9 @@ REGISTER: dict[str, Entry] = {
     "requirement_type.slot_minutes": _system("Booking grid"),
     "requirement_type.active": _system("Whether the order is offered"),
     "requirement_type.reminder_policy": _system("When texts about the order go"),
+    "requirement_type.court_wordings": _system(
+        "The wordings the court may be told about a missed or cancelled session"
+    ),
     "message_template.id": _key(),
     "message_template.kind": _system("Which kind of text the wording is for"),
     "message_template.body": _system("The wording of a kind of text (placeholders, no client)"),
@@ -271,7 +274,12 @@ REGISTER: dict[str, Entry] = {
     "appointment.worker_id": _kept("Who sees her"),
     "appointment.status": _kept("Attendance, for the court and monitoring", CRIMINAL),
     "appointment.reason": _client(
-        "The reason for a missed or cancelled session, for the court", CRIMINAL
+        "The worker's reason for a missed or cancelled session, for her organisation only",
+        CRIMINAL,
+    ),
+    "appointment.court_wording": _kept(
+        "What the court is told about a missed or cancelled session (a fixed wording)",
+        CRIMINAL,
     ),
     "appointment.successor_id": _kept("The booking that replaced a moved one"),
     "appointment.sequence": _system("Calendar update counter"),

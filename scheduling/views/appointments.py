@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import (
     Response,
     flash,
@@ -31,11 +33,14 @@ from scheduling.forms import (
     AttendanceForm,
     BookForm,
     CancelForm,
+    offer_wordings,
     parse_slot_value,
     slot_value,
 )
 from scheduling.plan import NoPlan, Plan, Slot
 from scheduling.views import bp
+
+FormWithWording = TypeVar("FormWithWording", CancelForm, AttendanceForm)
 
 
 def _case_or_404(case_id: int) -> Case:
@@ -73,6 +78,7 @@ def book(case_id: int) -> Response | str:
     case = _case_or_404(case_id)
     now = clock.now()
     form = BookForm()
+    offer_wordings(form.move_wording, booking.court_wordings(case))
     venues = _venues_for(case)
     form.venue_id.choices = [SelectChoice(v.id, v.name) for v in venues]
     requested = query_id("venue") or (form.venue_id.data if request.method == "POST" else None)
@@ -89,7 +95,7 @@ def book(case_id: int) -> Response | str:
         if moving and not form.check_move():
             errors += [
                 {"text": f.errors[0], "href": f"#{f.id}"}
-                for f in (form.moved_by, form.move_reason)
+                for f in (form.moved_by, form.move_wording, form.move_reason)
                 if f.errors
             ]
         if not errors:
@@ -102,6 +108,7 @@ def book(case_id: int) -> Response | str:
                     now=now,
                     moved_by=form.moved_by.data if moving else None,
                     move_reason=form.move_reason.data if moving else None,
+                    move_wording=form.move_wording.data if moving else None,
                 )
             except booking.SlotTaken as error:
                 errors = [{"text": error.message, "href": "#plan"}]
@@ -174,10 +181,18 @@ def appointment(appointment_id: int) -> str:
     return _appointment_page(item, CancelForm(), AttendanceForm())
 
 
+def _with_wordings(item: Appointment, form: FormWithWording) -> FormWithWording:
+    """A cancel or attendance form offering the case's court wordings."""
+    offer_wordings(form.court_wording, booking.court_wordings(item.case))
+    return form
+
+
 def _appointment_page(
     item: Appointment, cancel_form: CancelForm, attendance_form: AttendanceForm
 ) -> str:
     now = clock.now()
+    _with_wordings(item, cancel_form)
+    _with_wordings(item, attendance_form)
     chain = []
     successor = item.successor
     while successor is not None and len(chain) < 20:
@@ -200,13 +215,14 @@ def _appointment_page(
 @allow(*CASEWORKERS)
 def cancel(appointment_id: int) -> Response | str:
     item = appointment_or_404(appointment_id)
-    form = CancelForm()
+    form = _with_wordings(item, CancelForm())
     if form.validate():
         try:
             result = booking.cancel(
                 actor=g.user,
                 appointment=item,
                 by=form.by.data or "",
+                court_wording=form.court_wording.data or "",
                 reason=form.reason.data or "",
                 now=clock.now(),
             )
@@ -223,7 +239,7 @@ def cancel(appointment_id: int) -> Response | str:
 @allow(*CASEWORKERS)
 def attendance(appointment_id: int) -> Response | str:
     item = appointment_or_404(appointment_id)
-    form = AttendanceForm()
+    form = _with_wordings(item, AttendanceForm())
     if form.validate():
         now = clock.now()
         try:
@@ -232,7 +248,11 @@ def attendance(appointment_id: int) -> Response | str:
                 flash("Attendance saved.", "success")
             else:
                 result = booking.mark_did_not_attend(
-                    actor=g.user, appointment=item, reason=form.reason.data or "", now=now
+                    actor=g.user,
+                    appointment=item,
+                    court_wording=form.court_wording.data or "",
+                    reason=form.reason.data or "",
+                    now=now,
                 )
                 flash("Recorded as did not attend.", "success")
                 _flash_rebooking(result)

@@ -155,6 +155,7 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     page.get_by_role("button", name="Book appointments").click()
 
     expect(page.get_by_text("Appointments booked.")).to_be_visible()
+    case_url = page.url
     table = page.locator("#appointments")
     expect(table).to_contain_text("Wed 2 Dec 2026, 14:00")
     expect(table).to_contain_text("Fri 4 Dec 2026, 09:00")
@@ -168,6 +169,22 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     expect(page.get_by_role("heading", name="Your diary")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("14:00.15:30"))).to_be_visible()
     check_accessibility(page)
+
+    # She cannot come on Friday: the court is told a set wording, her reason stays in her file.
+    page.goto(case_url)
+    page.get_by_role("link", name="Fri 4 Dec 2026, 09:00").click()
+    page.get_by_role("group", name="Who cancelled?").get_by_label("We cancelled").check()
+    page.get_by_role("button", name="Cancel appointment").click()
+    expect(page.get_by_role("link", name="Select what the court is told")).to_be_visible()
+    told = page.get_by_role("group", name="What is the court told?")
+    told.get_by_label("Rearranged by the project").check()
+    page.get_by_label("Reason, in your words (optional)").fill("Room double-booked")
+    check_accessibility(page)
+    page.get_by_role("button", name="Cancel appointment").click()
+    expect(page.get_by_text("Appointment cancelled.")).to_be_visible()
+    table = page.locator("#appointments")
+    expect(table).to_contain_text("Court is told: Rearranged by the project")
+    expect(table).to_contain_text("For her file: Room double-booked")
 
 
 def test_the_case_page_and_client_form_work_on_a_narrow_screen_by_keyboard_alone(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.policy
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -21,13 +22,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import MetaData, column, insert, inspect, select, table, text
+from sqlalchemy import MetaData, column, create_engine, insert, inspect, select, table, text
 from sqlalchemy.engine import Engine
 
 from diversion.admin.reference import seed_requirement_types
 from diversion.app import create_app
 from diversion.cli import alembic_config
 from diversion.court.list_csv import CSV_HEADER, RETURNING, csv_text
+from diversion.court_wording import DEFAULT_COURT_WORDINGS, NEUTRAL_WORDING
 from diversion.crypto import looks_like_token
 from diversion.db import Base, UTCDateTime, db
 from diversion.models import OutgoingMail, User
@@ -150,7 +152,9 @@ def test_the_mail_revision_encrypts_stored_emails_and_links_lists_already_sent(
 ) -> None:
     engine: Engine = migrated_app.extensions["diversion.db"][0]
     config = alembic_config()
-    command.upgrade(config, BEFORE_MAIL_REVISION)
+    # Her case is made with today's models at the newest revision, then the schema steps
+    # back to before this revision (rows kept), where the mail of that time is stored.
+    command.upgrade(config, "head")
     seed_requirement_types()
     db.session.commit()
     make = Factory(migrated_app)
@@ -158,6 +162,8 @@ def test_the_mail_revision_encrypts_stored_emails_and_links_lists_already_sent(
     her = make.client(organisation=make.organisation(), first_name="Marisol", last_name="Tenterden")
     case = make.case(client=her, court=court, return_date=date(2026, 12, 30), court_reference="R1")
     make.session.close()
+    db.session.close()
+    command.downgrade(config, BEFORE_MAIL_REVISION)
     listed = _list_email(
         ("Marisol Tenterden", "1990-01-01", "R1"), ("Nobody Known", "1980-05-05", "R9")
     )
@@ -353,3 +359,70 @@ def test_receiving_numbers_keep_stored_replies_and_mark_those_of_a_shared_number
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM inbound_message"))
         conn.execute(text("DELETE FROM organisation"))
+
+
+# --- Court wordings (issue 12) ---------------------------------------------------------
+
+BEFORE_WORDINGS = "12a0c0de0001"
+WORDINGS = "12a0c0de0002"
+
+
+def test_the_court_wordings_migration_never_copies_a_reason_into_what_the_court_reads(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wordings.sqlite'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret-key"})
+    stamp = "2026-11-29 09:00:00.000000"
+    with app.app_context():
+        command.upgrade(alembic_config(), BEFORE_WORDINGS)
+        # A bare connection without the app's foreign-key pragma: only these two tables matter.
+        plain = create_engine(url)
+        with plain.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO requirement_type (id, code, name, description, sessions, "
+                    "window_rule, min_gap_days, sessions_chosen_per_case, active, slot_minutes) "
+                    "VALUES (1, 'CD', 'Court diversion', '', '[]', 'court_to_return', 2, 0, 1, 15)"
+                )
+            )
+            for number, (status, reason) in enumerate(
+                [
+                    ("did_not_attend", "ciphertext of: REASONMARKER she was in hospital"),
+                    ("cancelled_by_client", None),
+                    ("attended", None),
+                ],
+                start=1,
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO appointment (id, case_id, session_number, kind, starts_at, "
+                        "ends_at, venue_id, worker_id, status, reason, sequence, created_at, "
+                        "updated_at) VALUES (:id, 1, 1, 'assessment', :t, :t, 1, 1, :status, "
+                        ":reason, 0, :t, :t)"
+                    ),
+                    {"id": number, "t": stamp, "status": status, "reason": reason},
+                )
+
+        command.upgrade(alembic_config(), WORDINGS)
+
+        with plain.connect() as conn:
+            wordings = conn.execute(text("SELECT court_wordings FROM requirement_type")).scalar()
+            rows = conn.execute(
+                text("SELECT id, reason, court_wording FROM appointment ORDER BY id")
+            ).all()
+        assert json.loads(wordings) == list(DEFAULT_COURT_WORDINGS)
+        assert [(row.id, row.court_wording) for row in rows] == [
+            (1, NEUTRAL_WORDING),
+            (2, None),
+            (3, None),
+        ]
+        # The worker's reason is kept as it was, for her organisation.
+        assert rows[0].reason == "ciphertext of: REASONMARKER she was in hospital"
+
+        command.downgrade(alembic_config(), BEFORE_WORDINGS)
+        with plain.connect() as conn:
+            kept = conn.execute(text("SELECT reason FROM appointment WHERE id = 1")).scalar()
+        assert kept == "ciphertext of: REASONMARKER she was in hospital"
+        plain.dispose()
+    engine_of_app: Engine = app.extensions["diversion.db"][0]
+    engine_of_app.dispose()

@@ -166,7 +166,11 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
         )
         later = first.starts_at + timedelta(hours=2)
         result = booking.mark_did_not_attend(
-            actor=load(app, User, world.worker.id), appointment=first, reason="", now=later
+            actor=load(app, User, world.worker.id),
+            appointment=first,
+            court_wording="No reason given",
+            reason="",
+            now=later,
         )
         assert isinstance(result, Plan)
         assert result.slots[0].session.number == 1
@@ -180,6 +184,18 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
                 slots=result.slots,
                 now=later,
             )
+        # A wording of the worker's own is refused: the court reads only the set list.
+        with pytest.raises(booking.RuleBroken, match="Select what the court is told"):
+            booking.book_plan(
+                actor=load(app, User, world.worker.id),
+                case=the_case,
+                venue=the_venue,
+                slots=result.slots,
+                now=later,
+                moved_by="service",
+                move_reason="The assessment has to come first",
+                move_wording="She was in hospital",
+            )
         booked = booking.book_plan(
             actor=load(app, User, world.worker.id),
             case=the_case,
@@ -188,6 +204,7 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
             now=later,
             moved_by="service",
             move_reason="The assessment has to come first",
+            move_wording="Rearranged by the project",
         )
         db.session.refresh(first)
         assert first.status is AppointmentStatus.DID_NOT_ATTEND  # the missed row stays
@@ -198,6 +215,7 @@ def test_a_missed_assessment_is_rebooked_inside_the_window(app, case, venue, wor
         ]
         assert old_second and old_second[0].successor_id == booked[1].id
         assert old_second[0].reason == "The service asked: The assessment has to come first"
+        assert old_second[0].court_wording == "Rearranged by the project"
 
 
 def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
@@ -224,7 +242,11 @@ def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
         # She misses the care-plan session on the very last working day of the window.
         very_late = datetime(2026, 12, 24, 16, 0, tzinfo=UTC)
         result = booking.mark_did_not_attend(
-            actor=load(app, User, world.worker.id), appointment=second, reason="", now=very_late
+            actor=load(app, User, world.worker.id),
+            appointment=second,
+            court_wording="No reason given",
+            reason="",
+            now=very_late,
         )
         assert isinstance(result, NoPlan)
     # Read back through another session: the flag was stored, not just set on the object.

@@ -108,8 +108,16 @@ def test_marking_a_missed_appointment_keeps_its_row_and_offers_a_rebooking(web, 
     with signed_in_at(web, world.worker, datetime(2026, 12, 2, 16, 0, tzinfo=UTC)):
         page = web.get(f"/appointments/{first.id}")
         assert "Did she attend?" in page.get_data(as_text=True)
-        response = web.post(
+        unchosen = web.post(
             f"/appointments/{first.id}/attendance", data={"attended": "no", "reason": "Unwell"}
+        )
+        assert unchosen.status_code == 200
+        assert "Select what the court is told about the missed appointment" in unchosen.get_data(
+            as_text=True
+        )
+        response = web.post(
+            f"/appointments/{first.id}/attendance",
+            data={"attended": "no", "court_wording": "No reason given", "reason": "Unwell"},
         )
         assert response.status_code == 302
         rebook = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
@@ -121,6 +129,7 @@ def test_marking_a_missed_appointment_keeps_its_row_and_offers_a_rebooking(web, 
     rows = appointments(make, case)
     assert rows[0].status is AppointmentStatus.DID_NOT_ATTEND
     assert rows[0].reason == "Unwell"
+    assert rows[0].court_wording == "No reason given"
 
 
 def test_cancelling_needs_who_and_why_and_keeps_the_row(web, world, setup, make):
@@ -133,12 +142,26 @@ def test_cancelling_needs_who_and_why_and_keeps_the_row(web, world, setup, make)
         empty = web.post(f"/appointments/{second.id}/cancel", data={})
         assert empty.status_code == 200
         assert "Select who cancelled" in empty.get_data(as_text=True)
+        assert "Select what the court is told" in empty.get_data(as_text=True)
+        # Only the requirement type's wordings: anything typed in their place is refused.
+        typed = web.post(
+            f"/appointments/{second.id}/cancel",
+            data={"by": "client", "court_wording": "She was in hospital"},
+        )
+        assert typed.status_code == 200
+        assert "Select what the court is told" in typed.get_data(as_text=True)
         done = web.post(
-            f"/appointments/{second.id}/cancel", data={"by": "client", "reason": "Childcare"}
+            f"/appointments/{second.id}/cancel",
+            data={
+                "by": "client",
+                "court_wording": "Rearranged at her request",
+                "reason": "Childcare",
+            },
         )
         assert done.status_code == 302
     row = appointments(make, case)[1]
     assert row.status is AppointmentStatus.CANCELLED_BY_CLIENT and row.reason == "Childcare"
+    assert row.court_wording == "Rearranged at her request"
 
 
 def test_the_diary_shows_bookings_and_free_time_for_the_week(web, world, setup):
@@ -192,7 +215,10 @@ def test_home_lists_appointments_waiting_for_attendance_and_managers_see_cases_a
         assert "Appointments waiting for attendance (2)" in home
         first, second = appointments(make, case)
         web.post(f"/appointments/{first.id}/attendance", data={"attended": "yes"})
-        web.post(f"/appointments/{second.id}/attendance", data={"attended": "no"})
+        web.post(
+            f"/appointments/{second.id}/attendance",
+            data={"attended": "no", "court_wording": "No reason given"},
+        )
         page = web.get(f"/cases/{case.id}").get_data(as_text=True)
         assert "At risk. Cannot complete before the return date" in page
     manager = web.application.test_client()
@@ -235,6 +261,7 @@ def test_moving_booked_appointments_asks_who_and_why_and_keeps_the_old_rows(
         assert refused.status_code == 200
         body = refused.get_data(as_text=True)
         assert "Select who asked to move the appointments" in body
+        assert "Select what the court is told about the move" in body
         assert "Enter why the appointments are moving" in body
         moved = web.post(
             f"/cases/{case.id}/book",
@@ -242,6 +269,7 @@ def test_moving_booked_appointments_asks_who_and_why_and_keeps_the_old_rows(
                 **picks,
                 "venue_id": venue.id,
                 "moved_by": "client",
+                "move_wording": "Rearranged at her request",
                 "move_reason": "Starts a new job",
             },
         )
@@ -250,4 +278,5 @@ def test_moving_booked_appointments_asks_who_and_why_and_keeps_the_old_rows(
     old = [a for a in rows if a.status is AppointmentStatus.RESCHEDULED]
     assert len(old) == 2
     assert all(a.successor_id and a.reason == "She asked: Starts a new job" for a in old)
+    assert all(a.court_wording == "Rearranged at her request" for a in old)
     assert len([a for a in rows if a.status is AppointmentStatus.BOOKED]) == 2

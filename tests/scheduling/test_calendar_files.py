@@ -74,7 +74,12 @@ def test_the_sequence_rises_and_a_cancellation_says_cancelled(web, world, booked
     sign_in(web, world.worker)
     before = parse(web.get(f"/appointments/{appointment.id}.ics").data)[0]
     cancelled = web.post(
-        f"/appointments/{appointment.id}/cancel", data={"by": "service", "reason": "Staff ill"}
+        f"/appointments/{appointment.id}/cancel",
+        data={
+            "by": "service",
+            "court_wording": "Cancelled by the project",
+            "reason": "Staff ill",
+        },
     )
     assert cancelled.status_code == 302
     after = parse(web.get(f"/appointments/{appointment.id}.ics").data)[0]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from diversion.access import declared_roles
 from diversion.admin.forms import parse_sessions
+from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.models import (
     AuditEvent,
     Court,
@@ -439,6 +440,7 @@ def requirement_type_form(**overrides: Any) -> dict[str, Any]:
         "max_window_days": "42",
         "min_gap_days": "3",
         "sessions_text": "assessment | First assessment | 90\nsupport | Support session | 60",
+        "court_wordings_text": "No reason given\nRearranged at her request",
         "active": "y",
     }
     data.update(overrides)
@@ -464,6 +466,7 @@ def test_admin_adds_a_requirement_type_and_sees_it_listed(
     assert kind.max_window_days == 42
     assert kind.min_gap_days == 3
     assert kind.sessions_chosen_per_case is True
+    assert kind.court_wordings == ["No reason given", "Rearranged at her request"]
     listing = page(admin.get("/admin/requirement-types"))
     assert "Pre-sentence support" in listing
     assert "2, chosen per case" in listing
@@ -499,6 +502,66 @@ def test_editing_a_seeded_type_shows_its_sessions_and_keeps_a_session_that_may_l
         "duration_minutes": 45,
         "may_lapse": True,
     }
+
+
+def test_a_new_type_offers_the_default_court_wordings_and_an_edit_changes_them(
+    admin: FlaskClient, make: Factory
+) -> None:
+    new = page(admin.get("/admin/requirement-types/new"))
+    assert "Acceptable absence: explained to the project\nNo reason given" in new
+    kind = make.requirement_type("CD")
+    assert list(kind.court_wordings) == list(DEFAULT_COURT_WORDINGS)
+    form = page(admin.get(f"/admin/requirement-types/{kind.id}/edit"))
+    assert "Reason recorded by the project" in form
+
+    response = admin.post(
+        f"/admin/requirement-types/{kind.id}/edit",
+        data=requirement_type_form(
+            code="CD",
+            name=kind.name,
+            window_rule=WindowRule.COURT_TO_RETURN.value,
+            window_days="28",
+            max_window_days="28",
+            min_gap_days="2",
+            court_wordings_text="  No reason given  \n\nAbsence explained to the project\n",
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = fresh(make, RequirementType, kind.id)
+    assert saved.court_wordings == ["No reason given", "Absence explained to the project"]
+
+
+@pytest.mark.parametrize(
+    ("wordings", "message"),
+    [
+        ("", "Enter the wordings the court can be told, one a line"),
+        ("No reason given", "Enter at least 2 wordings"),
+        ("No reason given\nno reason given", "Line 2: no reason given is already in the list"),
+        ("No reason given\n" + "x" * 121, "Line 2: a wording must be 120 characters or fewer"),
+        ("No reason given\nShe was in hospital", "Line 2: the court reads this"),
+        ("No reason given\nShe relapsed", "Line 2: the court reads this"),
+        ("No reason given\nUsing dr\u0443gs again", "Line 2: the court reads this"),
+    ],
+)
+def test_court_wordings_that_are_wrong_or_name_her_health_are_refused(
+    admin: FlaskClient, make: Factory, wordings: str, message: str
+) -> None:
+    kind = make.requirement_type("CD")
+    response = admin.post(
+        f"/admin/requirement-types/{kind.id}/edit",
+        data=requirement_type_form(
+            code="CD",
+            name=kind.name,
+            window_rule=WindowRule.COURT_TO_RETURN.value,
+            window_days="28",
+            court_wordings_text=wordings,
+        ),
+    )
+
+    assert response.status_code == 200
+    assert html.escape(message, quote=False) in page(response)
+    assert fresh(make, RequirementType, kind.id).court_wordings == list(DEFAULT_COURT_WORDINGS)
 
 
 @pytest.mark.parametrize(

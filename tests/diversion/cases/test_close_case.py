@@ -146,6 +146,7 @@ def test_closing_as_withdrawn_cancels_her_future_bookings_and_reminders(
     assert bookings[1].status is AppointmentStatus.BOOKED  # past: attendance still to record
     assert bookings[2].status is AppointmentStatus.CANCELLED_BY_SERVICE
     assert bookings[2].reason == "Case closed"
+    assert bookings[2].court_wording == "Cancelled by the project: the case closed"
     texts = list(make.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert texts and all(t.status is MessageStatus.CANCELLED for t in texts[1:])
     court_texts = [t for t in texts if t.appointment_id is None]

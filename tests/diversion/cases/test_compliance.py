@@ -91,22 +91,25 @@ def test_awaiting_court_is_in_progress() -> None:
     assert result.attended == 0
 
 
-def test_acceptable_absence_reasons_are_shown_word_for_word_and_not_judged() -> None:
-    reason = "In hospital; letter from the ward seen"
+def test_acceptable_absence_is_the_chosen_court_wording_and_is_not_judged() -> None:
+    acceptable = "Acceptable absence: explained to the project"
     missed = AppointmentFact(
-        session_number=2, day=date(2026, 12, 9), status="did_not_attend", reason=reason
+        session_number=2, day=date(2026, 12, 9), status="did_not_attend", court_wording=acceptable
     )
     cancelled = AppointmentFact(
-        session_number=2, day=date(2026, 12, 7), status="cancelled_by_client", reason="Childcare"
+        session_number=2,
+        day=date(2026, 12, 7),
+        status="cancelled_by_client",
+        court_wording="Rearranged at her request",
     )
     result = compliance(
         facts(seen(1, date(2026, 12, 4)), missed, cancelled), today=date(2026, 12, 29)
     )
-    # The reason does not turn the missed session into compliance: the court decides.
+    # The wording does not turn the missed session into compliance: the court decides.
     assert result.status is ComplianceStatus.NOT_COMPLIED
-    assert [(m.day, m.reason) for m in result.missed] == [
-        (date(2026, 12, 7), "Childcare"),
-        (date(2026, 12, 9), reason),
+    assert [(m.day, m.court_wording) for m in result.missed] == [
+        (date(2026, 12, 7), "Rearranged at her request"),
+        (date(2026, 12, 9), acceptable),
     ]
 
 
@@ -143,16 +146,16 @@ def test_labels_are_the_words_the_court_reads() -> None:
 )
 def test_every_missed_or_cancelled_appointment_is_listed_for_the_court(status: str) -> None:
     # A cancellation by the service is as much the court's business as one by her: the
-    # court reads every appointment that did not go ahead, with the reason recorded.
+    # court reads every appointment that did not go ahead, with the wording chosen for it.
     lost = AppointmentFact(
-        session_number=2, day=date(2026, 12, 9), status=status, reason="Worker off sick"
+        session_number=2, day=date(2026, 12, 9), status=status, court_wording="No reason given"
     )
     result = compliance(facts(seen(1, date(2026, 12, 4)), lost), today=date(2026, 12, 29))
 
     assert result.status is ComplianceStatus.NOT_COMPLIED
     assert result.sessions[1].missed == (lost,)
-    assert [(m.day, m.status, m.reason) for m in result.missed] == [
-        (date(2026, 12, 9), status, "Worker off sick")
+    assert [(m.day, m.status, m.court_wording) for m in result.missed] == [
+        (date(2026, 12, 9), status, "No reason given")
     ]
 
 

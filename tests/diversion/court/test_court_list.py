@@ -108,10 +108,15 @@ NEVER_TO_COURT = (
     VENUE_ADDRESS,
     *ARREST_DATES,
     *DRUG_WORDS,
+    # The worker's own reason for a missed appointment: the court reads the chosen wording.
+    REASON,
+    "unwell",
 )
 # The worker's recorded reason for a missed appointment: never on the list or in the CSV;
 # in the signed-off report by design (the court judges whether an absence was acceptable).
-NEVER_ON_THE_LIST = (*NEVER_TO_COURT, REASON)
+NEVER_ON_THE_LIST = NEVER_TO_COURT
+# What the court is told about a missed or cancelled appointment that has a reason.
+COURT_WORDING = "Acceptable absence: explained to the project"
 
 
 @pytest.fixture(autouse=True)
@@ -245,6 +250,7 @@ def _appointment(
     status: AppointmentStatus = AppointmentStatus.ATTENDED,
     reason: str | None = None,
 ) -> None:
+    """One appointment; one with the worker's own reason also has the court's wording."""
     make.appointment(
         case=case,
         venue=venue,
@@ -255,6 +261,7 @@ def _appointment(
         ends_at=at(day, 11),
         status=status,
         reason=reason,
+        court_wording=COURT_WORDING if reason else None,
     )
 
 
@@ -945,7 +952,7 @@ def test_the_list_shows_a_cancellation_by_the_project_and_a_woman_who_left_as_wi
             "Not signed off",
         ],
     ]
-    assert REASON not in html  # the date only: the reason reaches the court in the report
+    assert REASON not in html  # the date only, and never the worker's own reason
     assert names_in(page(web, list_url(world.court, status="complied")), "returning") == [
         "Tess Hale"
     ]
@@ -1101,6 +1108,7 @@ def test_no_planted_marker_reaches_court_or_cps_in_a_page_csv_pdf_or_email(
     assert pdf.status_code == 200
     text = pdf_text(pdf.data)
     assert "Rita Dean" in text
+    assert COURT_WORDING in text
     assert [marker for marker in NEVER_TO_COURT if marker in text] == []
 
     # The email the court and the CPS receive: its words and its PDF.
@@ -1120,6 +1128,7 @@ def test_no_planted_marker_reaches_court_or_cps_in_a_page_csv_pdf_or_email(
         words = str(message["Subject"]) + body.get_content()
         [attachment] = list(message.iter_attachments())
         words += pdf_text(attachment.get_content())
+        assert COURT_WORDING in words
         assert [marker for marker in NEVER_TO_COURT if marker in words] == []
 
 

@@ -80,6 +80,10 @@ NASTY_STRINGS = (
     "line one\nline two",
 )
 
+# What the worker chose for the court about the missed appointment, and her own words.
+COURT_WORDING = "Acceptable absence: explained to the project"
+OWN_REASON = "REASONMARKER: she was in hospital"
+
 # Planted in every field the court and the CPS must never see (security.md 4).
 MARKERS = (
     "ALIASMARKER",
@@ -96,6 +100,9 @@ MARKERS = (
     "HOUSINGMARKER",
     "HEALTHMARKER",
     "CASENOTEMARKER",
+    # The worker's own reason for the missed appointment: for her file, never the court's.
+    "REASONMARKER",
+    "hospital",
     "Positive for",
     "opiates",
     "cocaine",
@@ -190,10 +197,16 @@ def seeded(make: Factory, world: World) -> Seeded:
         neutral_name="NEUTRALVENUEMARKER",
         address="VENUEADDRESSMARKER, 1 High Street",
     )
-    for number, starts, status, reason in (
-        (1, at(date(2026, 12, 7), 10), AppointmentStatus.ATTENDED, None),
-        (2, at(date(2026, 12, 10), 10), AppointmentStatus.DID_NOT_ATTEND, "She was in hospital"),
-        (2, at(date(2026, 12, 15), 14), AppointmentStatus.ATTENDED, None),
+    for number, starts, status, reason, wording in (
+        (1, at(date(2026, 12, 7), 10), AppointmentStatus.ATTENDED, None, None),
+        (
+            2,
+            at(date(2026, 12, 10), 10),
+            AppointmentStatus.DID_NOT_ATTEND,
+            OWN_REASON,
+            COURT_WORDING,
+        ),
+        (2, at(date(2026, 12, 15), 14), AppointmentStatus.ATTENDED, None, None),
     ):
         make.appointment(
             case=case,
@@ -205,6 +218,7 @@ def seeded(make: Factory, world: World) -> Seeded:
             ends_at=starts + timedelta(hours=1),
             status=status,
             reason=reason,
+            court_wording=wording,
         )
     make.session.add_all(
         [
@@ -303,8 +317,8 @@ def test_compliance_of_a_case_that_attended_both_sessions_is_complied(
 
     assert result.status is ComplianceStatus.COMPLIED
     assert [s.attended_on for s in result.sessions] == [date(2026, 12, 7), date(2026, 12, 15)]
-    assert [(m.day, m.reason) for m in result.missed] == [
-        (date(2026, 12, 10), "She was in hospital")
+    assert [(m.day, m.court_wording) for m in result.missed] == [
+        (date(2026, 12, 10), COURT_WORDING)
     ]
 
 
@@ -448,8 +462,9 @@ def test_the_signed_off_report_shows_attendance_and_the_sign_off(
         "She attended both required appointments.",
         "1. Comprehensive assessment Monday 7 December 2026",
         "2. Care-plan session Tuesday 15 December 2026",
-        "Thursday 10 December 2026 Care-plan session Did not attend She was in hospital",
-        "She engaged well.",
+        "What happened What the court is told",
+        f"Thursday 10 December 2026 Care-plan session Did not attend {COURT_WORDING}",
+        "Statement for the court and the CPS She engaged well.",
         "I confirm this record of attendance is accurate.",
         "Signed off by Wendy Worker",
         "Organisation Riverside Test Project",
@@ -501,6 +516,28 @@ def test_nothing_she_has_not_agreed_to_share_reaches_report_pdf_or_email(
         for marker in MARKERS:
             assert marker not in output, f"{marker} found in the {name}"
     assert "Marnie Testwood" in outputs["pdf"]
+
+
+def test_the_pdf_shows_the_chosen_wording_and_the_statement_but_never_her_own_reason(
+    app: Flask, seeded: Seeded, world: World, smtp: SmtpServer
+) -> None:
+    report_id = signed_off(app, seeded, world, statement="She came to every rebooked session.")
+    send(app, report_id, world)
+
+    with app.app_context():
+        report = db.session.get(ComplianceReport, report_id)
+        assert report is not None
+        pdf = pdf_text(pdf_documents.render_pdf(report.html))
+    sent = [pdf_text(attachment(received.message)) for received in smtp.received]
+    assert len(sent) == 2
+    for text in (pdf, *sent):
+        assert f"Did not attend {COURT_WORDING}" in text
+        assert "Statement for the court and the CPS She came to every rebooked session." in text
+        assert "REASONMARKER" not in text and "hospital" not in text
+    # Her worker still reads her own words on the case.
+    with app.app_context():
+        missed = [a for a in the_case(seeded.case_id).appointments if a.reason]
+        assert [a.reason for a in missed] == [OWN_REASON]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1029,10 +1066,16 @@ def test_an_appointment_the_project_cancelled_is_in_the_report_the_court_reads(
     client = make.client(organisation=world.project)
     case = make.accepted_case(client=client, court=world.court, worker=world.worker)
     venue = make.venue(organisation=world.project)
-    for number, starts, status, reason in (
-        (1, at(date(2026, 12, 7), 10), AppointmentStatus.ATTENDED, None),
-        (2, at(date(2026, 12, 10), 10), AppointmentStatus.CANCELLED_BY_SERVICE, "Worker off sick"),
-        (2, at(date(2026, 12, 15), 14), AppointmentStatus.ATTENDED, None),
+    for number, starts, status, reason, wording in (
+        (1, at(date(2026, 12, 7), 10), AppointmentStatus.ATTENDED, None, None),
+        (
+            2,
+            at(date(2026, 12, 10), 10),
+            AppointmentStatus.CANCELLED_BY_SERVICE,
+            "Worker off sick",
+            "Rearranged by the project",
+        ),
+        (2, at(date(2026, 12, 15), 14), AppointmentStatus.ATTENDED, None, None),
     ):
         make.appointment(
             case=case,
@@ -1044,6 +1087,7 @@ def test_an_appointment_the_project_cancelled_is_in_the_report_the_court_reads(
             ends_at=starts + timedelta(hours=1),
             status=status,
             reason=reason,
+            court_wording=wording,
         )
 
     with app.app_context():
@@ -1057,11 +1101,14 @@ def test_an_appointment_the_project_cancelled_is_in_the_report_the_court_reads(
     assert status == "complied"
     text = words(html)
     assert (
-        "Missed or cancelled appointments Date Appointment What happened Reason recorded "
-        "Thursday 10 December 2026 Care-plan session Cancelled by the project Worker off sick"
+        "Missed or cancelled appointments Date Appointment What happened What the court is "
+        "told Thursday 10 December 2026 Care-plan session Cancelled by the project "
+        "Rearranged by the project"
     ) in text
-    for expected in ("10 December 2026", "Cancelled by the project", "Worker off sick"):
+    for expected in ("10 December 2026", "Cancelled by the project", "Rearranged by the project"):
         assert expected in pdf, expected
+    # The worker's own words stay in her organisation's file.
+    assert "Worker off sick" not in text and "Worker off sick" not in pdf
 
 
 @pytest.mark.parametrize("left", [CaseStatus.WITHDRAWN, CaseStatus.DECLINED])

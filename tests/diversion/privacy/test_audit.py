@@ -432,7 +432,10 @@ def do_attended(s: Scene) -> tuple[User | None, int | None]:
 
 def do_missed(s: Scene) -> tuple[User | None, int | None]:
     web = s.web(s.world.worker)
-    page = web.post(f"/appointments/{s.missed_id}/attendance", data={"attended": "no"})
+    page = web.post(
+        f"/appointments/{s.missed_id}/attendance",
+        data={"attended": "no", "court_wording": "No reason given"},
+    )
     _ok(page, 302)
     return s.world.worker, s.client_id
 
@@ -440,7 +443,8 @@ def do_missed(s: Scene) -> tuple[User | None, int | None]:
 def do_cancelled(s: Scene) -> tuple[User | None, int | None]:
     web = s.web(s.world.worker)
     page = web.post(
-        f"/appointments/{s.future_id}/cancel", data={"by": "client", "reason": "Unwell"}
+        f"/appointments/{s.future_id}/cancel",
+        data={"by": "client", "court_wording": "No reason given", "reason": "Unwell"},
     )
     _ok(page, 302)
     return s.world.worker, s.client_id
