@@ -62,10 +62,6 @@ def navigation() -> list[dict[str, Any]]:
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
         items.append((_inbox_text(user), "/inbox"))
         items.append(("Court lists", "/court"))
-        if current_app.config.get("SMS_SENDER") == "outbox":
-            items.append(("Sent messages", "/messages/sent"))
-        if not current_app.config.get("MAIL_SERVER"):
-            items.append(("Emails", "/mail"))  # development: mail kept as files
     if user.role in (Role.COURT_LIAISON, Role.CPS):
         items.append(("Court lists", "/court"))
     if user.role in (Role.MANAGER, Role.ADMIN):
@@ -74,7 +70,31 @@ def navigation() -> list[dict[str, Any]]:
         items.append(("Retention", "/retention"))
     if user.role is Role.ADMIN:
         items += [("Administration", "/admin")]
+    # Her account and signing out are in the header, not here: see header_links.
+    return _marked(items, path)
+
+
+def header_links() -> list[dict[str, Any]]:
+    """The header's right-hand links: the development outboxes, her account, signing out.
+
+    The outboxes (texts and emails kept instead of sent) exist only in development and the
+    demo; in the header they leave the menu to her role's work, one line on a desktop.
+    """
+    user = g.get("user")
+    if user is None:
+        return []
+    items: list[tuple[str, str]] = []
+    if user.role in (Role.WORKER, Role.MANAGER):
+        if current_app.config.get("SMS_SENDER") == "outbox":
+            items.append(("Sent messages", "/messages/sent"))
+        if not current_app.config.get("MAIL_SERVER"):
+            items.append(("Emails", "/mail"))  # development: mail kept as files
     items += [("Your account", "/account"), ("Sign out", "/sign-out")]
+    return _marked(items, request.path)
+
+
+def _marked(items: list[tuple[str, str]], path: str) -> list[dict[str, Any]]:
+    """Menu items for the templates, the one for the page she is on marked active."""
     return [
         {"text": text, "href": href, "active": path == href or path.startswith(href + "/")}
         for text, href in items
@@ -153,6 +173,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")
     app.add_template_global(navigation)
+    app.add_template_global(header_links)
     app.before_request(_make_nonce)
     app.before_request(refuse_unexpected_bodies)
     app.after_request(security_headers)

@@ -260,7 +260,7 @@ def test_the_list_works_at_320px_and_prints_as_a_plain_list(
     expect(
         page.get_by_role("heading", name="Court list for Wednesday 9 December 2026")
     ).to_be_visible()
-    # The wide table scrolls inside its own box; the page itself never scrolls sideways.
+    # The wide table stacks its rows, each cell under its heading: nothing scrolls sideways.
     assert scroll_width(page) <= NARROW["width"]
     check_accessibility(page)
     page.screenshot(path=artifacts / "court-list-320px.png", full_page=True)

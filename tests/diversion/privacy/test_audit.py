@@ -651,7 +651,7 @@ def trail(make: Factory, world: World) -> Trail:
 
 def event_rows(html: str) -> list[list[str]]:
     body = re.search(
-        r'<table class="govuk-table" id="events">.*?<tbody[^>]*>(.*?)</tbody>', html, re.S
+        r'<table class="govuk-table[^"]*" id="events">.*?<tbody[^>]*>(.*?)</tbody>', html, re.S
     )
     if body is None:
         return []
