@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.policy
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import MetaData, column, insert, inspect, select, table, text
+from sqlalchemy import JSON, Boolean, Date, MetaData, Time, column, insert, inspect, select, table, text
 from sqlalchemy.engine import Engine
 
 from diversion.admin.reference import seed_requirement_types
@@ -27,7 +27,7 @@ from diversion.app import create_app
 from diversion.cli import alembic_config
 from diversion.court.list_csv import CSV_HEADER, RETURNING, csv_text
 from diversion.crypto import looks_like_token
-from diversion.db import Base, db
+from diversion.db import Base, UTCDateTime, db
 from diversion.models import OutgoingMail
 from tests.factories import Factory
 
@@ -125,6 +125,66 @@ def test_every_revision_steps_down_and_up_again(migrated_app: Flask) -> None:
 BEFORE_MAIL_REVISION = "9b5013b5103c"
 
 
+class _Row:
+    def __init__(self, row_id: int) -> None:
+        self.id = row_id
+
+
+def _old_court_and_case(
+    engine: Engine, client_id: int, organisation_id: int, **case: object
+) -> tuple[_Row, _Row]:
+    """Insert a court and a case with only the columns an older revision has."""
+    court = table(
+        "court",
+        column("name"),
+        column("sitting_weekdays", JSON),
+        column("report_lead_working_days"),
+        column("report_due_time", Time),
+        column("active", Boolean),
+    )
+    cases = table(
+        "diversion_case",
+        column("client_id"),
+        column("organisation_id"),
+        column("requirement_type_id"),
+        column("charge"),
+        column("custody_drug_test"),
+        column("court_id"),
+        column("first_court_date", Date),
+        column("status"),
+        column("created_at", UTCDateTime(timezone=True)),
+        *(column(name, Date if isinstance(value, date) else None) for name, value in case.items()),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            insert(court).values(
+                name="Testbury Magistrates' Court",
+                sitting_weekdays=[2],
+                report_lead_working_days=2,
+                report_due_time=time(12, 0),
+                active=True,
+            )
+        )
+        court_id = conn.execute(text("SELECT max(id) FROM court")).scalar_one()
+        requirement_id = conn.execute(text("SELECT min(id) FROM requirement_type")).scalar_one()
+        conn.execute(
+            insert(cases).values(
+                client_id=client_id,
+                organisation_id=organisation_id,
+                requirement_type_id=requirement_id,
+                charge="Loitering",
+                custody_drug_test="not_tested",
+                court_id=court_id,
+                first_court_date=date(2026, 12, 2),
+                status="on_scheme",
+                created_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+                **case,
+            )
+        )
+        case_id = conn.execute(text("SELECT max(id) FROM diversion_case")).scalar_one()
+    return _Row(court_id), _Row(case_id)
+
+
 def _list_email(*rows: tuple[str, str, str]) -> bytes:
     """A sitting-day list as the job sent it before this revision: (name, born, court ref)."""
     message = EmailMessage()
@@ -151,9 +211,11 @@ def test_the_mail_revision_encrypts_stored_emails_and_links_lists_already_sent(
     seed_requirement_types()
     db.session.commit()
     make = Factory(migrated_app)
-    court = make.court()
     her = make.client(organisation=make.organisation(), first_name="Marisol", last_name="Tenterden")
-    case = make.case(client=her, court=court, return_date=date(2026, 12, 30), court_reference="R1")
+    # The court and the case as that revision stored them (the models have columns since).
+    court, case = _old_court_and_case(
+        engine, her.id, her.organisation_id, return_date=date(2026, 12, 30), court_reference="R1"
+    )
     make.session.close()
     listed = _list_email(
         ("Marisol Tenterden", "1990-01-01", "R1"), ("Nobody Known", "1980-05-05", "R9")
