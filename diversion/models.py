@@ -25,6 +25,9 @@ from diversion.db import Base
 
 # A court's list starts at 10:00 unless its administrator says otherwise.
 DEFAULT_LIST_TIME = time(10, 0)
+# Courts hear these cases in the working day: a hearing or list time outside these bounds is
+# a slip (2:00 typed for 14:00) and is refused.
+EARLIEST_HEARING, LATEST_HEARING = time(8, 0), time(18, 0)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:

@@ -19,7 +19,16 @@ down_revision = "12a0c0de0003"
 branch_labels = None
 depends_on = None
 
-LIST_TIME_OF_COURT = "(SELECT court.list_time FROM court WHERE court.id = diversion_case.court_id)"
+court = sa.table("court", sa.column("id"), sa.column("list_time", sa.Time()))
+cases = sa.table(
+    "diversion_case",
+    sa.column("court_id"),
+    sa.column("adjourned_to"),
+    sa.column("return_date"),
+    sa.column("first_court_time", sa.Time()),
+    sa.column("adjourned_to_time", sa.Time()),
+    sa.column("return_time", sa.Time()),
+)
 
 
 def upgrade() -> None:
@@ -32,14 +41,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("adjourned_to_time", sa.Time(), nullable=True))
         batch_op.add_column(sa.Column("return_time", sa.Time(), nullable=True))
     # Each date already recorded is at its court's list time (10:00, the time assumed so far).
-    op.execute(f"UPDATE diversion_case SET first_court_time = {LIST_TIME_OF_COURT}")
+    list_time = sa.select(court.c.list_time).where(court.c.id == cases.c.court_id).scalar_subquery()
+    op.execute(sa.update(cases).values(first_court_time=list_time))
     op.execute(
-        f"UPDATE diversion_case SET adjourned_to_time = {LIST_TIME_OF_COURT} "
-        "WHERE adjourned_to IS NOT NULL"
+        sa.update(cases)
+        .where(cases.c.adjourned_to.is_not(None))
+        .values(adjourned_to_time=list_time)
     )
     op.execute(
-        f"UPDATE diversion_case SET return_time = {LIST_TIME_OF_COURT} "
-        "WHERE return_date IS NOT NULL"
+        sa.update(cases).where(cases.c.return_date.is_not(None)).values(return_time=list_time)
     )
 
 

@@ -19,7 +19,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import JSON, Boolean, Date, MetaData, Time, column, insert, inspect, select, table, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    MetaData,
+    Time,
+    column,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import Engine
 
 from diversion.admin.reference import seed_requirement_types

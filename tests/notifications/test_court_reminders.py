@@ -277,7 +277,7 @@ def test_a_reminder_already_sent_is_not_written_again_when_the_date_stands(app, 
     )
 
     rows = [
-        r for r in court_rows(make, case_id) if r.event_at == court_event_at(date(2026, 12, 30))
+        r for r in court_rows(make, case_id) if r.event_at == court_event_at(date(2026, 12, 30), time(10, 0))
     ]
     assert sorted((r.kind, r.status) for r in rows) == [
         (ONE, MessageStatus.PENDING),
@@ -400,7 +400,7 @@ def test_withdrawing_or_closing_a_case_cancels_its_court_reminders(app, make, wo
 
     rows = court_rows(make, case_id)
     assert waiting(rows) == {}
-    returning = [r for r in rows if r.event_at == court_event_at(date(2026, 12, 30))]
+    returning = [r for r in rows if r.event_at == court_event_at(date(2026, 12, 30), time(10, 0))]
     assert {(r.status, r.reason) for r in returning} == {(MessageStatus.CANCELLED, "case closed")}
     assert dispatch(app, datetime(2026, 12, 28, 10, 0, tzinfo=UTC), OutboxSender()).sent == []
 

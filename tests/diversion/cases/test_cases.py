@@ -179,7 +179,7 @@ def test_opening_a_case_on_a_sitting_day_saves_it_and_shows_the_case(
     assert "Awaiting court" in text
     assert "First court date Wednesday 2 December 2026" in text
     assert "Record the court outcome" in text
-    assert "Case opened. First court date Wed 2 Dec 2026." in timeline(page)
+    assert "Case opened. First court date Wed 2 Dec 2026 at 10:00." in timeline(page)
 
 
 def test_a_first_court_date_in_the_past_is_questioned_and_opens_once_confirmed(
@@ -578,7 +578,7 @@ def test_adjourning_keeps_the_case_awaiting_court_at_the_new_hearing(
     text = text_of(response)
     assert "Adjourned to Wednesday 16 December 2026" in text
     assert "Awaiting court" in text
-    assert "Adjourned on Wed 2 Dec 2026 to Wed 16 Dec 2026." in timeline(response)
+    assert "Adjourned on Wed 2 Dec 2026 to Wed 16 Dec 2026 at 10:00." in timeline(response)
 
     next_time = worker_web.get(f"/cases/{case.id}/outcome")
     assert [input_value(next_time, f"hearing_date-{p}") for p in ("day", "month", "year")] == [
@@ -652,7 +652,7 @@ def test_the_timeline_lists_what_happened_newest_first_and_who_did_it(
     events = timeline(worker_web.get(f"/cases/{case.id}"))
 
     accepted = events.index("Offered and accepted at court on Wed 9 Dec 2026.")
-    adjourned = events.index("Adjourned on Wed 2 Dec 2026 to Wed 9 Dec 2026.")
+    adjourned = events.index("Adjourned on Wed 2 Dec 2026 to Wed 9 Dec 2026 at 10:00.")
     opened = events.index("Case opened.")
     assert accepted < adjourned < opened
     assert events.count("by Wendy Worker") == 3
