@@ -40,7 +40,7 @@ from diversion.cli import alembic_config
 from diversion.court.list_csv import CSV_HEADER, RETURNING, csv_text
 from diversion.crypto import looks_like_token
 from diversion.db import Base, UTCDateTime, db
-from diversion.models import OutgoingMail
+from diversion.models import Case, OutgoingMail
 from tests.factories import Factory
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -143,7 +143,11 @@ class _Row:
 
 
 def _old_court_and_case(
-    engine: Engine, client_id: int, organisation_id: int, **case: object
+    engine: Engine,
+    client_id: int,
+    organisation_id: int,
+    court_name: str = "Testbury Magistrates' Court",
+    **case: object,
 ) -> tuple[_Row, _Row]:
     """Insert a court and a case with only the columns an older revision has."""
     court = table(
@@ -170,7 +174,7 @@ def _old_court_and_case(
     with engine.begin() as conn:
         conn.execute(
             insert(court).values(
-                name="Testbury Magistrates' Court",
+                name=court_name,
                 sitting_weekdays=[2],
                 report_lead_working_days=2,
                 report_due_time=time(12, 0),
@@ -289,3 +293,45 @@ def test_the_mail_revision_encrypts_stored_emails_and_links_lists_already_sent(
         back = {i: bytes(m) for i, m in conn.execute(text("SELECT id, message FROM outgoing_mail"))}
     assert back == originals
     assert "outgoing_mail_case" not in table_names(engine)
+
+
+# --- revision 13a0c0de0001: a court's list time, the time of each court date ------------------
+
+BEFORE_HEARING_TIMES = "12a0c0de0003"
+
+
+def test_the_hearing_times_revision_puts_recorded_dates_at_their_courts_list_time(
+    migrated_app: Flask,
+) -> None:
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, BEFORE_HEARING_TIMES)
+    seed_requirement_types()
+    db.session.commit()
+    make = Factory(migrated_app)
+    her = make.client(organisation=make.organisation())
+    make.session.close()
+    _, returning = _old_court_and_case(
+        engine, her.id, her.organisation_id, return_date=date(2026, 12, 30)
+    )
+    _, adjourned = _old_court_and_case(
+        engine, her.id, her.organisation_id, "Second Court", adjourned_to=date(2026, 12, 16)
+    )
+
+    command.upgrade(config, "head")
+
+    # Read through the models: what the revision stored reads back as times.
+    db.session.expire_all()
+    cases = {c.id: c for c in db.session.scalars(select(Case))}
+    ten = time(10, 0)
+    assert cases[returning.id].court.list_time == ten
+    assert (cases[returning.id].first_court_time, cases[returning.id].return_time) == (ten, ten)
+    assert cases[returning.id].adjourned_to_time is None
+    assert (cases[adjourned.id].adjourned_to_time, cases[adjourned.id].return_time) == (ten, None)
+    db.session.rollback()
+
+    command.downgrade(config, BEFORE_HEARING_TIMES)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT id, return_date FROM diversion_case ORDER BY id")).all()
+    assert [row[0] for row in kept] == [returning.id, adjourned.id]
+    assert "list_time" not in {c["name"] for c in inspect(engine).get_columns("court")}
