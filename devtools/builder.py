@@ -12,6 +12,7 @@ from devtools.bulk import (
     ADJOURNED_SHARE,
     ATTENDED,
     CHARGES,
+    COURT_LIST_TIME,
     DRUG_TESTS,
     HISTORY_DAYS,
     HISTORY_GAP_DAYS,
@@ -159,6 +160,11 @@ class Builder:
             "created_at": instant(arrest_date, time(12, 0)),
         }
         row.update(values)
+        # Each court date is at the court's list time, as a worker leaving the time empty records.
+        listed = COURT_LIST_TIME
+        row["first_court_time"] = listed
+        row["adjourned_to_time"] = listed if row["adjourned_to"] is not None else None
+        row["return_time"] = listed if row["return_date"] is not None else None
         return row
 
     def _history_case(
@@ -312,7 +318,7 @@ class Builder:
             "body": None,
             "provider_id": f"SMgenerated{message_id:021d}",
             "attempts": 1,
-            "event_at": instant(day, time(10, 0)),
+            "event_at": instant(day, COURT_LIST_TIME),
             "provider_status": "delivered",
             "error_code": None,
             "status_updated_at": sent + timedelta(minutes=1),

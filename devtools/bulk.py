@@ -41,6 +41,7 @@ CJIT = "Generated CJIT"
 COURT_ORGANISATION = "Generated Magistrates' Court"
 CPS_ORGANISATION = "Generated CPS"
 COURT_NAME = "Generated Magistrates' Court"
+COURT_LIST_TIME = time(10, 0)
 LIAISON_EMAIL = "liaison@generated.example.org"
 CPS_EMAIL = "cps@generated.example.org"
 # Not an Argon2 hash, so no password matches it (verify_password answers False).

@@ -132,6 +132,7 @@ def _court(orgs: dict[str, Organisation]) -> Court:
         court = Court(
             name="Northgate Magistrates' Court",
             sitting_weekdays=[2],
+            list_time=time(10, 0),
             court_email="listing@northgate-court.example.org",
             cps_email="cps@example.org",
             liaison_email="liaison@northgate-court.example.org",
@@ -162,7 +163,7 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
     diversion = db.session.scalar(select(RequirementType).where(RequirementType.code == "CD"))
     assert diversion is not None
     today = clock.today()
-    for first, last, alias, born, text_name, offset, outcome in CLIENTS:
+    for number, (first, last, alias, born, text_name, offset, outcome) in enumerate(CLIENTS):
         exists = db.session.scalar(
             select(Client).where(Client.first_name == first, Client.last_name == last)
         )
@@ -191,6 +192,8 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
             requirement_type=diversion,
             court=court,
             first_court_date=court_date,
+            # Most are heard when the list starts; some are put back to the afternoon.
+            first_court_time=time(14, 0) if number % 3 == 1 else court.list_time,
             court_reference=f"DEMO/{court_date:%y%m%d}/{len(last)}",
             arrest_date=court_date - timedelta(days=6),
             charge="Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)",
@@ -200,6 +203,7 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
             case.court_outcome = outcome
             case.outcome_hearing_date = court_date
             case.return_date = calendar.suggest_return_date(court_date, court.sitting_weekdays)
+            case.return_time = time(10, 30) if number % 2 else court.list_time
             case.status = CaseStatus.ON_SCHEME
         db.session.add(case)
         db.session.flush()

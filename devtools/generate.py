@@ -42,6 +42,7 @@ from devtools.builder import Builder
 from devtools.bulk import (
     CJIT,
     CLIENTS_PER_BATCH,
+    COURT_LIST_TIME,
     COURT_NAME,
     COURT_ORGANISATION,
     CPS_EMAIL,
@@ -141,6 +142,7 @@ def make_staff(sizes: Sizes, ids: Ids) -> Staff:
                 "sitting_weekdays": SITTING_WEEKDAYS,
                 "report_lead_working_days": 2,
                 "report_due_time": time(12, 0),
+                "list_time": COURT_LIST_TIME,
                 "court_email": "listing@generated-court.example.org",
                 "cps_email": "cps-listing@generated-court.example.org",
                 "organisation_id": orgs[COURT_ORGANISATION],

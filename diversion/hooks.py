@@ -16,8 +16,8 @@ _signals = Namespace()
 
 case_changed = _signals.signal("case-changed")
 """Sent with the Case as sender and `change` (opened, court_outcome, or any other change to
-first_court_date, adjourned_to, return_date or status) and `now` as keywords; receivers run
-inside the caller's transaction."""
+a court date or its time (first_court_date/_time, adjourned_to/_time, return_date/_time) or
+the status) and `now` as keywords; receivers run inside the caller's transaction."""
 
 
 def notify_case_changed(case: Any, *, change: str, now: datetime) -> None:

@@ -25,6 +25,12 @@ from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.crypto import EncryptedBytes, EncryptedText, lookup_hash
 from diversion.db import Base
 
+# A court's list starts at 10:00 unless its administrator says otherwise.
+DEFAULT_LIST_TIME = time(10, 0)
+# Courts hear these cases in the working day: a hearing or list time outside these bounds is
+# a slip (2:00 typed for 14:00) and is refused.
+EARLIEST_HEARING, LATEST_HEARING = time(8, 0), time(18, 0)
+
 
 def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(
@@ -222,6 +228,9 @@ class Court(Base):
     sitting_weekdays: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2])
     report_lead_working_days: Mapped[int] = mapped_column(default=2)
     report_due_time: Mapped[time] = mapped_column(default=time(12, 0))
+    # When the list for these cases starts (Europe/London): the time a hearing is recorded at
+    # when the worker does not type one.
+    list_time: Mapped[time] = mapped_column(default=DEFAULT_LIST_TIME, server_default="10:00:00")
     court_email: Mapped[str | None] = mapped_column(String(254))
     cps_email: Mapped[str | None] = mapped_column(String(254))
     # Where the sitting-day list goes at the report time; the court's address when unset.
@@ -400,12 +409,19 @@ class Case(Base):
     custody_drug_test: Mapped[DrugTestResult] = mapped_column(_enum(DrugTestResult))
     court_id: Mapped[int] = mapped_column(ForeignKey("court.id"))
     first_court_date: Mapped[date]
+    # Each court date's time (Europe/London wall clock) is recorded with it: the time the
+    # worker typed, or the court's list time when she recorded the date (see
+    # diversion.cases.services.hearing_time). NULL only where the date is NULL, or in a row
+    # written outside the services; read as the court's list time then.
+    first_court_time: Mapped[time | None]
     court_reference: Mapped[str | None] = mapped_column(String(50))
     # The hearing the case next goes to after an adjournment.
     adjourned_to: Mapped[date | None]
+    adjourned_to_time: Mapped[time | None]
     court_outcome: Mapped[CourtOutcome | None] = mapped_column(_enum(CourtOutcome))
     outcome_hearing_date: Mapped[date | None]
     return_date: Mapped[date | None] = mapped_column(index=True)
+    return_time: Mapped[time | None]
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.AWAITING_COURT)
     # Set when the required sessions can no longer all fit before the last appointment date.
     at_risk_reason: Mapped[str | None] = mapped_column(Text)
@@ -428,6 +444,24 @@ class Case(Base):
     def next_hearing_date(self) -> date:
         """The hearing the case is waiting for: the first, or the one it was adjourned to."""
         return self.adjourned_to or self.first_court_date
+
+    def _listed(self, recorded: time | None) -> time:
+        return recorded if recorded is not None else self.court.list_time
+
+    @property
+    def first_court_at(self) -> time:
+        """The time of the first court date (the court's list time if none was recorded)."""
+        return self._listed(self.first_court_time)
+
+    @property
+    def adjourned_to_at(self) -> time | None:
+        """The time of the hearing the case was adjourned to, or None when not adjourned."""
+        return None if self.adjourned_to is None else self._listed(self.adjourned_to_time)
+
+    @property
+    def return_at(self) -> time | None:
+        """The time of the return hearing, or None when no return date is set."""
+        return None if self.return_date is None else self._listed(self.return_time)
 
 
 class Appointment(Base):

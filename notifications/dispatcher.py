@@ -38,11 +38,10 @@ from diversion.models import (
     MessageStatus,
     OutboxMessage,
 )
-from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED, next_hearing_of
+from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED, next_hearing_at
 from notifications.policy import (
     Policy,
     ReminderKind,
-    court_event_at,
     is_quiet,
     next_allowed_moment,
 )
@@ -161,10 +160,11 @@ def _event_gate(
         return None
     if message.appointment_id is not None or message.event_at is None or case is None:
         return MessageStatus.SKIPPED, "nothing to remind about"
-    day = next_hearing_of(case)
-    if day is None:
+    # The same instant the outbox planned against: the hearing's day at its recorded time.
+    hearing_at = next_hearing_at(case)
+    if hearing_at is None:
         return MessageStatus.CANCELLED, REASON_CASE_CLOSED
-    if court_event_at(day) != message.event_at:
+    if hearing_at != message.event_at:
         return MessageStatus.CANCELLED, REASON_COURT_DATE_CHANGED
     return None
 
@@ -287,7 +287,11 @@ def _load(ids: list[int]) -> _Batch:
         for c in session.scalars(
             select(Case)
             .where(Case.id.in_(case_ids))
-            .options(joinedload(Case.organisation), joinedload(Case.requirement_type))
+            .options(
+                joinedload(Case.organisation),
+                joinedload(Case.requirement_type),
+                joinedload(Case.court),
+            )
         )
     }
     return _Batch(messages=messages, clients=clients, appointments=appointments, cases=cases)

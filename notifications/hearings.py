@@ -12,13 +12,25 @@ From design/domain.md and diversion.services.cases:
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time
+from typing import TypeVar
 
-__all__ = ["FINISHED_STATUSES", "next_hearing"]
+__all__ = ["FINISHED_STATUSES", "Hearing", "next_hearing", "next_listed_hearing"]
 
 # Case statuses (diversion.models.CaseStatus values) after which no court date is ours to
 # remind her of.
 FINISHED_STATUSES = frozenset({"declined", "not_eligible", "withdrawn", "closed"})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """A court hearing: its day and the time recorded for it (Europe/London wall clock)."""
+
+    day: date
+    at: time
 
 
 def next_hearing(
@@ -33,6 +45,26 @@ def next_hearing(
     `status` is the case status value. The day may be in the past (a hearing the worker has
     not yet recorded the outcome of): whoever plans reminders checks that against `now`.
     """
+    return _pick(status, first_court_date, adjourned_to, return_date)
+
+
+def next_listed_hearing(
+    *,
+    status: str,
+    first_court: Hearing,
+    adjourned_to: Hearing | None,
+    returning: Hearing | None,
+) -> Hearing | None:
+    """Give the case's next court hearing, day and time, or None when it has none to come.
+
+    The same rule as next_hearing; each hearing carries the time recorded with its date.
+    """
+    return _pick(status, first_court, adjourned_to, returning)
+
+
+def _pick(
+    status: str, first_court_date: T, adjourned_to: T | None, return_date: T | None
+) -> T | None:
     if status == "awaiting_court":
         # Rule: an adjourned case waits for the hearing it was adjourned to.
         return adjourned_to if adjourned_to is not None else first_court_date

@@ -11,14 +11,14 @@ instant they are about (event_at), so a row for a hearing that moved is known by
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
 from diversion.db import db
 from diversion.models import Appointment, Case, MessageStatus, OutboxMessage
-from notifications.hearings import next_hearing
+from notifications.hearings import Hearing, next_listed_hearing
 from notifications.policy import (
     Planned,
     ReminderKind,
@@ -113,14 +113,25 @@ def on_appointment_changed(
         )
 
 
-def next_hearing_of(case: Case) -> date | None:
-    """The day of the case's next court hearing, or None (see notifications.hearings)."""
-    return next_hearing(
+def next_hearing_of(case: Case) -> Hearing | None:
+    """The case's next court hearing, day and recorded time, or None (notifications.hearings)."""
+    return next_listed_hearing(
         status=case.status.value,
-        first_court_date=case.first_court_date,
-        adjourned_to=case.adjourned_to,
-        return_date=case.return_date,
+        first_court=Hearing(case.first_court_date, case.first_court_at),
+        adjourned_to=_hearing(case.adjourned_to, case.adjourned_to_at),
+        returning=_hearing(case.return_date, case.return_at),
     )
+
+
+def _hearing(day: date | None, at: time | None) -> Hearing | None:
+    return Hearing(day, at) if day is not None and at is not None else None
+
+
+def next_hearing_at(case: Case) -> datetime | None:
+    """The instant (UTC) of the case's next court hearing: what its court reminders are about,
+    so the outbox plans them and the dispatcher checks them against the same instant."""
+    hearing = next_hearing_of(case)
+    return court_event_at(hearing.day, hearing.at) if hearing is not None else None
 
 
 def court_rows_of(case: Case) -> list[OutboxMessage]:
@@ -149,8 +160,8 @@ def sync_court_reminders(case: Case, *, now: datetime) -> list[OutboxMessage]:
     # Two changes to one case at once must not both write the rows: on PostgreSQL the case
     # row is locked until this transaction ends (SQLite has one writer at a time anyway).
     db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
-    day = next_hearing_of(case)
-    event_at = court_event_at(day) if day is not None else None
+    # A new day or a new time is a different instant: the rows about the old one are cancelled.
+    event_at = next_hearing_at(case)
     existing = court_rows_of(case)
     reason = REASON_CASE_CLOSED if event_at is None else REASON_COURT_DATE_CHANGED
     for row in existing:

@@ -24,7 +24,6 @@ from typing import Literal
 from diversion.formatting import LONDON
 
 __all__ = [
-    "DEFAULT_COURT_SITTING_TIME",
     "DEFAULT_POLICY",
     "LONDON",
     "REASON_QUIET_TOO_LATE",
@@ -44,10 +43,6 @@ __all__ = [
 ]
 
 # Rule: reminder times are Europe/London wall-clock times (GMT in winter, BST in summer).
-
-# Rule: a court event is the hearing day at the court's sitting time, 10:00 unless the court
-# says otherwise.
-DEFAULT_COURT_SITTING_TIME = time(10, 0)
 
 REASON_TOO_LATE = "too late"
 REASON_BOOKED_AFTER = "booked after this reminder was due"
@@ -224,10 +219,14 @@ def _at_london(day: date, wall: time) -> datetime:
     return datetime.combine(day, wall, tzinfo=LONDON).astimezone(UTC)
 
 
-def court_event_at(hearing_day: date, sitting_time: time = DEFAULT_COURT_SITTING_TIME) -> datetime:
-    """Give the instant (UTC) a court hearing counts as, for timing its reminders."""
-    _check_wall_time(sitting_time, "sitting_time")
-    return _at_london(hearing_day, sitting_time)
+def court_event_at(hearing_day: date, hearing_time: time) -> datetime:
+    """Give the instant (UTC) a court hearing counts as, for timing its reminders.
+
+    Rule: a court event is the hearing day at the time recorded for that hearing (the
+    court's list time unless the worker typed another), Europe/London wall clock.
+    """
+    _check_wall_time(hearing_time, "hearing_time")
+    return _at_london(hearing_day, hearing_time)
 
 
 def is_quiet(instant: datetime, policy: Policy) -> bool:
@@ -306,7 +305,7 @@ def plan_reminders(
 
     `booked_at` is given when the appointment has just been booked, so a booking
     confirmation is due; it goes at `now`. For a court date, `event_at` is the hearing day
-    at its sitting time (see court_event_at).
+    at its recorded time (see court_event_at).
     """
     _require_aware(event_at, "event_at")
     _require_aware(now, "now")

@@ -38,7 +38,7 @@ from diversion.fields import (
     parse_clock_time,
     text_field,
 )
-from diversion.models import WindowRule
+from diversion.models import DEFAULT_LIST_TIME, WindowRule
 
 # The slot grid must divide an hour: London is always a whole number of hours from UTC, so
 # such a grid is the same in local time and in UTC (scheduling.plan relies on it).
@@ -81,6 +81,13 @@ class CourtForm(AdminForm):
         days=COURT_WEEKDAYS,
         choose="Select at least one day the court hears these cases",
         description="The days this court hears these cases. Bank holidays are skipped.",
+    )
+    list_time = ClockTimeField(
+        "Time the list starts",
+        noun="time the list starts",
+        default=DEFAULT_LIST_TIME,
+        description="A court date is at this time unless the caseworker records another. "
+        "Use the 24-hour clock, like 10:00.",
     )
     report_lead_working_days = WholeNumberField(
         "Working days kept free before the return date",

@@ -22,6 +22,9 @@ from diversion.court_wording import parse_court_wordings
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.models import (
+    DEFAULT_LIST_TIME,
+    EARLIEST_HEARING,
+    LATEST_HEARING,
     Case,
     Court,
     InboundMessage,
@@ -111,6 +114,7 @@ class CourtDetails:
     sitting_weekdays: tuple[int, ...]
     report_lead_working_days: int
     report_due_time: time
+    list_time: time = DEFAULT_LIST_TIME
     court_email: str | None
     cps_email: str | None
     liaison_email: str | None = None
@@ -130,6 +134,12 @@ def _apply_court(court: Court, details: CourtDetails) -> None:
         raise RuleBroken(COURT_NAME_TAKEN, field="name")
     if not details.sitting_weekdays or not set(details.sitting_weekdays) <= set(range(5)):
         raise RuleBroken("Select at least one day from Monday to Friday", field="sitting_weekdays")
+    if not EARLIEST_HEARING <= details.list_time <= LATEST_HEARING:
+        raise RuleBroken(
+            f"Time the list starts must be between {EARLIEST_HEARING:%H:%M} and "
+            f"{LATEST_HEARING:%H:%M}",
+            field="list_time",
+        )
     _organisation(
         details.organisation_id,
         kinds={OrganisationKind.COURT},
@@ -146,6 +156,7 @@ def _apply_court(court: Court, details: CourtDetails) -> None:
     court.sitting_weekdays = sorted(set(details.sitting_weekdays))
     court.report_lead_working_days = details.report_lead_working_days
     court.report_due_time = details.report_due_time
+    court.list_time = details.list_time
     court.court_email = details.court_email or None
     court.cps_email = details.cps_email or None
     court.liaison_email = details.liaison_email or None

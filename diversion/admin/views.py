@@ -89,6 +89,7 @@ def _court_details(form: CourtForm) -> admin_service.CourtDetails:
         sitting_weekdays=tuple(form.sitting_weekdays.data or ()),
         report_lead_working_days=form.report_lead_working_days.data,
         report_due_time=form.report_due_time.data,
+        list_time=form.list_time.data,
         court_email=form.court_email.data or None,
         cps_email=form.cps_email.data or None,
         liaison_email=form.liaison_email.data or None,

@@ -3,7 +3,7 @@ outcome, close the case, add a note."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import phonenumbers
@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from diversion.cases.services import NOTE_MAX_LENGTH
 from diversion.fields import (
+    ClockTimeField,
     GovDateField,
     GovRadioField,
     GovSelectField,
@@ -32,6 +33,17 @@ from diversion.models import CaseStatus, CourtOutcome, DrugTestResult
 from diversion.phones import normalise_uk_mobile
 
 DEFAULT_CHARGE = "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"
+LIST_TIME_HINT = "Use the 24-hour clock, like 14:00. Leave empty to use the court's list time"
+
+
+def hearing_time_field(label: str, *, noun: str) -> ClockTimeField:
+    """The optional time of a court date; empty means the court's list time."""
+    return ClockTimeField(label, noun=noun, required=False, description=f"{LIST_TIME_HINT}.")
+
+
+def name_list_time(field: ClockTimeField, list_time: time) -> None:
+    """Say which list time an empty box means, once the court is known."""
+    field.description = f"{LIST_TIME_HINT}, {list_time:%H:%M}."
 
 
 class CaseForm(FlaskForm):
@@ -43,6 +55,9 @@ class CaseForm(FlaskForm):
     court_id = GovSelectField("Court", coerce=int, choose="Select the court")
     first_court_date = GovDateField(
         "First court date", noun="court date", description="The date she is bailed to appear"
+    )
+    first_court_time = hearing_time_field(
+        "Time of the first court date (optional)", noun="court time"
     )
     court_reference = StringField(
         "Court reference (optional)",
@@ -116,11 +131,15 @@ class OutcomeForm(FlaskForm):
         required=False,
         description="The date she must return to court. Check it against the court record.",
     )
+    return_time = hearing_time_field("Time of the return hearing (optional)", noun="return time")
     adjourned_to = GovDateField(
         "Adjourned to",
         noun="adjourned date",
         required=False,
         description="Only if the case was adjourned",
+    )
+    adjourned_to_time = hearing_time_field(
+        "Time of the adjourned hearing (optional)", noun="adjourned time"
     )
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
 

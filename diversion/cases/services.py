@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 
@@ -16,6 +16,8 @@ from diversion.errors import RuleBroken
 from diversion.formatting import format_date, format_datetime
 from diversion.hooks import notify_case_changed
 from diversion.models import (
+    EARLIEST_HEARING,
+    LATEST_HEARING,
     Appointment,
     AppointmentStatus,
     Case,
@@ -41,6 +43,8 @@ class CaseDetails:
     requirement_type: RequirementType
     court: Court
     first_court_date: date
+    # The time the worker typed, or None for the court's list time.
+    first_court_time: time | None = None
     court_reference: str | None
     arrest_date: date | None
     charge: str
@@ -61,6 +65,31 @@ def check_sitting_day(court: Court, day: date, *, field: str, noun: str) -> None
     raise RuleBroken(f"{noun.capitalize()} must be a {days} ({court.name} sits then)", field=field)
 
 
+def hearing_time(court: Court, typed: time | None, *, field: str, noun: str) -> time:
+    """The time to record with a court date: the one typed, else the court's list time now.
+
+    The court's list time is copied into the case when the date is recorded, not looked up
+    each time it is read. A hearing's time is a fact about that hearing: when an administrator
+    later moves the court's list (10:00 to 10:30, say) the hearings already listed do not move
+    with it, and nothing would re-plan their reminders if they did (the dispatcher would
+    cancel them as 'court date changed' and none would replace them). A worker who needs to
+    move one records the new time on the case, which re-plans its reminders.
+    """
+    chosen = typed if typed is not None else court.list_time
+    if typed is not None and not EARLIEST_HEARING <= typed <= LATEST_HEARING:
+        raise RuleBroken(
+            f"{noun.capitalize()} must be between {EARLIEST_HEARING:%H:%M} and "
+            f"{LATEST_HEARING:%H:%M}",
+            field=field,
+        )
+    return chosen
+
+
+def _on(day: date, at: time) -> str:
+    """A court date and its time as the case timeline says it: 'Wed 2 Dec 2026 at 10:30'."""
+    return f"{format_date(day)} at {at:%H:%M}"
+
+
 def add_case_event(case: Case, actor: User | None, kind: str, summary: str) -> None:
     """Add a line to the case's timeline inside the current transaction."""
     db.session.add(
@@ -78,6 +107,9 @@ def open_case(
     """
     check_sitting_day(
         details.court, details.first_court_date, field="first_court_date", noun="court date"
+    )
+    first_court_time = hearing_time(
+        details.court, details.first_court_time, field="first_court_time", noun="court time"
     )
     if details.arrest_date and details.arrest_date > details.first_court_date:
         raise RuleBroken("Arrest date must be on or before the court date", field="arrest_date")
@@ -103,6 +135,7 @@ def open_case(
         requirement_type=details.requirement_type,
         court=details.court,
         first_court_date=details.first_court_date,
+        first_court_time=first_court_time,
         court_reference=details.court_reference or None,
         arrest_date=details.arrest_date,
         charge=details.charge,
@@ -116,7 +149,7 @@ def open_case(
         case,
         actor,
         "opened",
-        f"Case opened. First court date {format_date(case.first_court_date)}.",
+        f"Case opened. First court date {_on(case.first_court_date, first_court_time)}.",
     )
     audit.add("case_created", object_type="case", object_id=case.id, client_id=client.id)
     notify_case_changed(case, change="opened", now=now or clock.now())
@@ -131,6 +164,9 @@ class OutcomeDecision:
     hearing_date: date
     return_date: date | None = None
     adjourned_to: date | None = None
+    # The times typed with those dates, or None for the court's list time.
+    return_time: time | None = None
+    adjourned_to_time: time | None = None
 
 
 OUTCOME_STATUS = {
@@ -174,11 +210,12 @@ def record_outcome(
         if check.errors:
             raise RuleBroken(check.errors[0], field="return_date")
         warnings = list(check.warnings)
-        case.return_date = decision.return_date
-        case.adjourned_to = None
+        at = hearing_time(court, decision.return_time, field="return_time", noun="return time")
+        case.return_date, case.return_time = decision.return_date, at
+        case.adjourned_to = case.adjourned_to_time = None
         summary = (
             f"Offered and accepted at court on {format_date(decision.hearing_date)}. "
-            f"Return date {format_date(decision.return_date)}."
+            f"Return date {_on(decision.return_date, at)}."
         )
     elif decision.outcome is CourtOutcome.ADJOURNED:
         if decision.adjourned_to is None:
@@ -186,15 +223,18 @@ def record_outcome(
         if decision.adjourned_to <= decision.hearing_date:
             raise RuleBroken("Adjourned date must be after the hearing date", field="adjourned_to")
         check_sitting_day(court, decision.adjourned_to, field="adjourned_to", noun="adjourned date")
-        case.adjourned_to = decision.adjourned_to
-        case.return_date = None
+        at = hearing_time(
+            court, decision.adjourned_to_time, field="adjourned_to_time", noun="adjourned time"
+        )
+        case.adjourned_to, case.adjourned_to_time = decision.adjourned_to, at
+        case.return_date = case.return_time = None
         summary = (
             f"Adjourned on {format_date(decision.hearing_date)} "
-            f"to {format_date(decision.adjourned_to)}."
+            f"to {_on(decision.adjourned_to, at)}."
         )
     else:
-        case.return_date = None
-        case.adjourned_to = None
+        case.return_date = case.return_time = None
+        case.adjourned_to = case.adjourned_to_time = None
         summary = f"{decision.outcome.label} at court on {format_date(decision.hearing_date)}."
     case.court_outcome = decision.outcome
     case.outcome_hearing_date = decision.hearing_date

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,7 +22,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import MetaData, column, create_engine, insert, inspect, select, table, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    MetaData,
+    Time,
+    column,
+    create_engine,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import Engine
 
 from diversion.admin.reference import seed_requirement_types
@@ -32,7 +45,7 @@ from diversion.court.list_csv import CSV_HEADER, RETURNING, csv_text
 from diversion.court_wording import DEFAULT_COURT_WORDINGS, NEUTRAL_WORDING
 from diversion.crypto import looks_like_token
 from diversion.db import Base, UTCDateTime, db
-from diversion.models import OutgoingMail, User
+from diversion.models import Case, OutgoingMail, User
 from scheduling import queries
 from tests.factories import Factory
 
@@ -426,3 +439,109 @@ def test_the_court_wordings_migration_never_copies_a_reason_into_what_the_court_
         plain.dispose()
     engine_of_app: Engine = app.extensions["diversion.db"][0]
     engine_of_app.dispose()
+
+
+class _Row:
+    def __init__(self, row_id: int) -> None:
+        self.id = row_id
+
+
+def _old_court_and_case(
+    engine: Engine,
+    client_id: int,
+    organisation_id: int,
+    court_name: str = "Testbury Magistrates' Court",
+    **case: object,
+) -> tuple[_Row, _Row]:
+    """Insert a court and a case with only the columns an older revision has."""
+    court = table(
+        "court",
+        column("name"),
+        column("sitting_weekdays", JSON),
+        column("report_lead_working_days"),
+        column("report_due_time", Time),
+        column("active", Boolean),
+    )
+    cases = table(
+        "diversion_case",
+        column("client_id"),
+        column("organisation_id"),
+        column("requirement_type_id"),
+        column("charge"),
+        column("custody_drug_test"),
+        column("court_id"),
+        column("first_court_date", Date),
+        column("status"),
+        column("created_at", UTCDateTime(timezone=True)),
+        *(column(name, Date if isinstance(value, date) else None) for name, value in case.items()),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            insert(court).values(
+                name=court_name,
+                sitting_weekdays=[2],
+                report_lead_working_days=2,
+                report_due_time=time(12, 0),
+                active=True,
+            )
+        )
+        court_id = conn.execute(text("SELECT max(id) FROM court")).scalar_one()
+        requirement_id = conn.execute(text("SELECT min(id) FROM requirement_type")).scalar_one()
+        conn.execute(
+            insert(cases).values(
+                client_id=client_id,
+                organisation_id=organisation_id,
+                requirement_type_id=requirement_id,
+                charge="Loitering",
+                custody_drug_test="not_tested",
+                court_id=court_id,
+                first_court_date=date(2026, 12, 2),
+                status="on_scheme",
+                created_at=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+                **case,
+            )
+        )
+        case_id = conn.execute(text("SELECT max(id) FROM diversion_case")).scalar_one()
+    return _Row(court_id), _Row(case_id)
+
+
+# --- revision 13a0c0de0001: a court's list time, the time of each court date ------------------
+
+BEFORE_HEARING_TIMES = "12a0c0de0002"
+
+
+def test_the_hearing_times_revision_puts_recorded_dates_at_their_courts_list_time(
+    migrated_app: Flask,
+) -> None:
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, BEFORE_HEARING_TIMES)
+    seed_requirement_types()
+    db.session.commit()
+    make = Factory(migrated_app)
+    her = make.client(organisation=make.organisation())
+    make.session.close()
+    _, returning = _old_court_and_case(
+        engine, her.id, her.organisation_id, return_date=date(2026, 12, 30)
+    )
+    _, adjourned = _old_court_and_case(
+        engine, her.id, her.organisation_id, "Second Court", adjourned_to=date(2026, 12, 16)
+    )
+
+    command.upgrade(config, "head")
+
+    # Read through the models: what the revision stored reads back as times.
+    db.session.expire_all()
+    cases = {c.id: c for c in db.session.scalars(select(Case))}
+    ten = time(10, 0)
+    assert cases[returning.id].court.list_time == ten
+    assert (cases[returning.id].first_court_time, cases[returning.id].return_time) == (ten, ten)
+    assert cases[returning.id].adjourned_to_time is None
+    assert (cases[adjourned.id].adjourned_to_time, cases[adjourned.id].return_time) == (ten, None)
+    db.session.rollback()
+
+    command.downgrade(config, BEFORE_HEARING_TIMES)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT id, return_date FROM diversion_case ORDER BY id")).all()
+    assert [row[0] for row in kept] == [returning.id, adjourned.id]
+    assert "list_time" not in {c["name"] for c in inspect(engine).get_columns("court")}

@@ -114,6 +114,7 @@ def open_case(
     now: datetime,
     day: date = COURT_DAY,
     court: Court | None = None,
+    at: time | None = None,
 ) -> int:
     with app.app_context():
         requirement = db.session.scalar(select(RequirementType).where(RequirementType.code == "CD"))
@@ -121,6 +122,7 @@ def open_case(
             requirement_type=requirement,
             court=db.session.get(Court, (court or world.court).id),
             first_court_date=day,
+            first_court_time=at,
             court_reference=None,
             arrest_date=None,
             charge="Loitering",
@@ -277,7 +279,9 @@ def test_a_reminder_already_sent_is_not_written_again_when_the_date_stands(app, 
     )
 
     rows = [
-        r for r in court_rows(make, case_id) if r.event_at == court_event_at(date(2026, 12, 30))
+        r
+        for r in court_rows(make, case_id)
+        if r.event_at == court_event_at(date(2026, 12, 30), time(10, 0))
     ]
     assert sorted((r.kind, r.status) for r in rows) == [
         (ONE, MessageStatus.PENDING),
@@ -400,7 +404,7 @@ def test_withdrawing_or_closing_a_case_cancels_its_court_reminders(app, make, wo
 
     rows = court_rows(make, case_id)
     assert waiting(rows) == {}
-    returning = [r for r in rows if r.event_at == court_event_at(date(2026, 12, 30))]
+    returning = [r for r in rows if r.event_at == court_event_at(date(2026, 12, 30), time(10, 0))]
     assert {(r.status, r.reason) for r in returning} == {(MessageStatus.CANCELLED, "case closed")}
     assert dispatch(app, datetime(2026, 12, 28, 10, 0, tzinfo=UTC), OutboxSender()).sent == []
 
@@ -565,6 +569,7 @@ def test_a_court_reminder_past_its_use_is_skipped_as_too_late(app, make, world, 
     ("change", "reason"),
     [
         ({"adjourned_to": date(2026, 12, 9)}, "court date changed"),
+        ({"first_court_time": time(14, 0)}, "court date changed"),  # same day, later
         ({"status": CaseStatus.WITHDRAWN}, "case closed"),
     ],
 )
@@ -601,3 +606,116 @@ def test_planning_and_sending_use_the_now_they_are_given(app, make, world, her, 
 
     assert len(court_rows(make, case_id)) == 2
     assert len(report.sent) == 1 and len(report.skipped) == 1  # the 2-day one, too late now
+
+
+# --- The hearing's own time (issue 13: every text said 10:00, from a constant) ---------
+
+
+def return_hearing_at_two(app, make, world, her, *, court: Court, first: date, back: date) -> int:
+    """A case at a court whose list starts at 10:30, diverted to a return hearing at 14:00."""
+    case_id = open_case(
+        app, world, her, now=datetime(2026, 9, 20, 12, 0, tzinfo=UTC), day=first, court=court
+    )
+    record(
+        app,
+        world,
+        case_id,
+        now=datetime.combine(first, time(17, 0), tzinfo=UTC),
+        outcome=CourtOutcome.ACCEPTED,
+        hearing_date=first,
+        return_date=back,
+        return_time=time(14, 0),
+    )
+    return case_id
+
+
+def test_a_court_date_left_without_a_time_is_reminded_of_at_the_courts_list_time(
+    app, make, world, her
+):
+    court = make.court(list_time=time(10, 30))
+    case_id = open_case(app, world, her, now=OPENED, court=court)
+
+    hearing = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)  # 10:30 GMT
+    assert waiting(court_rows(make, case_id)) == {
+        TWO: (TWO_DAYS_BEFORE, hearing),
+        ONE: (DAY_BEFORE, hearing),
+    }
+    sender = OutboxSender()
+    dispatch(app, TWO_DAYS_BEFORE, sender)
+    assert "Wed 2 Dec at 10:30" in sender.messages[0]["body"]
+
+
+def test_a_return_hearing_at_two_is_reminded_of_at_two_in_london_time_across_the_clock_change(
+    app, make, world, her
+):
+    # First hearing Mon 28 Sep 2026 (BST); return Mon 26 Oct 2026, the day after the clocks
+    # go back, at 14:00 GMT: not the court's 10:30 list time, nor the old constant 10:00.
+    court = make.court(sitting_weekdays=[0], list_time=time(10, 30))
+    case_id = return_hearing_at_two(
+        app, make, world, her, court=court, first=date(2026, 9, 28), back=date(2026, 10, 26)
+    )
+
+    returning = datetime(2026, 10, 26, 14, 0, tzinfo=UTC)
+    two_days = datetime(2026, 10, 24, 9, 0, tzinfo=UTC)  # Sat 10:00 BST
+    day_before = datetime(2026, 10, 25, 17, 0, tzinfo=UTC)  # Sun 17:00 GMT
+    assert waiting(court_rows(make, case_id)) == {
+        TWO: (two_days, returning),
+        ONE: (day_before, returning),
+    }
+    sender = OutboxSender()
+    assert len(dispatch(app, two_days, sender).sent) == 1
+    assert len(dispatch(app, day_before, sender).sent) == 1
+    bodies = [message["body"] for message in sender.messages]
+    assert all("due on Mon 26 Oct at 14:00." in body for body in bodies), bodies
+
+
+def test_changing_only_the_time_of_the_return_hearing_moves_its_reminders(app, make, world, her):
+    court = make.court(list_time=time(10, 30))
+    case_id = return_hearing_at_two(
+        app, make, world, her, court=court, first=COURT_DAY, back=date(2026, 12, 30)
+    )
+    at_two = datetime(2026, 12, 30, 14, 0, tzinfo=UTC)
+    assert {event for _, event in waiting(court_rows(make, case_id)).values()} == {at_two}
+
+    # The court moves the return hearing to 11:00 the same day.
+    record(
+        app,
+        world,
+        case_id,
+        now=datetime(2026, 12, 10, 12, 0, tzinfo=UTC),
+        outcome=CourtOutcome.ACCEPTED,
+        hearing_date=COURT_DAY,
+        return_date=date(2026, 12, 30),
+        return_time=time(11, 0),
+    )
+
+    rows = court_rows(make, case_id)
+    at_eleven = datetime(2026, 12, 30, 11, 0, tzinfo=UTC)
+    assert waiting(rows) == {
+        TWO: (datetime(2026, 12, 28, 10, 0, tzinfo=UTC), at_eleven),
+        ONE: (datetime(2026, 12, 29, 17, 0, tzinfo=UTC), at_eleven),
+    }
+    old = [r for r in rows if r.event_at == at_two]
+    assert sorted((r.kind, r.status, r.reason) for r in old) == [
+        (ONE, MessageStatus.CANCELLED, "court date changed"),
+        (TWO, MessageStatus.CANCELLED, "court date changed"),
+    ]
+    sender = OutboxSender()
+    dispatch(app, datetime(2026, 12, 28, 10, 0, tzinfo=UTC), sender)
+    [text] = sender.messages
+    assert "due on Wed 30 Dec at 11:00." in text["body"]
+
+
+def test_moving_the_courts_list_time_does_not_move_a_hearing_already_recorded(
+    app, make, world, her
+):
+    court = make.court(list_time=time(10, 30))
+    open_case(app, world, her, now=OPENED, court=court)
+    court.list_time = time(9, 45)
+    make.session.commit()
+    sender = OutboxSender()
+
+    report = dispatch(app, TWO_DAYS_BEFORE, sender)
+
+    assert len(report.sent) == 1
+    assert "Wed 2 Dec at 10:30" in sender.messages[0]["body"]

@@ -120,7 +120,7 @@ def test_the_two_hours_before_reminder_is_two_real_hours_even_across_a_clock_cha
 
 def test_court_reminders_go_two_days_before_at_ten_and_the_day_before_at_five() -> None:
     # Hearing Wed 15 Apr 2026, sitting at 10:00 BST.
-    event_at = court_event_at(date(2026, 4, 15))
+    event_at = court_event_at(date(2026, 4, 15), time(10, 0))
     assert event_at == utc(2026, 4, 15, 9)
     results = plan_reminders(
         event="court", event_at=event_at, booked_at=None, policy=DEFAULT_POLICY, now=EARLY
@@ -134,7 +134,7 @@ def test_court_reminders_go_two_days_before_at_ten_and_the_day_before_at_five() 
 def test_court_reminders_follow_local_time_across_the_march_change() -> None:
     # Hearing Mon 30 Mar 2026: two days before is Sat 28 Mar 10:00 GMT (10:00 UTC), not
     # 48 hours before the 09:00 UTC hearing; the day before is Sun 29 Mar 17:00 BST.
-    event_at = court_event_at(date(2026, 3, 30))
+    event_at = court_event_at(date(2026, 3, 30), time(10, 0))
     results = plan_reminders(
         event="court", event_at=event_at, booked_at=None, policy=DEFAULT_POLICY, now=EARLY
     )
@@ -195,7 +195,7 @@ def test_a_booking_confirmation_is_only_for_an_appointment_just_booked() -> None
     assert K.BOOKING_CONFIRMATION not in by_kind(appointment(local(2026, 4, 20, 14)))
     court = plan_reminders(
         event="court",
-        event_at=court_event_at(date(2026, 4, 20)),
+        event_at=court_event_at(date(2026, 4, 20), time(10, 0)),
         booked_at=EARLY,
         policy=DEFAULT_POLICY,
         now=EARLY,

@@ -11,7 +11,13 @@ from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
 from diversion.cases import queries, texts
 from diversion.cases import services as case_service
-from diversion.cases.forms import CaseForm, CaseNoteForm, CloseCaseForm, OutcomeForm
+from diversion.cases.forms import (
+    CaseForm,
+    CaseNoteForm,
+    CloseCaseForm,
+    OutcomeForm,
+    name_list_time,
+)
 from diversion.errors import RuleBroken
 from diversion.models import (
     AppointmentStatus,
@@ -66,6 +72,7 @@ def open_case(client_id: int) -> Response | str:
             requirement_type=admin_queries.requirement_type_by_id(form.requirement_type_id.data),
             court=admin_queries.court_by_id(form.court_id.data),
             first_court_date=form.first_court_date.data,
+            first_court_time=form.first_court_time.data,
             court_reference=form.court_reference.data,
             arrest_date=form.arrest_date.data,
             charge=form.charge.data or "",
@@ -169,11 +176,15 @@ def record_outcome(case_id: int) -> Response | str:
         else (case.outcome_hearing_date or case.first_court_date)
     )
     suggestion = case_service.suggested_return_date(case, hearing)
+    name_list_time(form.return_time, case.court.list_time)
+    name_list_time(form.adjourned_to_time, case.court.list_time)
     if request.method == "GET":
         form.hearing_date.data = hearing
         if case.status is CaseStatus.ON_SCHEME:
             form.outcome.data = CourtOutcome.ACCEPTED.value
             form.return_date.data = case.return_date
+            # Shown as recorded, so saving the form again keeps the time the court set.
+            form.return_time.data = case.return_time
         else:
             form.return_date.data = suggestion
     if form.validate_on_submit():
@@ -182,6 +193,8 @@ def record_outcome(case_id: int) -> Response | str:
             hearing_date=form.hearing_date.data,
             return_date=form.return_date.data,
             adjourned_to=form.adjourned_to.data,
+            return_time=form.return_time.data,
+            adjourned_to_time=form.adjourned_to_time.data,
         )
         try:
             warnings = case_service.record_outcome(

@@ -175,6 +175,7 @@ def court_form(**overrides: Any) -> dict[str, Any]:
         "sitting_weekdays": ["1", "3"],
         "report_lead_working_days": "3",
         "report_due_time": "11:30",
+        "list_time": "10:30",
         "court_email": "listing@southbank.example",
         "cps_email": "cps@southbank.example",
         "liaison_email": "liaison@southbank.example",
@@ -195,6 +196,7 @@ def test_admin_adds_a_court_and_sees_it_listed(admin: FlaskClient, make: Factory
     assert court.sitting_weekdays == [1, 3]
     assert court.report_lead_working_days == 3
     assert court.report_due_time == time(11, 30)
+    assert court.list_time == time(10, 30)
     assert court.court_email == "listing@southbank.example"
     assert court.liaison_email == "liaison@southbank.example"
     assert court.organisation_id is None
@@ -203,6 +205,8 @@ def test_admin_adds_a_court_and_sees_it_listed(admin: FlaskClient, make: Factory
     assert "Court added." in listing
     assert "Southbank Magistrates' Court" in listing
     assert "Tuesday, Thursday" in listing
+    assert re.search(r"<th[^>]*>List starts</th>", listing)
+    assert re.search(r'<td [^>]*class="govuk-table__cell">10:30</td>', listing)
     audit = make.session.scalar(select(AuditEvent).where(AuditEvent.action == "court_created"))
     assert audit is not None and audit.object_id == court.id
 
@@ -213,12 +217,14 @@ def test_admin_edits_a_court_and_links_its_organisations(
     court = world.court
     form = admin.get(f"/admin/courts/{court.id}/edit")
     assert 'value="12:00"' in form.get_data(as_text=True)
+    assert re.search(r'name="list_time"[^>]*value="10:00"', form.get_data(as_text=True))
     response = admin.post(
         f"/admin/courts/{court.id}/edit",
         data=court_form(
             name="Testbury Magistrates' Court (renamed)",
             sitting_weekdays=["0", "2"],
             report_due_time="9.45",
+            list_time="14:00",
             organisation_id=str(court.organisation_id),
             cps_organisation_id=str(court.cps_organisation_id),
             active=None,
@@ -229,6 +235,7 @@ def test_admin_edits_a_court_and_links_its_organisations(
     assert saved.name == "Testbury Magistrates' Court (renamed)"
     assert saved.sitting_weekdays == [0, 2]
     assert saved.report_due_time == time(9, 45)
+    assert saved.list_time == time(14, 0)
     assert saved.organisation_id == court.organisation_id
     assert saved.active is False
     listing = page(admin.get("/admin/courts"))
@@ -252,6 +259,9 @@ def test_admin_edits_a_court_and_links_its_organisations(
         ({"report_due_time": "25:00"}, "Report due time must be a real time"),
         ({"report_due_time": "noon"}, "Report due time must be a real time"),
         ({"report_due_time": "12:60"}, "Report due time must be a real time"),
+        ({"list_time": ""}, "Enter the time the list starts"),
+        ({"list_time": "half ten"}, "Time the list starts must be a real time"),
+        ({"list_time": "2:00"}, "Time the list starts must be between 08:00 and 18:00"),
         ({"court_email": "listing-at-court"}, "Enter an email address in the correct format"),
         ({"cps_email": "cps@"}, "Enter an email address in the correct format"),
         ({"organisation_id": "999"}, "Select the court organisation from the list"),
@@ -924,6 +934,7 @@ def maybe(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
             ),
             "report_lead_working_days": maybe(st.integers(-5, 20).map(str)),
             "report_due_time": maybe(st.sampled_from(["12:00", "9:30", "23:59", "24:00"])),
+            "list_time": maybe(st.sampled_from(["10:00", "9:30", "02:00", "24:00", ""])),
             "court_email": maybe(st.emails().map(str)),
             "cps_email": maybe(st.just("cps@example.test")),
             "organisation_id": maybe(st.integers(-1, 10).map(str)),

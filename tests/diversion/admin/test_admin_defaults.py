@@ -39,6 +39,7 @@ def test_a_new_court_starts_with_no_day_ticked_a_legend_and_the_usual_report_set
     assert legend is not None and legend.group(1) == "Sitting days"
     assert re.search(r'name="report_lead_working_days"[^>]*value="2"', form)
     assert re.search(r'name="report_due_time"[^>]*value="12:00"', form)
+    assert re.search(r'name="list_time"[^>]*value="10:00"', form)
     assert "Usually 2" not in form
 
 

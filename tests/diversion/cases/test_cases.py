@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from html import unescape
 
 import pytest
@@ -18,6 +18,7 @@ from diversion.models import (
     CaseEvent,
     CaseStatus,
     Client,
+    Court,
     CourtOutcome,
     DrugTestResult,
 )
@@ -179,7 +180,7 @@ def test_opening_a_case_on_a_sitting_day_saves_it_and_shows_the_case(
     assert "Awaiting court" in text
     assert "First court date Wednesday 2 December 2026" in text
     assert "Record the court outcome" in text
-    assert "Case opened. First court date Wed 2 Dec 2026." in timeline(page)
+    assert "Case opened. First court date Wed 2 Dec 2026 at 10:00." in timeline(page)
 
 
 def test_a_first_court_date_in_the_past_is_questioned_and_opens_once_confirmed(
@@ -374,7 +375,7 @@ def test_accepting_the_scheme_shows_the_window_on_the_case_page(
     assert saved.return_date == RETURN_DAY
     assert "Court outcome saved." in text_of(page)
     assert "On scheme" in text_of(page)
-    assert by_id(page, "return-date") == "Wednesday 30 December 2026"
+    assert by_id(page, "return-date") == "Wednesday 30 December 2026 at 10:00"
     # 25 and 28 December 2026 are bank holidays: two working days back is Thursday 24th.
     assert by_id(page, "last-appointment-date") == "Thursday 24 December 2026"
     assert by_id(page, "report-due") == "Tuesday 29 December 2026, 12:00"
@@ -462,7 +463,7 @@ def test_a_return_date_more_than_28_days_away_is_saved_with_a_warning(
     warning = "Return date is more than 28 days after the court date. Check the date the court set."
     assert response.request.path == f"/cases/{case.id}"
     assert warning in text_of(response)
-    assert by_id(response, "return-date") == "Wednesday 6 January 2027"
+    assert by_id(response, "return-date") == "Wednesday 6 January 2027 at 10:00"
     assert f"Warning: {warning}" in timeline(response)
     saved = reload(make, case)
     assert saved.return_date == set_by_court
@@ -578,7 +579,7 @@ def test_adjourning_keeps_the_case_awaiting_court_at_the_new_hearing(
     text = text_of(response)
     assert "Adjourned to Wednesday 16 December 2026" in text
     assert "Awaiting court" in text
-    assert "Adjourned on Wed 2 Dec 2026 to Wed 16 Dec 2026." in timeline(response)
+    assert "Adjourned on Wed 2 Dec 2026 to Wed 16 Dec 2026 at 10:00." in timeline(response)
 
     next_time = worker_web.get(f"/cases/{case.id}/outcome")
     assert [input_value(next_time, f"hearing_date-{p}") for p in ("day", "month", "year")] == [
@@ -652,7 +653,7 @@ def test_the_timeline_lists_what_happened_newest_first_and_who_did_it(
     events = timeline(worker_web.get(f"/cases/{case.id}"))
 
     accepted = events.index("Offered and accepted at court on Wed 9 Dec 2026.")
-    adjourned = events.index("Adjourned on Wed 2 Dec 2026 to Wed 9 Dec 2026.")
+    adjourned = events.index("Adjourned on Wed 2 Dec 2026 to Wed 9 Dec 2026 at 10:00.")
     opened = events.index("Case opened.")
     assert accepted < adjourned < opened
     assert events.count("by Wendy Worker") == 3
@@ -718,3 +719,108 @@ def test_an_outcome_cannot_be_recorded_for_a_hearing_that_has_not_happened(
     assert error_summary(response) == ["Hearing date must be today or in the past"]
     make.session.expire_all()
     assert make.session.get(Case, case.id).status is CaseStatus.AWAITING_COURT
+
+
+# ---------------------------------------------------------------------------------------
+# The time of each court date (issue 13: the time was a constant 10:00 nobody recorded)
+# ---------------------------------------------------------------------------------------
+
+
+def list_starts_at(make: Factory, world: World, at: time) -> None:
+    court = make.session.get(Court, world.court.id)
+    court.list_time = at
+    make.session.commit()
+
+
+def test_a_court_date_left_without_a_time_is_recorded_at_the_courts_list_time_and_shown(
+    worker_web: FlaskClient, make: Factory, world: World, client: Client
+) -> None:
+    list_starts_at(make, world, time(10, 30))
+    form = worker_web.get(f"/clients/{client.id}/cases/new").get_data(as_text=True)
+    assert "Leave empty to use the court&#39;s list time" in form
+
+    response = worker_web.post(f"/clients/{client.id}/cases/new", data=case_form(make, world))
+
+    assert response.status_code == 302
+    [case] = make.session.scalars(select(Case)).all()
+    assert case.first_court_time == time(10, 30)
+    page = worker_web.get(f"/cases/{case.id}")
+    assert by_id(page, "first-court-date") == "Wednesday 2 December 2026 at 10:30"
+    assert "Case opened. First court date Wed 2 Dec 2026 at 10:30." in timeline(page)
+    # The court's list moving later does not move a hearing already recorded.
+    list_starts_at(make, world, time(9, 45))
+    page = worker_web.get(f"/cases/{case.id}")
+    assert by_id(page, "first-court-date") == "Wednesday 2 December 2026 at 10:30"
+
+
+def test_a_time_typed_with_each_court_date_is_recorded_and_shown(
+    worker_web: FlaskClient, make: Factory, world: World, client: Client
+) -> None:
+    list_starts_at(make, world, time(10, 30))
+    opened = worker_web.post(
+        f"/clients/{client.id}/cases/new",
+        data=case_form(make, world, first_court_time="14:00"),
+    )
+    assert opened.status_code == 302
+    [case] = make.session.scalars(select(Case)).all()
+    assert case.first_court_time == time(14, 0)
+
+    adjourned = outcome_form(
+        CourtOutcome.ADJOURNED, hearing_date=COURT_DAY, adjourned_to=date(2026, 12, 16)
+    )
+    adjourned["adjourned_to_time"] = "11.15"
+    page = worker_web.post(f"/cases/{case.id}/outcome", data=adjourned, follow_redirects=True)
+    assert by_id(page, "first-court-date") == "Wednesday 2 December 2026 at 14:00"
+    assert by_id(page, "adjourned-to") == "Wednesday 16 December 2026 at 11:15"
+    assert "to Wed 16 Dec 2026 at 11:15." in timeline(page)
+
+    accepted = outcome_form(CourtOutcome.ACCEPTED, hearing_date=COURT_DAY, return_date=RETURN_DAY)
+    accepted["return_time"] = "14:00"
+    page = worker_web.post(f"/cases/{case.id}/outcome", data=accepted, follow_redirects=True)
+    assert by_id(page, "return-date") == "Wednesday 30 December 2026 at 14:00"
+    saved = reload(make, case)
+    assert (saved.return_time, saved.adjourned_to, saved.adjourned_to_time) == (
+        time(14, 0),
+        None,
+        None,
+    )
+    # Changing the return date again shows the time recorded, and names the list time.
+    form = worker_web.get(f"/cases/{case.id}/outcome")
+    assert input_value(form, "return_time") == "14:00"
+    assert "Leave empty to use the court&#39;s list time, 10:30." in form.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        (
+            "first_court_time",
+            "2pm",
+            "Court time must be a real time on the 24-hour clock, like 09:30 or 17:00",
+        ),
+        ("first_court_time", "2:00", "Court time must be between 08:00 and 18:00"),
+    ],
+)
+def test_a_court_time_that_cannot_be_right_is_refused_with_a_message(
+    worker_web: FlaskClient, make: Factory, world: World, client: Client, field, typed, message
+) -> None:
+    response = worker_web.post(
+        f"/clients/{client.id}/cases/new", data=case_form(make, world, **{field: typed})
+    )
+
+    assert response.status_code == 200
+    assert error_summary(response) == [message]
+    assert input_value(response, field) == typed
+    assert count(make, Case) == 0
+
+
+def test_a_return_time_outside_the_court_day_is_refused(
+    worker_web: FlaskClient, case: Case, make: Factory
+) -> None:
+    accepted = outcome_form(CourtOutcome.ACCEPTED, hearing_date=COURT_DAY, return_date=RETURN_DAY)
+    accepted["return_time"] = "19:30"
+
+    response = worker_web.post(f"/cases/{case.id}/outcome", data=accepted)
+
+    assert error_summary(response) == ["Return time must be between 08:00 and 18:00"]
+    assert reload(make, case).status is CaseStatus.AWAITING_COURT

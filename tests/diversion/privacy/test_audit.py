@@ -520,6 +520,7 @@ def do_admin_edit(s: Scene) -> tuple[User | None, int | None]:
             "sitting_weekdays": ["1", "3"],
             "report_lead_working_days": "3",
             "report_due_time": "11:30",
+            "list_time": "10:00",
             "court_email": "listing@southbank.example",
             "cps_email": "cps@southbank.example",
             "organisation_id": "",
