@@ -33,7 +33,17 @@ from diversion.models import (
 from scheduling import calendar
 from scheduling.availability import DateRange, Interval, free_time
 from scheduling.hooks import notify_appointment_changed
-from scheduling.plan import Candidate, NoPlan, Plan, SessionSpec, Slot, propose_plan
+from scheduling.plan import (
+    Candidate,
+    Choices,
+    NoPlan,
+    Plan,
+    SessionSpec,
+    Slot,
+    next_not_before,
+    propose_plan,
+    session_options,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +197,31 @@ def _candidates(
     return out
 
 
-def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
-    """The earliest plan for a case's outstanding sessions, or why there is none."""
+def _kept_before(case: Case, first: int) -> Appointment | None:
+    """The latest booked or attended appointment of a session before `first`, if any."""
+    kept = [a for a in case.appointments if a.session_number < first and a.status in (*LIVE, *DONE)]
+    return max(kept, key=lambda a: a.starts_at) if kept else None
+
+
+def _not_before(case: Case, window: BookingWindow, first: int) -> tuple[datetime, str | None]:
+    """The earliest start of the first outstanding session, and the session it must follow.
+
+    Besides the window, the first outstanding session keeps the gap after one already
+    attended or booked before it (the same rule _check_plan_rules applies when booking).
+    """
+    kept = _kept_before(case, first)
+    if kept is None:
+        return window.earliest_start, None
+    spec = session_specs(case)[kept.session_number - 1]
+    bound = next_not_before(
+        kept.starts_at, kept.ends_at - kept.starts_at, case.requirement_type.min_gap_days
+    )
+    return max(window.earliest_start, bound), spec.name
+
+
+def _planning(
+    case: Case, *, venue: Venue, now: datetime
+) -> tuple[list[SessionSpec], datetime, str | None, BookingWindow, list[Candidate]] | NoPlan:
     window = booking_window(case, now=now)
     if window is None:
         return NoPlan("Appointments can be booked once the court outcome is recorded as accepted.")
@@ -196,6 +229,7 @@ def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
     if not sessions:
         return NoPlan("Every required session has been attended.")
     replaced = {a.id for a in booked_for(case, {s.number for s in sessions})}
+    earliest, after = _not_before(case, window, sessions[0].number)
     first_day = window.earliest_start.astimezone(calendar.LONDON).date()
     candidates = _candidates(
         organisation_id=case.organisation_id,
@@ -206,12 +240,53 @@ def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
         now=now,
         ignore=replaced,
     )
+    return sessions, earliest, after, window, candidates
+
+
+def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
+    """The earliest plan for a case's outstanding sessions, or why there is none."""
+    planning = _planning(case, venue=venue, now=now)
+    if isinstance(planning, NoPlan):
+        return planning
+    sessions, earliest, _after, window, candidates = planning
     return propose_plan(
         sessions=sessions,
         min_gap_days=case.requirement_type.min_gap_days,
-        earliest_start=window.earliest_start,
+        earliest_start=earliest,
         last_day=window.last_day,
         candidates=candidates,
+        slot_minutes=case.requirement_type.slot_minutes,
+    )
+
+
+def choices(
+    case: Case,
+    *,
+    venue: Venue,
+    now: datetime,
+    picks: dict[int, tuple[int, datetime]],
+    days: dict[int, date],
+    strict: bool,
+) -> Choices | NoPlan:
+    """What the booking page offers for each outstanding session (plan.session_options).
+
+    `picks` and `days` are keyed by session number: the time asked for and the day whose
+    free times to list.
+    """
+    planning = _planning(case, venue=venue, now=now)
+    if isinstance(planning, NoPlan):
+        return planning
+    sessions, earliest, after, window, candidates = planning
+    return session_options(
+        sessions=sessions,
+        min_gap_days=case.requirement_type.min_gap_days,
+        earliest_start=earliest,
+        last_day=window.last_day,
+        candidates=candidates,
+        picks=[picks.get(s.number) for s in sessions],
+        days=[days.get(s.number) for s in sessions],
+        strict=strict,
+        after=after,
         slot_minutes=case.requirement_type.slot_minutes,
     )
 
