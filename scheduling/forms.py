@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+import re
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -24,6 +25,8 @@ from diversion.fields import (
     strip_filter,
 )
 
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def slot_value(worker_id: int, start: datetime) -> str:
     """How a proposed slot travels in a form: 'worker id|UTC start'."""
@@ -36,6 +39,16 @@ def parse_slot_value(value: str) -> tuple[int, datetime] | None:
         worker, start = value.split("|", 1)
         return int(worker), datetime.strptime(start, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
     except (ValueError, TypeError):
+        return None
+
+
+def parse_day(value: str) -> date | None:
+    """A day written YYYY-MM-DD (the booking page's day choice), or None when it is not one."""
+    if not DAY.fullmatch(value or ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
         return None
 
 
