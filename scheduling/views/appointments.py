@@ -38,7 +38,8 @@ from scheduling.forms import (
     parse_slot_value,
     slot_value,
 )
-from scheduling.plan import Choices, NoPlan, Plan
+from scheduling.options import Choices
+from scheduling.plan import NoPlan, Plan
 from scheduling.views import bp
 
 
@@ -155,9 +156,7 @@ def book(case_id: int) -> Response | str:
 def _problems(result: Choices) -> list[dict[str, str]]:
     """The error summary's lines: each links to the first time offered for its session."""
     return [
-        {"text": o.problem, "href": f"#session-{o.session.number}"}
-        for o in result.options
-        if o.problem
+        {"text": o.problem, "href": f"#session-{o.number}"} for o in result.options if o.problem
     ]
 
 

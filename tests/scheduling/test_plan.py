@@ -536,7 +536,7 @@ def test_every_proposed_slot_keeps_the_rules(case: Case) -> None:
 
 
 def test_the_later_session_is_offered_only_times_after_the_gap_from_the_chosen_earlier_one():
-    from scheduling.plan import Choices, session_options
+    from scheduling.options import Choices, session_options
 
     wendy = worker(1, "Wendy")
     common = {
