@@ -187,8 +187,11 @@ class User(Base):
     # worker on SQLite (write lock) and on PostgreSQL (row lock), so double booking cannot
     # happen even when two people book the same moment.
     schedule_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Secret for the worker's calendar subscription feed; None when she has none (revoked).
-    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The worker's calendar subscription feed: the SHA-256 (hex) of the secret in its address,
+    # and when that address was made; both None when she has none. The address itself is
+    # shown to her once, when it is made, and never stored (scheduling/working_time.py).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    calendar_token_created_at: Mapped[datetime | None]
     # Two-factor sign-in (TOTP): the shared secret, when enrolment was confirmed, and the last
     # time step accepted, so that a code is accepted once only.
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -57,9 +58,20 @@ def diary_appointments(worker: User, *, start: datetime, end: datetime) -> list[
     )
 
 
+def feed_token_hash(token: str) -> str:
+    """What is stored for a calendar feed's secret: its SHA-256, in hex.
+
+    Unkeyed, like a session token's: the secret is 256 random bits, so its hash cannot be
+    guessed back, and needs no key that a key rotation could lose (every feed would stop).
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def feed_owner(token: str) -> User | None:
     """The active user whose calendar feed has this secret address, or None."""
-    worker = db.session.scalar(select(User).where(User.calendar_token == token))
+    worker = db.session.scalar(
+        select(User).where(User.calendar_token_hash == feed_token_hash(token))
+    )
     if worker is None or not worker.active:
         return None
     return worker

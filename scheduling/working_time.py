@@ -7,10 +7,16 @@ import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
+
 from diversion import audit
 from diversion.db import db, transactional
 from diversion.formatting import LONDON
 from diversion.models import Absence, User, Venue, VenueClosure, WorkingPeriod
+from scheduling import queries
+
+# The feed's path (scheduling.views.diary.feed has the same route; a test follows an address).
+FEED_PATH = "/calendar/{token}.ics"
 
 
 def _day_start(day: date) -> datetime:
@@ -51,13 +57,26 @@ def add_venue_closure(*, venue: Venue, first_day: date, last_day: date, reason: 
     audit.add("venue_closure_added", object_type="venue", object_id=venue.id)
 
 
+def feed_address(token: str) -> str:
+    """A feed's address, on the service's public address (PUBLIC_BASE_URL), never on the Host
+    a request happened to name. The path is the feed view's route."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"{base}{FEED_PATH.format(token=token)}"
+
+
 @transactional
-def issue_calendar_feed(*, user_id: int) -> None:
-    """Give her calendar feed a new secret address; the old one stops working at once."""
+def issue_calendar_feed(*, user_id: int, now: datetime) -> str:
+    """Give her calendar feed a new secret address; the old one stops working at once.
+
+    Only the secret's hash is stored. The address is returned to be shown to her once, in
+    the answer to her request, and is never kept, logged or audited."""
     user = db.session.get(User, user_id)
     assert user is not None
-    user.calendar_token = secrets.token_urlsafe(32)
+    token = secrets.token_urlsafe(32)  # 256 random bits, 43 characters
+    user.calendar_token_hash = queries.feed_token_hash(token)
+    user.calendar_token_created_at = now
     audit.add("calendar_feed_issued", object_type="user", object_id=user.id)
+    return feed_address(token)
 
 
 @transactional
@@ -65,5 +84,6 @@ def revoke_calendar_feed(*, user_id: int) -> None:
     """Switch her calendar feed off: the address no longer answers."""
     user = db.session.get(User, user_id)
     assert user is not None
-    user.calendar_token = None
+    user.calendar_token_hash = None
+    user.calendar_token_created_at = None
     audit.add("calendar_feed_revoked", object_type="user", object_id=user.id)

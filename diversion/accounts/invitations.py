@@ -283,6 +283,7 @@ def _accept(token: str, *, password: str, now: datetime) -> User:
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     auth.end_sessions(user_id=user.id, reason=auth.INVITATION_USED, now=now)
+    auth.end_calendar_feed(user, reason=auth.INVITATION_USED, actor_id=user.id)
     auth.start_invited_session(user, invitation_id=row.id, now=now)
     audit.add(
         "invitation_used",

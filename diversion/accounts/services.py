@@ -177,6 +177,21 @@ def end_sessions(*, user_id: int, reason: str, now: datetime, keep: int | None =
     db.session.execute(statement)
 
 
+def end_calendar_feed(user: User, *, reason: str, actor_id: int | None = None) -> None:
+    """Her calendar feed's secret address stops working, like her sessions: a new password,
+    a disabled account, a two-factor reset. Part of the caller's transaction; audited (the
+    reason, never the address) when there was one. She can make a new address."""
+    if user.calendar_token_hash is not None:
+        user.calendar_token_hash = user.calendar_token_created_at = None
+        audit.add(
+            "calendar_feed_revoked",
+            user_id=actor_id,
+            object_type="user",
+            object_id=user.id,
+            detail=reason,
+        )
+
+
 def _refused(action_detail: str, *, user_id: int | None = None) -> None:
     audit.add(
         "sign_in_failed",
@@ -435,6 +450,7 @@ def change_password(*, current_password: str, new_password: str, now: datetime) 
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
     end_sessions(user_id=user.id, reason=PASSWORD_CHANGED, now=now, keep=row.id)
+    end_calendar_feed(user, reason=PASSWORD_CHANGED)
     _issue_token(row)
     audit.add("password_changed", object_type="user", object_id=user.id)
 
@@ -455,14 +471,15 @@ def replace_recovery_codes(*, current_password: str, now: datetime) -> list[str]
 def clear_two_factor(user: User, *, now: datetime) -> None:
     """Take two-factor off an account (an administrator's reset): she sets it up again.
 
-    Her recovery codes go and every session of hers ends. Part of the caller's transaction,
-    which audits the reset.
+    Her recovery codes go; every session of hers and her calendar feed (a lost phone has
+    it) end. Part of the caller's transaction, which audits the reset.
     """
     user.totp_secret = None
     user.totp_confirmed_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     end_sessions(user_id=user.id, reason=TWO_FACTOR_RESET, now=now)
+    end_calendar_feed(user, reason=TWO_FACTOR_RESET)
 
 
 @transactional

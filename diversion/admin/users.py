@@ -170,7 +170,7 @@ def add_user(
 
 @transactional
 def update_user(*, actor: User, user: User, changes: AccountChanges, now: datetime) -> User:
-    """Change an account. Disabling it ends all of its sessions."""
+    """Change an account. Disabling it ends all of its sessions and its calendar feed."""
     is_self = actor.id == user.id
     if is_self and not changes.active:
         raise RuleBroken("You cannot disable your own account", field="active")
@@ -212,6 +212,8 @@ def update_user(*, actor: User, user: User, changes: AccountChanges, now: dateti
         # kept as a count of those endings; sessions no longer read it.
         auth.end_sessions(user_id=user.id, reason=end_reason, now=now)
         user.session_version = (user.session_version or 0) + 1
+        # Her calendar feed's address goes too: enabling her again does not bring it back.
+        auth.end_calendar_feed(user, reason=end_reason)
     db.session.flush()
     audit.add(
         "user_updated",

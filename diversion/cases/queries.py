@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from diversion.crypto import lookup_hash
 from diversion.db import db
+from diversion.formatting import LONDON
 from diversion.models import (
     Appointment,
     AppointmentStatus,
@@ -24,6 +25,7 @@ from diversion.models import (
     User,
 )
 from diversion.phones import normalise_uk_mobile
+from scheduling.at_risk import cannot_finish
 from scheduling.calendar import Window, case_window, days_left
 
 # A case that is still running: one of these per order at a time.
@@ -171,6 +173,36 @@ class CaseLine:
     case: Case
     window: Window | None = None
     days_left: int | None = None
+    # Why her sessions can no longer all happen in time (see at_risk_reason), or None.
+    at_risk: str | None = None
+
+
+def at_risk_reason(case: Case, *, today: date, window: Window | None) -> str | None:
+    """Why a case on the scheme cannot finish in time: the reason recorded when a rebooking
+    found no room, else what today's date says (scheduling.at_risk), else None."""
+    if case.status is not CaseStatus.ON_SCHEME:
+        return None
+    if case.at_risk_reason:
+        return case.at_risk_reason
+    if window is None or today > window.last_appointment_date:
+        # Past the last appointment date the report, not a rebooking, is what is left to do.
+        return None
+    attended = {
+        a.session_number for a in case.appointments if a.status is AppointmentStatus.ATTENDED
+    }
+    booked = {
+        a.session_number: a.starts_at.astimezone(LONDON).date()
+        for a in case.appointments
+        if a.status is AppointmentStatus.BOOKED
+    }
+    return cannot_finish(
+        today=today,
+        last_day=window.last_appointment_date,
+        session_names=[str(s["name"]) for s in case.requirement_type.sessions],
+        attended=attended,
+        booked_days=booked,
+        min_gap_days=case.requirement_type.min_gap_days,
+    )
 
 
 @dataclass
@@ -197,7 +229,13 @@ def caseload(user: User, *, today: date) -> Caseload:
         select(Case)
         .where(Case.organisation_id == user.organisation_id)
         .where(Case.status.in_([CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME]))
-        .options(joinedload(Case.client), joinedload(Case.court), joinedload(Case.worker))
+        .options(
+            joinedload(Case.client),
+            joinedload(Case.court),
+            joinedload(Case.worker),
+            joinedload(Case.requirement_type),
+            selectinload(Case.appointments),
+        )
     )
     if user.role is Role.WORKER:
         query = query.where(Case.worker_id == user.id)
@@ -211,8 +249,8 @@ def caseload(user: User, *, today: date) -> Caseload:
                 result.court_date_coming.append(line)
             continue
         window = window_of(case)
-        line = CaseLine(case, window)
-        if case.at_risk_reason:
+        line = CaseLine(case, window, at_risk=at_risk_reason(case, today=today, window=window))
+        if line.at_risk:
             result.at_risk.append(line)
         if window is None or today <= window.last_appointment_date:
             line.days_left = days_left(today, window.last_appointment_date) if window else None
@@ -251,3 +289,56 @@ def notes_for_case(case_id: int) -> list[CaseNote]:
             .order_by(CaseNote.written_at.desc(), CaseNote.id.desc())
         )
     )
+
+
+@dataclass
+class Progress:
+    """One open case on the caseload overview: where it stands, in counts a manager scans."""
+
+    case: Case
+    window: Window | None
+    days_left: int | None
+    booked: int
+    attended: int
+    missed: int
+    at_risk: str | None
+
+
+def caseload_progress(user: User, *, today: date, worker_id: int | None = None) -> list[Progress]:
+    """Open cases with their sessions booked, attended and missed: a manager's whole
+    organisation (or one worker's, when asked), a worker's own. Two queries in all."""
+    query = (
+        select(Case)
+        .where(Case.organisation_id == user.organisation_id)
+        .where(Case.status.in_(OPEN_STATUSES))
+        .options(
+            joinedload(Case.client),
+            joinedload(Case.court),
+            joinedload(Case.worker),
+            joinedload(Case.requirement_type),
+            selectinload(Case.appointments),
+        )
+        .order_by(Case.id)
+    )
+    if user.role is Role.WORKER:
+        query = query.where(Case.worker_id == user.id)
+    elif worker_id is not None:
+        query = query.where(Case.worker_id == worker_id)
+    lines = []
+    for case in db.session.scalars(query).unique():
+        window = window_of(case)
+        statuses = [a.status for a in case.appointments]
+        lines.append(
+            Progress(
+                case=case,
+                window=window,
+                days_left=days_left(today, window.last_appointment_date)
+                if window and today <= window.last_appointment_date
+                else None,
+                booked=statuses.count(AppointmentStatus.BOOKED),
+                attended=statuses.count(AppointmentStatus.ATTENDED),
+                missed=statuses.count(AppointmentStatus.DID_NOT_ATTEND),
+                at_risk=at_risk_reason(case, today=today, window=window),
+            )
+        )
+    return lines

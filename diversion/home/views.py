@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from diversion import clock
 from diversion.access import CASEWORKERS, allow, public
+from diversion.admin import queries as admin_queries
 from diversion.cases import queries, texts
 from diversion.court.schedule import report_lines
+from diversion.fields import query_id
+from diversion.home import overview as overview_filter
 from diversion.home import queries as home_queries
 from diversion.models import Role
 
@@ -44,6 +47,38 @@ def caseload() -> str:
         reports=reports,
         text_problems=texts.messages_needing_attention(g.user, now=now),
         unread_replies=texts.unread_reply_count(g.user),
+    )
+
+
+@bp.route("/caseload")
+@allow(*CASEWORKERS)
+def overview() -> str:
+    """Every open case with its progress: a manager's team (or one worker), a worker's own."""
+    now = clock.now()
+    today = clock.today()
+    manager = g.user.role is Role.MANAGER
+    workers = admin_queries.caseworkers(g.user.organisation_id) if manager else []
+    worker_id = query_id("worker")
+    if worker_id is not None and worker_id not in {w.id for w in workers}:
+        abort(404)
+    choice = request.args.get("show", "all")
+    if choice not in overview_filter.SHOW_CHOICES:
+        choice = "all"
+    lines = queries.caseload_progress(g.user, today=today, worker_id=worker_id)
+    reports = report_lines([line.case for line in lines], now=now)
+    return render_template(
+        "home/overview.html",
+        title="Caseload",
+        lines=[
+            line for line in lines if overview_filter.shown(line, reports.get(line.case.id), choice)
+        ],
+        counts=overview_filter.counts(lines, reports),
+        choices=overview_filter.SHOW_CHOICES,
+        choice=choice,
+        reports=reports,
+        workers=workers,
+        worker_id=worker_id,
+        today=today,
     )
 
 

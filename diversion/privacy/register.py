@@ -162,7 +162,10 @@ REGISTER: dict[str, Entry] = {
     "user_account.created_at": _staff("When the account was made"),
     "user_account.last_login_at": _staff("Spotting unused accounts"),
     "user_account.schedule_version": _system("Preventing double booking (a counter)"),
-    "user_account.calendar_token": _staff("The secret address of the worker's calendar feed"),
+    "user_account.calendar_token_hash": _staff(
+        "Finding the worker's calendar feed by its secret address (a hash, never the address)"
+    ),
+    "user_account.calendar_token_created_at": _staff("When her calendar feed's address was made"),
     "user_account.totp_secret": _staff("Two-factor sign-in: the shared secret"),
     "user_account.totp_confirmed_at": _staff("Two-factor sign-in"),
     "user_account.totp_last_step": _staff("Accepting each two-factor code once only"),

@@ -169,15 +169,23 @@ def feed(token: str) -> Response:
 def calendar_feed() -> Response | str:
     form = BookForm(meta={"csrf": True})
     if request.method == "POST":
-        action = request.form.get("action")
-        if action == "revoke":
+        if request.form.get("action") == "revoke":
             working_time.revoke_calendar_feed(user_id=g.user.id)
-            flash("Your calendar feed is switched off. The old address no longer works.", "success")
-        else:
-            working_time.issue_calendar_feed(user_id=g.user.id)
-            flash("Your calendar feed has a new address. The old one no longer works.", "success")
-        return redirect(url_for("scheduling.calendar_feed"))
-    url = None
-    if g.user.calendar_token:
-        url = url_for("scheduling.feed", token=g.user.calendar_token, _external=True)
-    return render_template("scheduling/feed.html", title="Calendar feed", url=url, form=form)
+            flash("Your calendar feed is turned off. Its address no longer works.", "success")
+            return redirect(url_for("scheduling.calendar_feed"))
+        # The new address is shown in this answer only (like recovery codes): it is never
+        # stored, so a reload or a later visit shows that the feed is on, not the address.
+        address = working_time.issue_calendar_feed(user_id=g.user.id, now=clock.now())
+        return _feed_page(form, address=address)
+    return _feed_page(form)
+
+
+def _feed_page(form: BookForm, *, address: str | None = None) -> str:
+    return render_template(
+        "scheduling/feed.html",
+        title="Calendar feed",
+        form=form,
+        address=address,
+        has_feed=g.user.calendar_token_hash is not None,
+        created_at=g.user.calendar_token_created_at,
+    )

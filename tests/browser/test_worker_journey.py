@@ -260,3 +260,31 @@ def test_the_case_page_and_client_form_work_on_a_narrow_screen_by_keyboard_alone
     expect(summary_value(page, "Texts")).to_contain_text("Agreed; number confirmed safe")
     assert scroll_width(page) <= NARROW["width"]
     check_accessibility(page)
+
+
+def test_her_calendar_feed_address_is_shown_once_and_fits_a_narrow_screen(
+    page: Page, site: Site
+) -> None:
+    page.set_viewport_size(NARROW)
+    sign_in(page, site)
+    # A request still loading from the page before can set the session cookie again without
+    # the CSRF token that the feed page has just added (each response refreshes the cookie).
+    page.wait_for_load_state("networkidle")
+    page.goto(site.at("/calendar-feed"), wait_until="networkidle")
+    expect(page.get_by_text("You have no calendar feed")).to_be_visible()
+    check_accessibility(page)
+
+    page.get_by_role("button", name="Turn on the calendar feed").click()
+    address = page.locator("#feed-url")
+    expect(address).to_contain_text(site.app.config["PUBLIC_BASE_URL"] + "/calendar/")
+    expect(page.get_by_text("You will not be shown this address again")).to_be_visible()
+    assert scroll_width(page) <= NARROW["width"]  # the long address wraps
+    check_accessibility(page)
+
+    page.goto(site.at("/calendar-feed"))  # a later visit: the feed is on, the address gone
+    expect(page.get_by_text("Your calendar feed is on")).to_be_visible()
+    expect(page.locator("#feed-url")).to_have_count(0)
+    expect(page.get_by_role("button", name="Make a new address")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn off the calendar feed")).to_be_visible()
+    assert scroll_width(page) <= NARROW["width"]
+    check_accessibility(page)

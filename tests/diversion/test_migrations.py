@@ -7,13 +7,15 @@ are dropped first, and alembic_version afterwards, so the next test starts clean
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -27,8 +29,9 @@ from diversion.app import create_app
 from diversion.cli import alembic_config
 from diversion.court.list_csv import CSV_HEADER, RETURNING, csv_text
 from diversion.crypto import looks_like_token
-from diversion.db import Base, db
-from diversion.models import OutgoingMail
+from diversion.db import Base, UTCDateTime, db
+from diversion.models import OutgoingMail, User
+from scheduling import queries
 from tests.factories import Factory
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -215,3 +218,99 @@ def test_the_mail_revision_encrypts_stored_emails_and_links_lists_already_sent(
         back = {i: bytes(m) for i, m in conn.execute(text("SELECT id, message FROM outgoing_mail"))}
     assert back == originals
     assert "outgoing_mail_case" not in table_names(engine)
+
+
+# --- revision 12a0c0de0004: calendar feed secrets hashed ---------------------------------------
+
+BEFORE_FEED_HASH = "12a0c0de0003"
+FEED_HASH = "12a0c0de0004"
+OLD_FEED_TOKEN = "an-old-plain-feed-secret-of-forty-three-chr"
+ISSUED = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)
+
+
+def test_a_plain_feed_secret_is_hashed_in_place_and_its_calendars_keep_working(
+    migrated_app: Flask,
+) -> None:
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, BEFORE_FEED_HASH)
+    users = sa.table(
+        "user_account",
+        *(sa.column(name) for name in ("id", "email", "name", "password_hash", "role")),
+        *(sa.column(name) for name in ("organisation_id", "active", "session_version")),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("calendar_token"),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO organisation (id, name, kind) VALUES (1, 'Old', 'project')")
+        )
+        conn.execute(
+            sa.insert(users),
+            [
+                {
+                    "id": user_id,
+                    "email": f"worker{user_id}@example.org",
+                    "name": f"Worker {user_id}",
+                    "password_hash": "not-a-real-hash",
+                    "role": "worker",
+                    "organisation_id": 1,
+                    "active": True,
+                    "session_version": 1,
+                    "created_at": ISSUED,
+                    "calendar_token": token,
+                }
+                for user_id, token in ((1, OLD_FEED_TOKEN), (2, None))
+            ],
+        )
+        conn.execute(
+            sa.insert(
+                sa.table(
+                    "audit_event",
+                    sa.column("occurred_at", UTCDateTime()),
+                    *(sa.column(name) for name in ("user_id", "action", "object_type")),
+                    sa.column("object_id"),
+                )
+            ),
+            [
+                {
+                    "occurred_at": ISSUED - timedelta(days=3),
+                    "user_id": 1,
+                    "action": "calendar_feed_issued",
+                    "object_type": "user",
+                    "object_id": 1,
+                },
+                {
+                    "occurred_at": ISSUED,
+                    "user_id": 1,
+                    "action": "calendar_feed_issued",
+                    "object_type": "user",
+                    "object_id": 1,
+                },
+            ],
+        )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        stored = [
+            " ".join(map(str, row)) for row in conn.execute(sa.text("SELECT * FROM user_account"))
+        ]
+    assert not any(OLD_FEED_TOKEN in row for row in stored)
+    worker = db.session.get(User, 1)
+    assert worker is not None
+    assert worker.calendar_token_hash == hashlib.sha256(OLD_FEED_TOKEN.encode()).hexdigest()
+    assert worker.calendar_token_created_at == ISSUED  # the newest issue the audit recorded
+    assert queries.feed_owner(OLD_FEED_TOKEN) is worker  # her subscribed calendar still works
+    other = db.session.get(User, 2)
+    assert other is not None and other.calendar_token_hash is None
+    db.session.rollback()
+
+    # Down again: a hash cannot become the secret, so the feeds are off (not broken).
+    command.downgrade(config, BEFORE_FEED_HASH)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT calendar_token FROM user_account")).scalars().all() == [
+            None,
+            None,
+        ]
+    command.upgrade(config, FEED_HASH)

@@ -110,6 +110,7 @@ def _case_page(case: Case, *, note_form: CaseNoteForm) -> str:
         title=f"Case {case.reference}",
         case=case,
         window=window,
+        at_risk=queries.at_risk_reason(case, today=today, window=window),
         days_left=calendar.days_left(today, window.last_appointment_date) if window else None,
         today=today,
         can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),

@@ -276,3 +276,114 @@ def test_court_users_land_on_their_court_lists_and_never_on_the_caseload(
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/court")
     assert web.get("/home").status_code == 403
+
+
+# ---------------------------------------------------------------------------------------
+# The caseload overview: progress per case, counts, filters, sortable columns
+# ---------------------------------------------------------------------------------------
+
+
+def overview_rows(response) -> dict[str, list[str]]:
+    """The overview's rows by client name: the cells as a reader sees them."""
+    [rows] = [rows for name, rows in sections(response).items() if name != "Counts"]
+    return {row[0].split(" ")[0] + " " + row[0].split(" ")[1]: row for row in rows}
+
+
+def figures(response) -> dict[str, int]:
+    html = response.get_data(as_text=True)
+    return {key: int(n) for key, n in re.findall(r'data-count="(\w+)">(\d+)<', html)}
+
+
+@pytest.fixture
+def progress(make: Factory, world: World, caseload: dict[str, Client]) -> None:
+    """The on-scheme case has attended one session and missed the next; one is booked."""
+    from diversion.models import AppointmentStatus, Case
+
+    case = make.session.query(Case).filter_by(client_id=caseload["Onscheme"].id).one()
+    venue = make.venue(organisation=world.project)
+    for number, day, status in (
+        (1, 7, AppointmentStatus.ATTENDED),
+        (2, 10, AppointmentStatus.DID_NOT_ATTEND),
+        (2, 17, AppointmentStatus.BOOKED),
+    ):
+        start = datetime(2026, 12, day, 10, tzinfo=UTC)
+        make.appointment(
+            case=case,
+            venue=venue,
+            worker=world.worker,
+            session_number=number,
+            starts_at=start,
+            ends_at=start.replace(hour=11),
+            status=status,
+        )
+
+
+@pytest.mark.usefixtures("progress")
+def test_a_manager_sees_every_open_case_of_her_team_with_its_progress_and_counts(
+    web: FlaskClient, world: World
+) -> None:
+    sign_in(web, world.manager)
+    home = web.get("/home").get_data(as_text=True)
+    assert 'href="/caseload"' in home
+
+    response = web.get("/caseload")
+    assert response.status_code == 200
+    rows = overview_rows(response)
+    # Open cases of the whole organisation, never another's, never a declined one.
+    assert set(rows) == {
+        "Coming Testcase",
+        "Adjourned Testcase",
+        "Outcome Testcase",
+        "Onscheme Testcase",
+        "Report Testcase",
+        "Colleagues Testcase",
+        "Unallocated Testcase",
+    }
+    onscheme = rows["Onscheme Testcase"]
+    assert onscheme[1] == "Wendy Worker"
+    assert onscheme[3:6] == ["1", "1", "1"]  # booked, attended, missed
+    assert onscheme[6] == "Thu 24 Dec 2026 Last appointment"
+    assert onscheme[7] == "10"
+    assert rows["Report Testcase"][8].startswith("Due")
+    assert rows["Unallocated Testcase"][1] == "Not allocated"
+    html = response.get_data(as_text=True)
+    assert 'data-module="moj-sortable-table"' in html
+    assert html.count('aria-sort="none"') == 8
+    counts = figures(response)
+    assert counts["all"] == 7
+    assert counts["on_scheme"] == 2
+    assert counts["awaiting_court"] == 5
+    assert counts["missed"] == 1
+    assert counts["report_due"] == 1
+
+
+@pytest.mark.usefixtures("progress")
+def test_the_overview_filters_by_worker_and_by_what_to_show(web: FlaskClient, world: World) -> None:
+    sign_in(web, world.manager)
+
+    hers = overview_rows(web.get(f"/caseload?worker={world.colleague.id}"))
+    assert set(hers) == {"Colleagues Testcase"}
+    missed = overview_rows(web.get("/caseload?show=missed"))
+    assert set(missed) == {"Onscheme Testcase"}
+    due = overview_rows(web.get(f"/caseload?show=report_due&worker={world.worker.id}"))
+    assert set(due) == {"Report Testcase"}
+    # Someone not in her organisation is not a filter: 404, as for any record not hers.
+    assert web.get(f"/caseload?worker={world.other_worker.id}").status_code == 404
+    # An unknown choice shows everything rather than failing.
+    assert len(overview_rows(web.get("/caseload?show=nonsense"))) == 7
+
+
+@pytest.mark.usefixtures("progress")
+def test_a_worker_sees_only_her_own_cases_in_the_overview(web: FlaskClient, world: World) -> None:
+    sign_in(web, world.worker)
+
+    response = web.get("/caseload")
+    assert set(overview_rows(response)) == {
+        "Coming Testcase",
+        "Adjourned Testcase",
+        "Outcome Testcase",
+        "Onscheme Testcase",
+        "Report Testcase",
+    }
+    assert 'name="worker"' not in response.get_data(as_text=True)
+    assert web.get(f"/caseload?worker={world.colleague.id}").status_code == 404

@@ -35,6 +35,7 @@ from diversion.models import (
     WorkingPeriod,
 )
 from notifications import dispatcher
+from scheduling.queries import feed_token_hash
 from tests.conftest import POSTGRES_URL, World, make_app, sign_in, signed_in_client
 from tests.factories import Factory
 from tests.notifications.stand_in_sender import StandInSender
@@ -458,7 +459,7 @@ def do_ics(s: Scene) -> tuple[User | None, int | None]:
 def do_feed(s: Scene) -> tuple[User | None, int | None]:
     worker = s.make.session.get(User, s.world.worker.id)
     assert worker is not None
-    worker.calendar_token = "feed-token-for-the-audit-test-0001"
+    worker.calendar_token_hash = feed_token_hash("feed-token-for-the-audit-test-0001")
     s.make.session.commit()
     _ok(s.web().get("/calendar/feed-token-for-the-audit-test-0001.ics"), 200)
     return s.world.worker, None
