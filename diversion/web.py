@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, abort, current_app, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -164,11 +165,26 @@ def error_page(error: Exception) -> tuple[str, int]:
     return render_template("error.html", title=title, body=body, code=code), code
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie, never written back by a static file's response.
+
+    A permanent session's cookie is refreshed on every response. The browser loads a page's
+    stylesheet and scripts alongside it: a static response that began before the page put
+    its CSRF token in the session would write back the older cookie, and her next form would
+    fail as "Your form has expired". Pages still refresh it."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint == "static":
+            return bool(session.modified)
+        return super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
     """Register the address converters, filters, globals, headers and error pages.
 
     Before any blueprint: a rule takes its converter when it is added to the map."""
     app.url_map.converters["int"] = DatabaseId
+    app.session_interface = SessionCookies()
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")

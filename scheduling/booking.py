@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import update
 
 from diversion import audit
 from diversion.cases.services import add_case_event
@@ -22,24 +21,32 @@ from diversion.db import db, transactional
 from diversion.errors import RuleBroken
 from diversion.formatting import format_date, format_datetime
 from diversion.models import (
-    Absence,
     Appointment,
     AppointmentStatus,
     Case,
     CaseStatus,
-    Role,
     User,
     Venue,
 )
 from scheduling import calendar
-from scheduling.availability import DateRange, Interval, free_time
+from scheduling.candidates import LIVE as LIVE
+from scheduling.candidates import MIN_NOTICE as MIN_NOTICE
+from scheduling.candidates import candidates_at
+from scheduling.candidates import free_time_for as free_time_for
 from scheduling.hooks import notify_appointment_changed
-from scheduling.plan import Candidate, NoPlan, Plan, SessionSpec, Slot, propose_plan
+from scheduling.options import Choices, session_options
+from scheduling.plan import (
+    Candidate,
+    NoPlan,
+    Plan,
+    SessionSpec,
+    Slot,
+    next_not_before,
+    propose_plan,
+)
 
 log = logging.getLogger(__name__)
 
-MIN_NOTICE = timedelta(hours=2)
-LIVE = (AppointmentStatus.BOOKED,)
 DONE = (AppointmentStatus.ATTENDED,)
 CANCELLATIONS = {
     "client": AppointmentStatus.CANCELLED_BY_CLIENT,
@@ -49,24 +56,6 @@ CANCELLATIONS = {
 
 class SlotTaken(RuleBroken):
     """Someone else booked this time first."""
-
-
-def _hours(periods: Sequence[tuple[int, time, time]]) -> dict[int, list[tuple[time, time]]]:
-    out: dict[int, list[tuple[time, time]]] = {}
-    for weekday, starts, ends in periods:
-        out.setdefault(weekday, []).append((starts, ends))
-    return out
-
-
-def venue_hours(venue: Venue) -> dict[int, list[tuple[time, time]]]:
-    """A venue's weekly opening hours as times."""
-    out: dict[int, list[tuple[time, time]]] = {}
-    for key, periods in (venue.opening_hours or {}).items():
-        for start, end in periods:
-            out.setdefault(int(key), []).append(
-                (time.fromisoformat(start), time.fromisoformat(end))
-            )
-    return out
 
 
 def session_specs(case: Case) -> list[SessionSpec]:
@@ -121,75 +110,31 @@ def booking_window(case: Case, *, now: datetime) -> BookingWindow | None:
     return BookingWindow(max(now + MIN_NOTICE, start_of_court_day), last_day)
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), calendar.LONDON)
+def _kept_before(case: Case, first: int) -> Appointment | None:
+    """The latest booked or attended appointment of a session before `first`, if any."""
+    kept = [a for a in case.appointments if a.session_number < first and a.status in (*LIVE, *DONE)]
+    return max(kept, key=lambda a: a.starts_at) if kept else None
 
 
-def _candidates(
-    *,
-    organisation_id: int,
-    preferred_worker_id: int | None,
-    venue: Venue,
-    first_day: date,
-    last_day: date,
-    now: datetime,
-    ignore: set[int],
-    horizon_days: int = 28,
-    only_worker_id: int | None = None,
-) -> list[Candidate]:
-    """Free time of the preferred (allocated) worker first, then her colleagues, at a venue."""
-    query = (
-        select(User)
-        .where(User.organisation_id == organisation_id, User.active.is_(True))
-        .where(User.role.in_([Role.WORKER, Role.MANAGER]))
-        .options(selectinload(User.working_periods))
+def _not_before(case: Case, window: BookingWindow, first: int) -> tuple[datetime, str | None]:
+    """The earliest start of the first outstanding session, and the session it must follow.
+
+    Besides the window, the first outstanding session keeps the gap after one already
+    attended or booked before it (the same rule _check_plan_rules applies when booking).
+    """
+    kept = _kept_before(case, first)
+    if kept is None:
+        return window.earliest_start, None
+    spec = session_specs(case)[kept.session_number - 1]
+    bound = next_not_before(
+        kept.starts_at, kept.ends_at - kept.starts_at, case.requirement_type.min_gap_days
     )
-    if only_worker_id is not None:
-        query = query.where(User.id == only_worker_id)
-    workers = list(db.session.scalars(query))
-    workers.sort(key=lambda u: (u.id != preferred_worker_id, u.name))
-    # Look past the window too, so that "no plan" can say when the next free slot is.
-    search_last = last_day + timedelta(days=horizon_days)
-    lo, hi = _day_start(first_day), _day_start(search_last + timedelta(days=1))
-    ids = [w.id for w in workers]
-    busy_rows = db.session.execute(
-        select(Appointment.worker_id, Appointment.id, Appointment.starts_at, Appointment.ends_at)
-        .where(Appointment.worker_id.in_(ids), Appointment.status.in_(LIVE))
-        .where(Appointment.starts_at < hi, Appointment.ends_at > lo)
-    ).all()
-    absence_rows = db.session.execute(
-        select(Absence.user_id, Absence.starts_at, Absence.ends_at)
-        .where(Absence.user_id.in_(ids))
-        .where(Absence.starts_at < hi, Absence.ends_at > lo)
-    ).all()
-    closures = [DateRange(c.first_day, c.last_day) for c in venue.closures]
-    opening = venue_hours(venue)
-    out = []
-    for worker in workers:
-        busy = [Interval(s, e) for w, a, s, e in busy_rows if w == worker.id and a not in ignore]
-        away = [Interval(s, e) for w, s, e in absence_rows if w == worker.id]
-        free = free_time(
-            first_day=first_day,
-            last_day=search_last,
-            venue_hours=opening,
-            venue_closures=closures,
-            working_hours=_hours(
-                [(p.weekday, p.starts, p.ends) for p in worker.working_periods if not p.is_break]
-            ),
-            breaks=_hours(
-                [(p.weekday, p.starts, p.ends) for p in worker.working_periods if p.is_break]
-            ),
-            absences=away,
-            busy=busy,
-            now=now,
-            min_notice=MIN_NOTICE,
-        )
-        out.append(Candidate(worker_id=worker.id, name=worker.name, free=free))
-    return out
+    return max(window.earliest_start, bound), spec.name
 
 
-def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
-    """The earliest plan for a case's outstanding sessions, or why there is none."""
+def _planning(
+    case: Case, *, venue: Venue, now: datetime
+) -> tuple[list[SessionSpec], datetime, str | None, BookingWindow, list[Candidate]] | NoPlan:
     window = booking_window(case, now=now)
     if window is None:
         return NoPlan("Appointments can be booked once the court outcome is recorded as accepted.")
@@ -197,8 +142,9 @@ def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
     if not sessions:
         return NoPlan("Every required session has been attended.")
     replaced = {a.id for a in booked_for(case, {s.number for s in sessions})}
+    earliest, after = _not_before(case, window, sessions[0].number)
     first_day = window.earliest_start.astimezone(calendar.LONDON).date()
-    candidates = _candidates(
+    candidates = candidates_at(
         organisation_id=case.organisation_id,
         preferred_worker_id=case.worker_id,
         venue=venue,
@@ -207,12 +153,53 @@ def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
         now=now,
         ignore=replaced,
     )
+    return sessions, earliest, after, window, candidates
+
+
+def propose(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
+    """The earliest plan for a case's outstanding sessions, or why there is none."""
+    planning = _planning(case, venue=venue, now=now)
+    if isinstance(planning, NoPlan):
+        return planning
+    sessions, earliest, _after, window, candidates = planning
     return propose_plan(
         sessions=sessions,
         min_gap_days=case.requirement_type.min_gap_days,
-        earliest_start=window.earliest_start,
+        earliest_start=earliest,
         last_day=window.last_day,
         candidates=candidates,
+        slot_minutes=case.requirement_type.slot_minutes,
+    )
+
+
+def choices(
+    case: Case,
+    *,
+    venue: Venue,
+    now: datetime,
+    picks: dict[int, tuple[int, datetime]],
+    days: dict[int, date],
+    strict: bool,
+) -> Choices | NoPlan:
+    """What the booking page offers for each outstanding session (options.session_options).
+
+    `picks` and `days` are keyed by session number: the time asked for and the day whose
+    free times to list.
+    """
+    planning = _planning(case, venue=venue, now=now)
+    if isinstance(planning, NoPlan):
+        return planning
+    sessions, earliest, after, window, candidates = planning
+    return session_options(
+        sessions=sessions,
+        min_gap_days=case.requirement_type.min_gap_days,
+        earliest_start=earliest,
+        last_day=window.last_day,
+        candidates=candidates,
+        picks=[picks.get(s.number) for s in sessions],
+        days=[days.get(s.number) for s in sessions],
+        strict=strict,
+        after=after,
         slot_minutes=case.requirement_type.slot_minutes,
     )
 
@@ -236,7 +223,7 @@ def _check_free(
     days = [s.start.astimezone(calendar.LONDON).date() for s in slots]
     candidates = {
         c.worker_id: c
-        for c in _candidates(
+        for c in candidates_at(
             organisation_id=case.organisation_id,
             preferred_worker_id=case.worker_id,
             venue=venue,
@@ -478,21 +465,3 @@ def _check_markable(appointment: Appointment, *, now: datetime) -> None:
         raise RuleBroken("Attendance has already been recorded for this appointment")
     if appointment.starts_at > now:
         raise RuleBroken("Attendance can be recorded once the appointment has started")
-
-
-def free_time_for(
-    worker: User, *, venue: Venue, first_day: date, last_day: date, now: datetime
-) -> list[Interval]:
-    """One worker's free time at a venue over some days (for the diary)."""
-    candidates = _candidates(
-        organisation_id=worker.organisation_id,
-        preferred_worker_id=worker.id,
-        venue=venue,
-        first_day=first_day,
-        last_day=last_day,
-        now=now,
-        ignore=set(),
-        horizon_days=0,
-        only_worker_id=worker.id,
-    )
-    return list(candidates[0].free) if candidates else []

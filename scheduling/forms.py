@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -24,6 +25,8 @@ from diversion.fields import (
     no_control_characters,
     strip_filter,
 )
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def slot_value(worker_id: int, start: datetime) -> str:
@@ -66,6 +69,16 @@ def own_note_field(label: str) -> TextAreaField:
 def offer_wordings(field: GovRadioField, wordings: Sequence[str]) -> None:
     """Put a requirement type's court wordings on a form's radios."""
     field.choices = [SelectChoice(w, w) for w in wordings]
+
+
+def parse_day(value: str) -> date | None:
+    """A day written YYYY-MM-DD (the booking page's day choice), or None when it is not one."""
+    if not DAY.fullmatch(value or ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class BookForm(FlaskForm):

@@ -58,6 +58,7 @@ __all__ = [
     "Plan",
     "SessionSpec",
     "Slot",
+    "next_not_before",
     "propose_plan",
 ]
 
@@ -104,11 +105,18 @@ class _Search:
     step: timedelta  # the slot grid
 
 
-def _next_not_before(start: datetime, duration: timedelta, search: _Search) -> datetime:
-    # Rule: the next session starts after this one ends, on a London date at least
-    # min_gap_days after this one's (L_i in the module docstring; non-decreasing in start).
-    next_date = local_date(start) + search.min_gap_days * _ONE_DAY
+def next_not_before(start: datetime, duration: timedelta, min_gap_days: int) -> datetime:
+    """The earliest start of the session after one at `start` lasting `duration`.
+
+    Rule: the next session starts after this one ends, on a London date at least
+    min_gap_days after this one's (L_i in the module docstring; non-decreasing in start).
+    """
+    next_date = local_date(start) + min_gap_days * _ONE_DAY
     return max(start + duration, local_midnight(next_date))
+
+
+def _next_not_before(start: datetime, duration: timedelta, search: _Search) -> datetime:
+    return next_not_before(start, duration, search.min_gap_days)
 
 
 def _previous_not_after(start: datetime, duration: timedelta, search: _Search) -> datetime:

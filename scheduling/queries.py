@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from diversion.db import db
-from diversion.models import Absence, Appointment, Case, Role, User, Venue
+from diversion.models import Absence, Appointment, AppointmentStatus, Case, Role, User, Venue
 
 
 def colleague(user: User, worker_id: int) -> User | None:
@@ -133,4 +133,40 @@ def appointment_for(user: User, appointment_id: int) -> Appointment | None:
             joinedload(Appointment.venue),
             joinedload(Appointment.worker),
         )
+    )
+
+
+def last_seen_venue_id(client_id: int, organisation_id: int) -> int | None:
+    """The venue of her latest attended appointment in any of her cases with this
+    organisation, or None when she has attended none."""
+    return db.session.scalar(
+        select(Appointment.venue_id)
+        .join(Case, Appointment.case_id == Case.id)
+        .where(Case.client_id == client_id, Case.organisation_id == organisation_id)
+        .where(Appointment.status == AppointmentStatus.ATTENDED)
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(1)
+    )
+
+
+def usual_venue_id(worker_id: int) -> int | None:
+    """The venue a worker's appointments (booked, attended or missed) use most, or None;
+    a tie goes to the first venue alphabetically."""
+    uses = func.count(Appointment.id)
+    return db.session.scalar(
+        select(Appointment.venue_id)
+        .join(Venue, Appointment.venue_id == Venue.id)
+        .where(Appointment.worker_id == worker_id, Venue.active.is_(True))
+        .where(
+            Appointment.status.in_(
+                [
+                    AppointmentStatus.BOOKED,
+                    AppointmentStatus.ATTENDED,
+                    AppointmentStatus.DID_NOT_ATTEND,
+                ]
+            )
+        )
+        .group_by(Appointment.venue_id, Venue.name)
+        .order_by(uses.desc(), Venue.name)
+        .limit(1)
     )

@@ -169,7 +169,7 @@ ALL_ROLES = (Role.MANAGER, Role.WORKER, Role.ADMIN, Role.COURT_LIAISON, Role.CPS
 # What each page reads from its query string (directly, or through a form given request.args).
 QUERY_PARAMETERS = {
     "scheduling.diary": ("week", "worker"),
-    "scheduling.book": ("venue",),
+    "scheduling.book": ("venue", "session-1", "session-1-day", "session-2-day"),
     "court.sitting_list": ("date", "status", "show"),
     "court.sitting_list_csv": ("date", "status", "show"),
     "audit.index": ("user", "client", "date_from", "date_to", "page"),

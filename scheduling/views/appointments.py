@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import TypeVar
 
 from flask import (
@@ -34,10 +36,12 @@ from scheduling.forms import (
     BookForm,
     CancelForm,
     offer_wordings,
+    parse_day,
     parse_slot_value,
     slot_value,
 )
-from scheduling.plan import NoPlan, Plan, Slot
+from scheduling.options import Choices
+from scheduling.plan import NoPlan, Plan
 from scheduling.views import bp
 
 FormWithWording = TypeVar("FormWithWording", CancelForm, AttendanceForm)
@@ -57,12 +61,16 @@ def _venues_for(case: Case) -> list[Venue]:
     return [v for v in admin_queries.venues(case.organisation_id) if v.active]
 
 
-def _chosen_venue(case: Case, venue_id: int | None) -> Venue | None:
-    venues = _venues_for(case)
-    for venue in venues:
-        if venue.id == venue_id:
-            return venue
-    return venues[0] if venues else None
+def _default_venue(case: Case, venues: list[Venue]) -> Venue:
+    """Where she was last seen, else her worker's usual venue, else the first by name."""
+    by_id = {v.id: v for v in venues}
+    for venue_id in (
+        scheduling_queries.last_seen_venue_id(case.client_id, case.organisation_id),
+        scheduling_queries.usual_venue_id(case.worker_id) if case.worker_id else None,
+    ):
+        if venue_id in by_id:
+            return by_id[venue_id]
+    return venues[0]
 
 
 def _worker_names(organisation_id: int) -> dict[int, str]:
@@ -75,27 +83,36 @@ def _worker_names(organisation_id: int) -> dict[int, str]:
 @bp.route("/cases/<int:case_id>/book", methods=["GET", "POST"])
 @allow(*CASEWORKERS)
 def book(case_id: int) -> Response | str:
+    """Book every outstanding session: any free time, each following the one before.
+
+    A POST with action=refresh (the "Show times" and "Update times" buttons) only shows the
+    page again with what was chosen; a GET may name the same fields in its query string.
+    """
     case = _case_or_404(case_id)
     now = clock.now()
-    form = BookForm()
-    offer_wordings(form.move_wording, booking.court_wordings(case))
     venues = _venues_for(case)
-    form.venue_id.choices = [SelectChoice(v.id, v.name) for v in venues]
-    requested = query_id("venue") or (form.venue_id.data if request.method == "POST" else None)
-    venue = _chosen_venue(case, requested)
-    if venue is None:
+    if not venues:
         flash("Add a venue for your organisation before booking appointments.")
         return redirect(url_for("cases.show", case_id=case.id))
-    form.venue_id.data = form.venue_id.data or venue.id
+    form = BookForm()
+    offer_wordings(form.move_wording, booking.court_wordings(case))
+    form.venue_id.choices = [SelectChoice(v.id, v.name) for v in venues]
+    posted = request.method == "POST"
+    values = request.form if posted else request.args
+    requested = form.venue_id.data if posted else query_id("venue")
+    venue = next((v for v in venues if v.id == requested), None) or _default_venue(case, venues)
+    form.venue_id.data = venue.id
+    to_book = posted and request.form.get("action") != "refresh"
+    picks, days = _asked_for(case, values)
+    result = booking.choices(case, venue=venue, now=now, picks=picks, days=days, strict=to_book)
     errors: list[dict[str, str]] = []
-    if request.method == "POST" and form.validate():
-        venue = _chosen_venue(case, form.venue_id.data) or venue
-        slots, errors = _chosen_slots(case)
+    if to_book and isinstance(result, Choices):
+        errors = _problems(result)
         moving = _moving(case)
-        if moving and not form.check_move():
+        if not form.validate() or (moving and not form.check_move()):
             errors += [
                 {"text": f.errors[0], "href": f"#{f.id}"}
-                for f in (form.moved_by, form.move_wording, form.move_reason)
+                for f in (form.venue_id, form.moved_by, form.move_wording, form.move_reason)
                 if f.errors
             ]
         if not errors:
@@ -104,37 +121,49 @@ def book(case_id: int) -> Response | str:
                     actor=g.user,
                     case=case,
                     venue=venue,
-                    slots=slots,
+                    slots=[o.chosen for o in result.options if o.chosen is not None],
                     now=now,
                     moved_by=form.moved_by.data if moving else None,
                     move_reason=form.move_reason.data if moving else None,
                     move_wording=form.move_wording.data if moving else None,
                 )
-            except booking.SlotTaken as error:
-                errors = [{"text": error.message, "href": "#plan"}]
             except RuleBroken as error:
-                errors = [{"text": error.message, "href": "#plan"}]
+                # Taken meanwhile (or a rule broken): say which time, with the fresh options.
+                case = _case_or_404(case_id)
+                result = booking.choices(
+                    case, venue=venue, now=now, picks=picks, days=days, strict=True
+                )
+                errors = (_problems(result) if isinstance(result, Choices) else []) or [
+                    {"text": error.message, "href": "#plan"}
+                ]
             else:
                 flash("Appointments booked.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
-        case = _case_or_404(case_id)
-    plan = booking.propose(case, venue=venue, now=now)
     window = booking.booking_window(case, now=now)
     return render_template(
         "scheduling/book.html",
         title="Book appointments",
         case=case,
-        plan=plan,
+        choices=result,
         form=form,
         booking_errors=errors,
+        show_problems=to_book,
         venue=venue,
         window=window,
+        gap_days=case.requirement_type.min_gap_days,
         names=_worker_names(case.organisation_id),
         slot_value=slot_value,
         days_left=calendar.days_left(clock.today(), window.last_day) if window else None,
-        is_plan=isinstance(plan, Plan),
+        is_plan=isinstance(result, Choices),
         moving=_moving(case),
     )
+
+
+def _problems(result: Choices) -> list[dict[str, str]]:
+    """The error summary's lines: each links to the first time offered for its session."""
+    return [
+        {"text": o.problem, "href": f"#session-{o.number}"} for o in result.options if o.problem
+    ]
 
 
 def _moving(case: Case) -> bool:
@@ -143,26 +172,21 @@ def _moving(case: Case) -> bool:
     return bool(booking.booked_for(case, numbers))
 
 
-def _chosen_slots(case: Case) -> tuple[list[Slot], list[dict[str, str]]]:
-    """The slots picked on the booking page, checked against the sessions still to book."""
-    slots: list[Slot] = []
-    errors: list[dict[str, str]] = []
+def _asked_for(
+    case: Case, values: Mapping[str, str]
+) -> tuple[dict[int, tuple[int, datetime]], dict[int, date]]:
+    """The time asked for each session (session-N) and the day whose times to list
+    (session-N-day, YYYY-MM-DD); anything malformed counts as not asked."""
+    picks: dict[int, tuple[int, datetime]] = {}
+    days: dict[int, date] = {}
     for spec in booking.outstanding_sessions(case):
-        raw = request.form.get(f"session-{spec.number}", "")
-        parsed = parse_slot_value(raw)
-        if parsed is None:
-            errors.append(
-                {
-                    "text": f"Choose a time for the {spec.name.lower()}",
-                    "href": f"#session-{spec.number}",
-                }
-            )
-            continue
-        worker_id, start = parsed
-        slots.append(
-            Slot(session=spec, worker_id=worker_id, start=start, end=start + spec.duration)
-        )
-    return slots, errors
+        parsed = parse_slot_value(values.get(f"session-{spec.number}", ""))
+        if parsed is not None:
+            picks[spec.number] = parsed
+        day = parse_day(values.get(f"session-{spec.number}-day", ""))
+        if day is not None:
+            days[spec.number] = day
+    return picks, days
 
 
 # --- one appointment -------------------------------------------------------------------------

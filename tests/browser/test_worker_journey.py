@@ -121,7 +121,8 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     page.get_by_role("button", name="Open case").click()
 
     expect(page.get_by_role("heading", name=re.compile(r"^Case CD-\d+"))).to_be_visible()
-    expect(summary_value(page, "First court date")).to_have_text("Wednesday 2 December 2026")
+    first_court_date = summary_value(page, "First court date")
+    expect(first_court_date).to_have_text("Wednesday 2 December 2026 at 10:00")
     expect(summary_value(page, "Court")).to_have_text(site.court.name)
     expect(summary_value(page, "Allocated worker")).to_have_text(site.worker.name)
     check_accessibility(page)
@@ -138,41 +139,69 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
 
     expect(page.get_by_text("Court outcome saved.")).to_be_visible()
     expect(summary_value(page, "Court outcome")).to_have_text("Offered and accepted")
-    expect(summary_value(page, "Return date")).to_have_text("Wednesday 30 December 2026")
+    expect(summary_value(page, "Return date")).to_have_text("Wednesday 30 December 2026 at 10:00")
     expect(summary_value(page, "Last appointment date")).to_have_text("Thursday 24 December 2026")
     expect(summary_value(page, "Report due")).to_have_text("Tuesday 29 December 2026, 12:00")
     check_accessibility(page)
     page.screenshot(path=artifacts / "case-page.png", full_page=True)
 
-    # One click from "accepted at court" to both appointments booked inside the window.
+    # From "accepted at court" to the booking page: the earliest plan is chosen for her,
+    # under the rules in plain words.
     page.get_by_role("link", name="Book appointments").click()
     expect(page.get_by_role("heading", name="Book appointments")).to_be_visible()
+    rules = page.locator("#rules")
+    expect(rules).to_contain_text("at least 2 days after the one before it")
+    expect(rules).to_contain_text("on or before Thursday 24 December 2026")
     assessment = page.get_by_role("group", name=re.compile("^Comprehensive assessment"))
     expect(assessment.get_by_label(re.compile("Wednesday 2 December 2026, 14:00"))).to_be_checked()
     care_plan = page.get_by_role("group", name=re.compile("^Care-plan session"))
     expect(care_plan.get_by_label(re.compile("Friday 4 December 2026, 09:00"))).to_be_checked()
+    check_accessibility(page)
+
+    # She would rather come on Thursday the 10th, late morning: a day and time of her own.
+    page.locator("#session-1-day").select_option(label="Thursday 10 December 2026")
+    page.get_by_role("button", name="Show times for the comprehensive assessment").click()
+    assessment.get_by_label(re.compile("Thursday 10 December 2026, 11:15")).check()
+    # Booking before updating the care-plan times: Friday the 4th is now too early.
+    page.get_by_role("button", name="Book appointments").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    problem = summary.get_by_role("link", name=re.compile("^Care-plan session must be at least"))
+    expect(problem).to_be_visible()
+    check_accessibility(page)
+    problem.click()
+    expect(page.locator("#session-2")).to_be_focused()
+    # Nothing she chose is lost, and nothing she did not choose is chosen for her.
+    expect(assessment.get_by_label(re.compile("Thursday 10 December 2026, 11:15"))).to_be_checked()
+    expect(care_plan.locator("input:checked")).to_have_count(0)
+    expect(care_plan.get_by_label(re.compile("Friday 4 December 2026"))).to_have_count(0)
+    page.locator("#session-2-day").select_option(label="Tuesday 15 December 2026")
+    page.get_by_role("button", name="Show times for the care-plan session").click()
+    expect(assessment.get_by_label(re.compile("Thursday 10 December 2026, 11:15"))).to_be_checked()
+    care_plan.get_by_label(re.compile("Tuesday 15 December 2026, 13:30")).check()
     check_accessibility(page)
     page.get_by_role("button", name="Book appointments").click()
 
     expect(page.get_by_text("Appointments booked.")).to_be_visible()
     case_url = page.url
     table = page.locator("#appointments")
-    expect(table).to_contain_text("Wed 2 Dec 2026, 14:00")
-    expect(table).to_contain_text("Fri 4 Dec 2026, 09:00")
+    expect(table).to_contain_text("Thu 10 Dec 2026, 11:15")
+    expect(table).to_contain_text("Tue 15 Dec 2026, 13:30")
     check_accessibility(page)
 
-    page.get_by_role("link", name="Wed 2 Dec 2026, 14:00").click()
+    page.get_by_role("link", name="Thu 10 Dec 2026, 11:15").click()
     expect(page.get_by_role("heading", name=re.compile("^Session 1"))).to_be_visible()
     check_accessibility(page)
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Diary").click()
     expect(page.get_by_role("heading", name="Your diary")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("14:00.15:30"))).to_be_visible()
+    page.get_by_role("link", name="Next week").click()
+    expect(page.get_by_role("link", name=re.compile("11:15.12:45"))).to_be_visible()
     check_accessibility(page)
 
-    # She cannot come on Friday: the court is told a set wording, her reason stays in her file.
+    # The room is double-booked: the court is told a set wording, the reason stays in her file.
     page.goto(case_url)
-    page.get_by_role("link", name="Fri 4 Dec 2026, 09:00").click()
+    page.get_by_role("link", name="Thu 10 Dec 2026, 11:15").click()
     page.get_by_role("group", name="Who cancelled?").get_by_label("We cancelled").check()
     page.get_by_role("button", name="Cancel appointment").click()
     expect(page.get_by_role("link", name="Select what the court is told")).to_be_visible()
@@ -209,6 +238,11 @@ def test_the_case_page_and_client_form_work_on_a_narrow_screen_by_keyboard_alone
     assert scroll_width(page) <= NARROW["width"]
     check_accessibility(page)
     page.screenshot(path=artifacts / "case-page-320px.png", full_page=True)
+
+    page.goto(site.at(f"/cases/{case.id}/book?session-1-day=2026-12-10"))
+    expect(page.get_by_role("heading", name="Book appointments")).to_be_visible()
+    assert scroll_width(page) <= NARROW["width"]
+    check_accessibility(page)
 
     page.goto(site.at("/clients/new"))
     expect(page.get_by_role("heading", name="Add a client")).to_be_visible()

@@ -254,3 +254,33 @@ def test_when_no_rebooking_fits_the_case_is_flagged_at_risk_with_the_reason(
     stored = make.session.get(Case, case.id)
     assert stored.at_risk_reason is not None
     assert "Cannot complete before the return date" in stored.at_risk_reason
+
+
+def test_after_an_attended_assessment_the_care_plan_proposal_keeps_the_gap(
+    app, case, venue, world, make
+):
+    # She came to her assessment on Wednesday; the care-plan session was never booked.
+    at = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.worker,
+        starts_at=at,
+        ends_at=at + timedelta(minutes=90),
+        status=AppointmentStatus.ATTENDED,
+    )
+    thursday = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        the_case = load(app, Case, case.id)
+        plan = booking.propose(the_case, venue=load(app, Venue, venue.id), now=thursday)
+        assert isinstance(plan, Plan)
+        (slot,) = plan.slots
+        # Not Thursday, which booking would refuse: two days after Wednesday is Friday.
+        assert slot.start == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+        booking.book_plan(
+            actor=load(app, User, world.worker.id),
+            case=the_case,
+            venue=load(app, Venue, venue.id),
+            slots=plan.slots,
+            now=thursday,
+        )

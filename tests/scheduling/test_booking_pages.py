@@ -93,8 +93,12 @@ def test_a_time_taken_meanwhile_shows_a_clear_message_and_fresh_proposals(
         body = again.get_data(as_text=True)
         assert "is no longer free" in body
         assert "There is a problem" in body
-        fresh = dict(re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"[^>]*checked', body))
-        assert fresh and fresh != chosen
+        # Nothing she did not choose is checked for her; the taken times are not offered again
+        # and the fresh earliest times come first.
+        assert not re.search(r'name="session-\d"[^>]*checked', body)
+        offered = re.findall(r'name="(session-\d)"[^>]*value="([^"]+)"', body)
+        assert not set(chosen.items()) & set(offered)
+        assert {name for name, _value in offered} == {"session-1", "session-2"}
     assert appointments(make, case) == []
 
 
@@ -263,6 +267,13 @@ def test_moving_booked_appointments_asks_who_and_why_and_keeps_the_old_rows(
         assert "Select who asked to move the appointments" in body
         assert "Select what the court is told about the move" in body
         assert "Enter why the appointments are moving" in body
+        # Who asked is kept after the error, with the chosen times.
+        half = web.post(
+            f"/cases/{case.id}/book", data={**picks, "venue_id": venue.id, "moved_by": "client"}
+        ).get_data(as_text=True)
+        assert re.search(r'value="client"\s+checked', half)
+        assert checked(half) == picks
+        assert "Select who asked" not in half and "Enter why the appointments" in half
         moved = web.post(
             f"/cases/{case.id}/book",
             data={
@@ -280,3 +291,148 @@ def test_moving_booked_appointments_asks_who_and_why_and_keeps_the_old_rows(
     assert all(a.successor_id and a.reason == "She asked: Starts a new job" for a in old)
     assert all(a.court_wording == "Rearranged at her request" for a in old)
     assert len([a for a in rows if a.status is AppointmentStatus.BOOKED]) == 2
+
+
+# --- choosing any free time (issue 13) ------------------------------------------------------
+
+RADIO = re.compile(r'<input[^>]*name="(session-\d)"[^>]*value="([^"]+)"([^>]*)>')
+
+
+def offered(body: str, name: str) -> list[str]:
+    """The values of a session's radios, in page order."""
+    return [value for field, value, _rest in RADIO.findall(body) if field == name]
+
+
+def checked(body: str) -> dict[str, str]:
+    return {field: value for field, value, rest in RADIO.findall(body) if "checked" in rest}
+
+
+def starts(values: list[str]) -> list[datetime]:
+    return [datetime.fromisoformat(v.split("|")[1]).replace(tzinfo=UTC) for v in values]
+
+
+def test_after_an_error_the_page_keeps_her_choices_and_links_the_summary_to_the_time(
+    web, world, setup, make
+):
+    case, _venue = setup
+    later = make.venue(organisation=world.project, name="Zinnia Centre")
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        page = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        # Rules first, in plain words: the order, the gap and the last date.
+        rules = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split('id="plan"')[0]))
+        assert "Book these sessions, in this order: Comprehensive assessment" in rules
+        assert "at least 2 days after the one before it" in rules
+        assert "on or before Thursday 24 December 2026" in rules
+        thursday = offered(page, "session-1")[1]  # not the proposal
+        assert thursday.endswith("2026-12-03T09:00")
+        friday = checked(page)["session-2"]  # only one day after Thursday
+        response = web.post(
+            f"/cases/{case.id}/book",
+            data={"session-1": thursday, "session-2": friday, "venue_id": later.id},
+        )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert re.search(r"<title>\s*Error: Book appointments", body)
+    assert (
+        "Care-plan session must be at least 2 days after the comprehensive assessment: "
+        "choose a time on or after Saturday 5 December 2026"
+    ) in body
+    assert 'href="#session-2"' in body and 'id="session-2"' in body
+    # Her choices stay: the Thursday assessment and the venue; the refused time is not
+    # re-checked (nor replaced by one she never chose).
+    assert checked(body) == {"session-1": thursday}
+    assert re.search(rf'<option value="{later.id}"\s+selected', body)
+    assert all(s >= datetime(2026, 12, 5, tzinfo=UTC) for s in starts(offered(body, "session-2")))
+    assert appointments(make, case) == []
+
+
+def test_a_time_on_a_day_of_her_own_books_exactly_that_time(web, world, setup, make):
+    case, venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        first = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        assert '<option value="2026-12-10">Thursday 10 December 2026</option>' in first
+        page = web.get(f"/cases/{case.id}/book?session-1-day=2026-12-10").get_data(as_text=True)
+        times = offered(page, "session-1")
+        assert times[0] == checked(page)["session-1"]  # the proposal, still first and chosen
+        own = f"{world.worker.id}|2026-12-10T11:15"
+        assert own in times and own not in offered(first, "session-1")
+        # Choosing it and updating the later times: the care-plan session follows it.
+        update = web.post(
+            f"/cases/{case.id}/book",
+            data={"session-1": own, "session-1-day": "2026-12-10", "action": "refresh"},
+        ).get_data(as_text=True)
+        assert checked(update)["session-1"] == own
+        assert 'value="2026-12-10" selected' in update
+        follows = checked(update)["session-2"]
+        assert follows.endswith("2026-12-14T09:00")  # two days later is a Saturday
+        done = web.post(
+            f"/cases/{case.id}/book",
+            data={"session-1": own, "session-2": follows, "venue_id": venue.id},
+        )
+        assert done.status_code == 302
+    rows = appointments(make, case)
+    assert [a.starts_at.replace(tzinfo=UTC) for a in rows] == [
+        datetime(2026, 12, 10, 11, 15, tzinfo=UTC),
+        datetime(2026, 12, 14, 9, 0, tzinfo=UTC),
+    ]
+
+
+def test_the_later_sessions_times_all_keep_the_gap_after_the_chosen_earlier_one(
+    web, world, setup, make
+):
+    case, _venue = setup
+    with signed_in_at(web, world.worker, COURT_DAY_NOON):
+        page = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        monday = offered(page, "session-1")[-1]
+        assert monday.endswith("2026-12-07T09:00")
+        data = {"session-1": monday, "session-2-day": "2026-12-16", "action": "refresh"}
+        body = web.post(f"/cases/{case.id}/book", data=data).get_data(as_text=True)
+    assert checked(body)["session-1"] == monday
+    later = starts(offered(body, "session-2"))
+    assert len(later) > 10  # the 16th's free times are listed too
+    assert min(later) == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    days = re.findall(r'<option value="(\d{4}-\d\d-\d\d)"', body.split('id="session-2-day"')[1])
+    assert days and min(days) == "2026-12-09"
+    assert appointments(make, case) == []
+
+
+def test_the_venue_is_where_she_was_last_seen_else_her_workers_usual(web, world, setup, make):
+    case, first = setup  # "Test venue"
+    usual = make.venue(organisation=world.project, name="Willow House")
+    seen = make.venue(organisation=world.project, name="Vale Centre")
+    # Her worker sees most women at Willow House.
+    for n in range(2):
+        other = make.accepted_case(
+            client=make.client(organisation=world.project), court=world.court, worker=world.worker
+        )
+        at = datetime(2026, 11, 2 + n, 10, tzinfo=UTC)
+        make.appointment(
+            case=other,
+            venue=usual,
+            worker=world.worker,
+            starts_at=at,
+            ends_at=at.replace(hour=11),
+            status=AppointmentStatus.ATTENDED,
+        )
+
+    def selected() -> str:
+        with signed_in_at(web, world.worker, COURT_DAY_NOON):
+            body = web.get(f"/cases/{case.id}/book").get_data(as_text=True)
+        found = re.search(r'<option value="(\d+)"\s+selected', body)
+        assert found is not None
+        return found.group(1)
+
+    assert selected() == str(usual.id)
+    # She was seen at Vale Centre on an earlier case of hers: that comes first.
+    earlier = make.case(client=case.client, court=world.court, worker=world.colleague)
+    at = datetime(2025, 6, 2, 10, tzinfo=UTC)
+    make.appointment(
+        case=earlier,
+        venue=seen,
+        worker=world.colleague,
+        starts_at=at,
+        ends_at=at.replace(hour=11),
+        status=AppointmentStatus.ATTENDED,
+    )
+    assert selected() == str(seen.id)
+    assert first.name < seen.name < usual.name  # neither is the first alphabetically

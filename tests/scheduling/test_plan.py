@@ -530,3 +530,48 @@ def test_every_proposed_slot_keeps_the_rules(case: Case) -> None:
             if i + 1 < len(result.slots):
                 later = (case.sessions[i + 1], result.latest[i + 1], -1)
                 assert pair_ok(entry(alt), later, case.min_gap_days)
+
+
+# --- session_options: the booking page's choices --------------------------------------------
+
+
+def test_the_later_session_is_offered_only_times_after_the_gap_from_the_chosen_earlier_one():
+    from scheduling.options import Choices, session_options
+
+    wendy = worker(1, "Wendy")
+    common = {
+        "sessions": TWO_SESSIONS,
+        "min_gap_days": 2,
+        "earliest_start": utc(2026, 12, 2, 14, 0),
+        "last_day": date(2026, 12, 24),
+        "candidates": [wendy],
+    }
+    monday = utc(2026, 12, 7, 10, 15)
+    choices = session_options(
+        **common,
+        picks=[(1, monday), None],
+        days=[None, date(2026, 12, 16)],
+        strict=False,
+    )
+    assert isinstance(choices, Choices)
+    first, second = choices.options
+    assert first.chosen is not None and first.chosen.start == monday
+    assert monday in [s.start for s in first.offered]
+    assert first.offered[0] == first.proposal  # the proposal stays first
+    assert second.not_before == utc(2026, 12, 9, 0, 0)
+    assert all(s.start >= utc(2026, 12, 9, 9, 0) for s in second.offered)
+    assert min(second.days) == date(2026, 12, 9) and second.day == date(2026, 12, 16)
+    assert len([s for s in second.offered if s.start.date() == date(2026, 12, 16)]) > 20
+    assert second.chosen == second.proposal
+
+    # Sent to book with a care-plan time too soon after Monday: refused, not replaced.
+    refused = session_options(
+        **common, picks=[(1, monday), (1, utc(2026, 12, 8, 9, 0))], days=[None, None], strict=True
+    )
+    assert isinstance(refused, Choices)
+    assert refused.options[0].problem is None
+    assert refused.options[1].chosen is None
+    assert refused.options[1].problem == (
+        "Care plan session must be at least 2 days after the comprehensive assessment: "
+        "choose a time on or after Wednesday 9 December 2026"
+    )
