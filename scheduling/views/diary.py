@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -99,20 +101,20 @@ def _free_by_day(worker: User, days: list[date]) -> dict[date, list[Interval]]:
 def _event(item: Appointment) -> CalendarEvent:
     client = item.case.client
     initials = f"{client.first_name[:1]}.{client.last_name[:1]}.".upper()
-    spec_names = {i: s["name"] for i, s in enumerate(item.case.requirement_type.sessions, 1)}
-    session_name = spec_names.get(item.session_number, item.kind)
     cancelled = item.status in (
         AppointmentStatus.CANCELLED_BY_CLIENT,
         AppointmentStatus.CANCELLED_BY_SERVICE,
         AppointmentStatus.RESCHEDULED,
     )
-    host = request.host.split(":")[0] or "diversion.invalid"
+    # The same for ever, whichever address the file was fetched from: the service's public
+    # host name, never the request's (two addresses would show one appointment twice).
+    host = urlsplit(str(current_app.config.get("PUBLIC_BASE_URL") or "")).hostname
     return CalendarEvent(
-        uid=f"appointment-{item.id}@{host}",
+        uid=f"appointment-{item.id}@{host or 'diversion.invalid'}",
         sequence=item.sequence,
         start=item.starts_at,
         end=item.ends_at,
-        summary=f"{item.case.reference} {initials} {session_name}",
+        summary=f"{item.case.reference} {initials} {item.session_name}",
         location=item.venue.name,
         description=f"Case {item.case.reference}, session {item.session_number}.",
         cancelled=cancelled,

@@ -61,7 +61,10 @@ def test_an_appointment_file_has_a_stable_uid_london_times_and_no_client_name(we
     start = event.decoded("dtstart")
     assert str(start.tzinfo) == "Europe/London"
     assert start.astimezone(LONDON).time() == time(10, 30)
-    assert event["uid"] == f"appointment-{appointment.id}@localhost"
+    public_host = urlsplit(web.application.config["PUBLIC_BASE_URL"]).hostname
+    assert event["uid"] == f"appointment-{appointment.id}@{public_host}"
+    # The request came to "localhost": the UID names the public host, whatever the address.
+    assert public_host != "localhost"
     assert case.reference in str(event["summary"]) and "Z.Q." in str(event["summary"])
     assert b"BEGIN:VTIMEZONE" in body
     again = parse(web.get(f"/appointments/{appointment.id}.ics").data)[0]
