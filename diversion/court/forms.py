@@ -8,6 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
     GovSubmitInput,
+    GovTextArea,
 )
 from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -104,6 +105,13 @@ class SendForm(FlaskForm):
     """Send the sign-off shown on the page (a newer one since is refused, not sent)."""
 
     report_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    # Only once the sign-off has been sent: a resend is deliberate, and says why.
+    resend_reason = TextAreaField(
+        "Why are you sending it again?",
+        description="For example, the court asked for it again. Kept on the case's timeline.",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=300)],
+    )
     submit = SubmitField("Send to the court and the CPS", widget=GovSubmitInput())
 
 

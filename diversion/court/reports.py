@@ -202,10 +202,30 @@ def latest_report(case_id: int) -> ComplianceReport | None:
 
 
 @transactional
+def sent_at(report: ComplianceReport) -> datetime | None:
+    """When this sign-off was first sent (or asked to be) to the court and the CPS; None if
+    it never was. A failed email does not count: it can be retried or sent again."""
+    return db.session.scalar(
+        select(OutgoingMail.created_at)
+        .where(OutgoingMail.kind == REPORT_MAIL_KIND, OutgoingMail.report_id == report.id)
+        .where(OutgoingMail.status.in_((MailStatus.SENT, MailStatus.PENDING)))
+        .order_by(OutgoingMail.created_at)
+        .limit(1)
+    )
+
+
 def _queue_report(
-    report: ComplianceReport, *, actor: User | None, job: str | None, now: datetime
+    report: ComplianceReport,
+    *,
+    actor: User | None,
+    job: str | None,
+    now: datetime,
+    resend_reason: str | None = None,
 ) -> list[int]:
-    """Write one pending row per recipient (committed before any delivery is tried)."""
+    """Write one pending row per recipient (committed before any delivery is tried).
+
+    A sign-off already sent goes again only as a deliberate resend, with the reason why,
+    which the case's timeline keeps: a second press of the button never sends it twice."""
     if (actor is None) == (job is None):
         raise ValueError("name either the person or the job that asks for the send")
     case = report.case
@@ -213,6 +233,14 @@ def _queue_report(
     latest = latest_report(case.id)
     if latest is None or latest.id != report.id:
         raise RuleBroken("There is a newer sign-off of this report: send that one")
+    first_sent = sent_at(report)
+    reason = (resend_reason or "").strip()
+    if first_sent is not None and not reason:
+        raise RuleBroken(
+            f"This report was already sent on {format_datetime(first_sent)}. "
+            "To send it again, say why",
+            field="resend_reason",
+        )
     if changed_since_sign_off(report, case):
         raise RuleBroken(
             "The case's record has changed since this report was signed off. "
@@ -264,9 +292,13 @@ def _queue_report(
     add_case_event(
         case,
         actor,
-        "report_sent",
+        "report_resent" if first_sent else "report_sent",
         f"Compliance report signed off {format_datetime(report.signed_off_at)} "
-        "sent to the court and the CPS.",
+        + (
+            f"sent again to the court and the CPS: {reason}"
+            if first_sent
+            else "sent to the court and the CPS."
+        ),
     )
     audit.add(
         "report_send_requested",
@@ -286,11 +318,12 @@ def send_report(
     job: str | None = None,
     now: datetime,
     mailer: Mailer | None = None,
+    resend_reason: str | None = None,
 ) -> list[OutgoingMail]:
     """Send the current sign-off to the court and the CPS: one row per recipient, committed
-    as pending first, then each tried at once. A resend is new rows. `content_sha256` on each
-    row is the SHA-256 of the attached PDF."""
-    ids = _queue_report(report, actor=actor, job=job, now=now)
+    as pending first, then each tried at once. A resend is new rows, and needs its reason.
+    `content_sha256` on each row is the SHA-256 of the attached PDF."""
+    ids = _queue_report(report, actor=actor, job=job, now=now, resend_reason=resend_reason)
     deliver(ids, now=now, mailer=mailer or app_mailer())
     return [fresh_row(mail_id) for mail_id in ids]
 

@@ -72,6 +72,7 @@ def show(case_id: int) -> Response | str:
         signoffs=signoffs,
         latest=latest,
         changed=reports.changed_since_sign_off(latest, case) if latest else False,
+        sent_at=reports.sent_at(latest) if latest else None,
         missing=report_content.missing_addresses(case.court),
         mail=mail,
         send_form=SendForm(prefix="send", report_id=latest.id if latest else None),
@@ -115,7 +116,9 @@ def send(case_id: int) -> Response:
         flash("The report was signed off again since that page was shown. Check it, then send.")
         return back
     try:
-        rows = reports.send_report(latest, actor=g.user, now=clock.now())
+        rows = reports.send_report(
+            latest, actor=g.user, now=clock.now(), resend_reason=form.resend_reason.data
+        )
     except RuleBroken as error:
         flash(error.message)
         return back

@@ -49,7 +49,7 @@ from diversion.models import (
     Role,
     User,
 )
-from tests.conftest import World, make_app, sign_in
+from tests.conftest import World, make_app, sign_in, signed_in_client
 from tests.diversion.mail.smtp_server import SmtpServer, free_port
 from tests.factories import Factory
 
@@ -266,11 +266,13 @@ def signed_off(app: Flask, seeded: Seeded, world: World, statement: str = "") ->
         return report.id
 
 
-def send(app: Flask, report_id: int, world: World, now: datetime = NOW) -> list[int]:
+def send(
+    app: Flask, report_id: int, world: World, now: datetime = NOW, why: str | None = None
+) -> list[int]:
     with app.app_context():
         report = db.session.get(ComplianceReport, report_id)
         assert report is not None
-        rows = reports.send_report(report, actor=the_user(world.worker), now=now)
+        rows = reports.send_report(report, actor=the_user(world.worker), now=now, resend_reason=why)
         return [row.id for row in rows]
 
 
@@ -653,11 +655,50 @@ def test_a_resend_is_new_rows_and_new_messages(
     report_id = signed_off(app, seeded, world)
 
     first = send(app, report_id, world)
-    again = send(app, report_id, world, now=NOW + timedelta(hours=1))
+    # Pressed again, or a stale page: refused, never sent twice by accident.
+    with pytest.raises(RuleBroken, match=r"already sent on .* To send it again, say why"):
+        send(app, report_id, world, now=NOW + timedelta(minutes=1))
+    assert len(smtp.received) == 2
+    again = send(
+        app, report_id, world, now=NOW + timedelta(hours=1), why="The court asked for it again"
+    )
 
     assert set(first).isdisjoint(again)
     assert len(mail_rows(app)) == 4
     assert len(smtp.received) == 4
+    with app.app_context():
+        events = db.session.scalars(
+            select(CaseEvent.summary).where(CaseEvent.kind == "report_resent")
+        ).all()
+    assert [
+        e.endswith("sent again to the court and the CPS: The court asked for it again")
+        for e in events
+    ] == [True]
+
+
+def test_once_sent_the_page_says_so_and_a_resend_is_a_separate_action_that_asks_why(
+    app: Flask, seeded: Seeded, world: World, smtp: SmtpServer
+) -> None:
+    report_id = signed_off(app, seeded, world)
+    web = signed_in_client(app, world.worker)
+    before = web.get(f"/cases/{seeded.case_id}/report").get_data(as_text=True)
+    assert 'id="report-sent"' not in before and "Sign off the report" in before
+
+    send(app, report_id, world)
+    page = web.get(f"/cases/{seeded.case_id}/report").get_data(as_text=True)
+    assert 'id="report-sent"' in page
+    assert "Sign off the report" not in page  # no live sign-off form once sent
+    assert 'id="preview"' not in page  # no draft preview either
+    assert 'id="resend"' in page and 'name="send-resend_reason"' in page
+
+    token = re.search(r'name="send-csrf_token"[^>]*value="([^"]+)"', page)
+    refused = web.post(
+        f"/cases/{seeded.case_id}/report/send",
+        data={"send-report_id": str(report_id), "send-csrf_token": token.group(1) if token else ""},
+        follow_redirects=True,
+    )
+    assert "To send it again, say why" in refused.get_data(as_text=True)
+    assert len(smtp.received) == 2
 
 
 def test_sending_needs_both_addresses_set_up_in_administration(
@@ -777,7 +818,7 @@ def test_no_name_or_address_is_logged_while_sending(
         send(app, report_id, world)  # server down: failures are logged
         server = SmtpServer(smtp_port).start()
         try:
-            send(app, report_id, world)
+            send(app, report_id, world, why="The mail server is back")
         finally:
             server.stop()
 
@@ -868,7 +909,8 @@ def test_a_worker_previews_signs_off_and_sends_from_the_report_page(
     page = web.get(url).get_data(as_text=True)
     assert "Report sent to the court and the CPS." in page
     assert COURT_EMAIL in page and CPS_EMAIL in page
-    assert page.count("Sent Wed 23 Dec 2026, 10:00") == 2
+    # Each email's status, and the sign-off's own "Sent" tag.
+    assert page.count("Sent Wed 23 Dec 2026, 10:00") == 3
     assert len(smtp.received) == 2
     assert "Wendy Worker" in words(page)
 
