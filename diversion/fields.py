@@ -74,14 +74,6 @@ class GovDateField(DateField):
         except ValueError:
             self._problem = f"{self.noun.capitalize()} must be a real date"
 
-    def copy_from(self, other: _TypedTextField) -> None:
-        """Take another box's text and value ("same as Monday"); its mistake is reported
-        once, on that box."""
-        self.process_formdata(list(other.raw_data or []))
-        self._problem = None
-        if other._problem:
-            self.data = None
-
     def pre_validate(self, form: Any) -> None:
         if self._problem:
             raise ValidationError(self._problem)
@@ -137,13 +129,19 @@ class GovSelectField(_ChoiceMessages, SelectField):
         self.choose_message = choose
 
 
+def _with_legend(params: dict[str, Any], field: Any) -> dict[str, Any]:
+    """A group's question as its fieldset legend, even when the template styles the legend
+    (govuk-frontend-wtf's params would otherwise replace the legend's text)."""
+    legend = params.setdefault("fieldset", {}).setdefault("legend", {})
+    legend.setdefault("text", field.label.text)
+    return params
+
+
 class _RadiosWithLegend(GovRadioInput):
     """govuk-frontend-wtf's radios, with the question as the fieldset legend and no empty hint."""
 
     def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
-        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
-        legend = params.setdefault("fieldset", {}).setdefault("legend", {})
-        legend.setdefault("text", field.label.text)
+        params = _with_legend(super().map_gov_params(field, **kwargs), field)
         if not (params.get("hint") or {}).get("text"):
             params.pop("hint", None)
         return params
@@ -351,14 +349,10 @@ class OptionalSelectField(SelectField):
 
 
 class _CheckboxesWithLegend(GovCheckboxesInput):
-    """govuk-frontend-wtf's checkboxes, with the question as the fieldset legend even when the
-    template styles the legend (its params would otherwise replace the legend's text)."""
+    """govuk-frontend-wtf's checkboxes, with the question as the fieldset legend."""
 
     def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
-        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
-        legend = params.setdefault("fieldset", {}).setdefault("legend", {})
-        legend.setdefault("text", field.label.text)
-        return params
+        return _with_legend(super().map_gov_params(field, **kwargs), field)
 
 
 class WeekdaysField(SelectMultipleField):

@@ -223,12 +223,12 @@ class Caseload:
         )
 
 
-def caseload(user: User, *, today: date) -> Caseload:
-    """Open cases for the home page: a worker's own, or the whole organisation's for a manager."""
-    query = (
+def _open_cases_with_sessions(user: User) -> Select[tuple[Case]]:
+    """Her organisation's open cases, with what the home pages show of each loaded with them."""
+    return (
         select(Case)
         .where(Case.organisation_id == user.organisation_id)
-        .where(Case.status.in_([CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME]))
+        .where(Case.status.in_(OPEN_STATUSES))
         .options(
             joinedload(Case.client),
             joinedload(Case.court),
@@ -237,6 +237,11 @@ def caseload(user: User, *, today: date) -> Caseload:
             selectinload(Case.appointments),
         )
     )
+
+
+def caseload(user: User, *, today: date) -> Caseload:
+    """Open cases for the home page: a worker's own, or the whole organisation's for a manager."""
+    query = _open_cases_with_sessions(user)
     if user.role is Role.WORKER:
         query = query.where(Case.worker_id == user.id)
     result = Caseload()
@@ -307,19 +312,7 @@ class Progress:
 def caseload_progress(user: User, *, today: date, worker_id: int | None = None) -> list[Progress]:
     """Open cases with their sessions booked, attended and missed: a manager's whole
     organisation (or one worker's, when asked), a worker's own. Two queries in all."""
-    query = (
-        select(Case)
-        .where(Case.organisation_id == user.organisation_id)
-        .where(Case.status.in_(OPEN_STATUSES))
-        .options(
-            joinedload(Case.client),
-            joinedload(Case.court),
-            joinedload(Case.worker),
-            joinedload(Case.requirement_type),
-            selectinload(Case.appointments),
-        )
-        .order_by(Case.id)
-    )
+    query = _open_cases_with_sessions(user).order_by(Case.id)
     if user.role is Role.WORKER:
         query = query.where(Case.worker_id == user.id)
     elif worker_id is not None:
