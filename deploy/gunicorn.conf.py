@@ -8,6 +8,8 @@ own database connections.
 
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
@@ -19,6 +21,20 @@ preload_app = False
 forwarded_allow_ips = "127.0.0.1"
 # Access lines carry the path only: query strings could hold a search for a name.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+class MaskedAccessLogger(Logger):
+    """A calendar feed's address is its secret: access lines name the route, not the secret."""
+
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = str(atoms.get("U", ""))
+        if path.startswith("/calendar/") and path.endswith(".ics"):
+            atoms["U"] = "/calendar/[secret].ics"
+        return atoms
+
+
+logger_class = MaskedAccessLogger
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 import ssl
 import subprocess
+import urllib.error
 import urllib.request
 from datetime import time
+from time import sleep
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -50,6 +52,25 @@ def test_health_answers_over_https_with_a_verified_certificate(stack: Stack) -> 
         assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
         # The proxy names no version of itself.
         assert "/" not in (answer.headers.get("Server") or "")
+
+
+def test_a_calendar_feed_address_never_reaches_the_access_logs(stack: Stack) -> None:
+    """The feed's address is its secret (a calendar app polls it unattended): nginx and
+    gunicorn log the route with the secret masked."""
+    context = ssl.create_default_context(cafile=str(stack.ca))
+    secret = "FeedSecretThatMustNotBeLogged0123456789abcd"
+    try:
+        urllib.request.urlopen(stack.at(f"/calendar/{secret}.ics"), context=context, timeout=10)
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 404
+    for name in ("nginx-access.log", "gunicorn-access.log"):
+        for _ in range(20):  # both write their line as the request ends
+            text = stack.log(name)
+            if "/calendar/[secret].ics" in text:
+                break
+            sleep(0.25)
+        assert "/calendar/[secret].ics" in text, name
+        assert secret not in text, name
 
 
 def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_over_https(
