@@ -361,9 +361,9 @@ def anonymise_client(client: Client, *, now: datetime) -> MailFiles:
     )
     files = MailFiles(
         delete=[
-            path
-            for path in session.scalars(
-                select(OutgoingMail.eml_path).where(
+            (mail_id, path)
+            for mail_id, path in session.execute(
+                select(OutgoingMail.id, OutgoingMail.eml_path).where(
                     about_her_mail, OutgoingMail.eml_path.is_not(None)
                 )
             )

@@ -34,10 +34,11 @@ ERASED_BYTES = ERASED.encode("ascii")
 @dataclass
 class MailFiles:
     """Development .eml files to change once the transaction commits: some to delete, some
-    to write again with the redacted message (path, bytes)."""
+    to write again with the redacted message. Each names its mail row's id, which is all a
+    log line about it may say."""
 
-    delete: list[str] = field(default_factory=list)
-    rewrite: list[tuple[str, bytes]] = field(default_factory=list)
+    delete: list[tuple[int, str]] = field(default_factory=list)
+    rewrite: list[tuple[int, str, bytes]] = field(default_factory=list)
 
     def __iadd__(self, other: MailFiles) -> MailFiles:
         self.delete += other.delete
@@ -45,7 +46,7 @@ class MailFiles:
         return self
 
 
-def redact_lists_naming(case_ids: Sequence[int]) -> list[tuple[str, bytes]]:
+def redact_lists_naming(case_ids: Sequence[int]) -> list[tuple[int, str, bytes]]:
     """Erase her rows from every stored sitting-day list that named one of her cases; the
     .eml files to write again with the redacted message."""
     rows: dict[int, set[int]] = {}
@@ -62,7 +63,7 @@ def redact_lists_naming(case_ids: Sequence[int]) -> list[tuple[str, bytes]]:
             continue
         mail.message = redact_emailed_list(mail.message, her_rows, marker=ERASED)
         if mail.eml_path:
-            rewrite.append((mail.eml_path, mail.message))
+            rewrite.append((mail.id, mail.eml_path, mail.message))
     return rewrite
 
 
@@ -76,22 +77,24 @@ def _in_mail_folder(name: str) -> Path | None:
     return path
 
 
-def delete_mail_files(paths: Iterable[str]) -> None:
-    """Delete development .eml files, only inside the configured mail folder."""
-    for name in paths:
+def delete_mail_files(paths: Iterable[tuple[int, str]]) -> None:
+    """Delete development .eml files (mail id, path), only inside the configured mail folder."""
+    for mail_id, name in paths:
         path = _in_mail_folder(name)
         if path is None:
             continue
         try:
             path.unlink(missing_ok=True)
         except OSError as error:
-            log.warning("retention: a mail file could not be deleted (%s)", type(error).__name__)
+            log.warning(
+                "retention: the file of mail %d could not be deleted (%s)", mail_id, error.errno
+            )
 
 
-def rewrite_mail_files(files: Iterable[tuple[str, bytes]]) -> None:
+def rewrite_mail_files(files: Iterable[tuple[int, str, bytes]]) -> None:
     """Write development .eml files again with their redacted message (only files that are
     still there, inside the configured mail folder): a new file (mode 600) replaces each."""
-    for name, message in files:
+    for mail_id, name, message in files:
         path = _in_mail_folder(name)
         if path is None or not path.exists():
             continue
@@ -103,4 +106,6 @@ def rewrite_mail_files(files: Iterable[tuple[str, bytes]]) -> None:
             os.replace(spare, path)
         except OSError as error:
             spare.unlink(missing_ok=True)
-            log.warning("retention: a mail file could not be rewritten (%s)", type(error).__name__)
+            log.warning(
+                "retention: the file of mail %d could not be rewritten (%s)", mail_id, error.errno
+            )
