@@ -102,6 +102,24 @@ class WindowRule(LabelledEnum):
         }[self.value]
 
 
+class AgreedWhen(LabelledEnum):
+    """When a case of an order counts as agreed, so that its sessions may be booked."""
+
+    COURT_ACCEPTS = "court_accepts"
+    AT_ONCE = "at_once"
+    BOTH_AGENCIES = "both_agencies"
+    ORDER_MADE = "order_made"
+
+    @property
+    def label(self) -> str:
+        return {
+            "court_accepts": "When the court accepts her onto the scheme",
+            "at_once": "At once, when the case is opened",
+            "both_agencies": "When both the CJIT and the project have recorded agreement",
+            "order_made": "When the order is made (the case is opened from it)",
+        }[self.value]
+
+
 class DrugTestResult(LabelledEnum):
     NOT_TESTED = "not_tested"
     NEGATIVE = "negative"
@@ -163,6 +181,22 @@ class AppointmentStatus(LabelledEnum):
     CANCELLED_BY_CLIENT = "cancelled_by_client"
     CANCELLED_BY_SERVICE = "cancelled_by_service"
     RESCHEDULED = "rescheduled"
+
+
+class ReportVariant(LabelledEnum):
+    """The forms a compliance report takes, one per kind of order."""
+
+    COURT_DIVERSION = "court_diversion"
+    SUPERVISOR_NOTICE = "supervisor_notice"
+    ATTENDANCE_RECORD = "attendance_record"
+
+    @property
+    def label(self) -> str:
+        return {
+            "court_diversion": "Court diversion report",
+            "supervisor_notice": "Supervisor's notice: engagement and support order",
+            "attendance_record": "Attendance record: Required Assessment",
+        }[self.value]
 
 
 class Organisation(Base):
@@ -235,6 +269,9 @@ class Court(Base):
     cps_email: Mapped[str | None] = mapped_column(String(254))
     # Where the sitting-day list goes at the report time; the court's address when unset.
     liaison_email: Mapped[str | None] = mapped_column(String(254))
+    # Where reports to the police go for orders reported to them (a Required Assessment,
+    # a conditional caution) in this court's area.
+    police_email: Mapped[str | None] = mapped_column(String(254))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     cps_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
@@ -330,6 +367,30 @@ class RequirementType(Base):
     court_wordings: Mapped[list[str] | None] = mapped_column(
         JSON, default=lambda: list(DEFAULT_COURT_WORDINGS)
     )
+    # What the rest of the order is (domain.md, "What each type's settings say"); case logic
+    # reads these through diversion.cases.orders and nothing else.
+    end_on_sitting_day: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The cap on an end date set per case, in calendar months after the start (6 for an
+    # engagement and support order); max_window_days caps it in days instead.
+    max_window_months: Mapped[int | None]
+    # The fewest sessions a case may choose, when sessions_chosen_per_case (the most is
+    # len(sessions)).
+    min_sessions: Mapped[int | None]
+    agreed_when: Mapped[AgreedWhen] = mapped_column(
+        _enum(AgreedWhen), default=AgreedWhen.COURT_ACCEPTS, server_default="court_accepts"
+    )
+    # Whether a case names a partner agency (the CJIT for a project's case, or the project
+    # for a CJIT's): who agrees with it, or who holds sessions marked "with_partner".
+    needs_partner: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Who the report goes to: any of "court", "cps", "police", in that order.
+    report_to: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["court", "cps"], server_default='["court", "cps"]'
+    )
+    report_variant: Mapped[ReportVariant] = mapped_column(
+        _enum(ReportVariant),
+        default=ReportVariant.COURT_DIVERSION,
+        server_default="court_diversion",
+    )
 
 
 class Client(Base):
@@ -408,7 +469,8 @@ class Case(Base):
     charge: Mapped[str] = mapped_column(String(200))
     custody_drug_test: Mapped[DrugTestResult] = mapped_column(_enum(DrugTestResult))
     court_id: Mapped[int] = mapped_column(ForeignKey("court.id"))
-    first_court_date: Mapped[date]
+    # NULL for an order that starts away from court (a caution, a positive test).
+    first_court_date: Mapped[date | None]
     # Each court date's time (Europe/London wall clock) is recorded with it: the time the
     # worker typed, or the court's list time when she recorded the date (see
     # diversion.cases.services.hearing_time). NULL only where the date is NULL, or in a row
@@ -423,16 +485,37 @@ class Case(Base):
     return_date: Mapped[date | None] = mapped_column(index=True)
     return_time: Mapped[time | None]
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.AWAITING_COURT)
+    # The order's own dates (diversion.cases.orders): the event that started its window (the
+    # positive test, the caution, the order), and the end set on the case (the caution's
+    # deadline, the date the order sets). NULL for court diversion, whose window runs
+    # between its hearings.
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    # How many sessions this case must attend, when the order lets each case choose.
+    sessions_required: Mapped[int | None]
+    # The partner agency of an order that needs one (RequirementType.needs_partner).
+    partner_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True
+    )
     # Set when the required sessions can no longer all fit before the last appointment date.
     at_risk_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     client: Mapped[Client] = relationship(back_populates="cases")
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     worker: Mapped[User | None] = relationship()
     requirement_type: Mapped[RequirementType] = relationship()
     court: Mapped[Court] = relationship()
+    partner_organisation: Mapped[Organisation | None] = relationship(
+        foreign_keys=[partner_organisation_id]
+    )
+    agreements: Mapped[list[CaseAgreement]] = relationship(
+        back_populates="case", order_by="CaseAgreement.id"
+    )
+    lapsed_sessions: Mapped[list[LapsedSession]] = relationship(
+        back_populates="case", order_by="LapsedSession.session_number"
+    )
     appointments: Mapped[list[Appointment]] = relationship(
         back_populates="case", order_by="Appointment.starts_at", foreign_keys="Appointment.case_id"
     )
@@ -441,9 +524,21 @@ class Case(Base):
     )
 
     @property
-    def next_hearing_date(self) -> date:
-        """The hearing the case is waiting for: the first, or the one it was adjourned to."""
+    def next_hearing_date(self) -> date | None:
+        """The hearing the case is waiting for: the first, or the one it was adjourned to
+        (None for an order that has no court date)."""
         return self.adjourned_to or self.first_court_date
+
+    @property
+    def status_label(self) -> str:
+        """The case's status in words: a case waiting for both agencies' agreement is
+        "Awaiting agreement", not "Awaiting court"."""
+        if (
+            self.status is CaseStatus.AWAITING_COURT
+            and self.requirement_type.agreed_when is AgreedWhen.BOTH_AGENCIES
+        ):
+            return "Awaiting agreement"
+        return self.status.label
 
     def _listed(self, recorded: time | None) -> time:
         return recorded if recorded is not None else self.court.list_time
@@ -506,6 +601,41 @@ class Appointment(Base):
         if 1 <= self.session_number <= len(sessions):
             return str(sessions[self.session_number - 1]["name"])
         return self.kind.replace("_", " ").capitalize()
+
+
+class CaseAgreement(Base):
+    """One agency's agreement to a case whose order needs both (a conditional caution)."""
+
+    __tablename__ = "case_agreement"
+    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    agreed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    case: Mapped[Case] = relationship(back_populates="agreements")
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class LapsedSession(Base):
+    """A session recorded as not needed (a Required Assessment's follow-up): compliance does
+    not count it. The reason is for the file: it never goes to the police or the court."""
+
+    __tablename__ = "lapsed_session"
+    __table_args__ = (UniqueConstraint("case_id", "session_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    session_number: Mapped[int]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    lapsed_at: Mapped[datetime] = mapped_column(default=clock.now)
+    reason: Mapped[str] = mapped_column(EncryptedText)
+
+    case: Mapped[Case] = relationship(back_populates="lapsed_sessions")
+    user: Mapped[User] = relationship()
 
 
 class CaseEvent(Base):
@@ -709,22 +839,6 @@ class MessageTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-
-
-class ReportVariant(LabelledEnum):
-    """The forms a compliance report takes, one per kind of order."""
-
-    COURT_DIVERSION = "court_diversion"
-    SUPERVISOR_NOTICE = "supervisor_notice"
-    ATTENDANCE_RECORD = "attendance_record"
-
-    @property
-    def label(self) -> str:
-        return {
-            "court_diversion": "Court diversion report",
-            "supervisor_notice": "Supervisor's notice: engagement and support order",
-            "attendance_record": "Attendance record: Required Assessment",
-        }[self.value]
 
 
 class ComplianceReport(Base):

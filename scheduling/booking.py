@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 
 from diversion import audit
+from diversion.cases import rules
 from diversion.cases.services import add_case_event
 from diversion.court_wording import is_offered, wordings_of
 from diversion.db import db, transactional
@@ -58,8 +59,7 @@ class SlotTaken(RuleBroken):
     """Someone else booked this time first."""
 
 
-def session_specs(case: Case) -> list[SessionSpec]:
-    """Every required session of a case's requirement type, in order."""
+def _every_spec(case: Case) -> list[SessionSpec]:
     return [
         SessionSpec(
             number=index,
@@ -71,17 +71,49 @@ def session_specs(case: Case) -> list[SessionSpec]:
     ]
 
 
+def session_specs(case: Case) -> list[SessionSpec]:
+    """The sessions this case must attend, in order: its order's sessions, less those past
+    the count chosen on the case and those recorded as not needed (diversion.cases.orders)."""
+    required = set(rules.required_numbers(case))
+    return [spec for spec in _every_spec(case) if spec.number in required]
+
+
+def held_by_partner(case: Case, number: int) -> bool:
+    """Whether the case's partner agency (the CJIT, say) holds this session."""
+    return (
+        case.partner_organisation_id is not None
+        and number in rules.rules_of(case.requirement_type).with_partner
+    )
+
+
+def organisation_for(case: Case, sessions: Sequence[SessionSpec]) -> int:
+    """The organisation whose workers and venues hold these sessions."""
+    if sessions and held_by_partner(case, sessions[0].number):
+        assert case.partner_organisation_id is not None
+        return case.partner_organisation_id
+    return case.organisation_id
+
+
 def outstanding_sessions(case: Case) -> list[SessionSpec]:
-    """Sessions still to book: from the first one not yet attended, to the last.
+    """Sessions still to book: from the first one not yet attended, to the last held by the
+    same organisation.
 
     A later session already booked is planned again with them, because it must stay after
-    the earlier one (domain.md: sessions in order, at least min_gap_days apart).
+    the earlier one (domain.md: sessions in order, at least min_gap_days apart). A plan is
+    with one organisation: a session the partner agency holds (a Required Assessment's
+    initial assessment, with the CJIT) is booked on its own, then the project's after it.
     """
     attended = {a.session_number for a in case.appointments if a.status in DONE}
     specs = session_specs(case)
     for index, spec in enumerate(specs):
         if spec.number not in attended:
-            return specs[index:]
+            side = held_by_partner(case, spec.number)
+            run = []
+            for later in specs[index:]:
+                if held_by_partner(case, later.number) != side:
+                    break
+                run.append(later)
+            return run
     return []
 
 
@@ -99,15 +131,15 @@ class BookingWindow:
 
 
 def booking_window(case: Case, *, now: datetime) -> BookingWindow | None:
-    """From the court date (or now plus notice, if later) to the last appointment date."""
-    if case.status is not CaseStatus.ON_SCHEME or case.return_date is None:
+    """From the window's start (or now plus notice, if later) to the last appointment date;
+    None until the case is agreed and both ends of its window are known."""
+    if case.status is not CaseStatus.ON_SCHEME:
         return None
-    court_day = case.outcome_hearing_date or case.first_court_date
-    start_of_court_day = datetime.combine(court_day, time(0), calendar.LONDON)
-    last_day = calendar.last_appointment_date(
-        case.return_date, report_lead_working_days=case.court.report_lead_working_days
-    )
-    return BookingWindow(max(now + MIN_NOTICE, start_of_court_day), last_day)
+    window = rules.window(case)
+    if window is None:
+        return None
+    start_of_first_day = datetime.combine(window.court_date, time(0), calendar.LONDON)
+    return BookingWindow(max(now + MIN_NOTICE, start_of_first_day), window.last_appointment_date)
 
 
 def _kept_before(case: Case, first: int) -> Appointment | None:
@@ -125,11 +157,23 @@ def _not_before(case: Case, window: BookingWindow, first: int) -> tuple[datetime
     kept = _kept_before(case, first)
     if kept is None:
         return window.earliest_start, None
-    spec = session_specs(case)[kept.session_number - 1]
+    spec = _every_spec(case)[kept.session_number - 1]
     bound = next_not_before(
         kept.starts_at, kept.ends_at - kept.starts_at, case.requirement_type.min_gap_days
     )
     return max(window.earliest_start, bound), spec.name
+
+
+def _not_yet(case: Case) -> str:
+    """Why nothing can be booked yet, in the words of the case's order."""
+    order = rules.rules_of(case.requirement_type)
+    if order.starts_in_court:
+        return "Appointments can be booked once the court outcome is recorded as accepted."
+    if case.status is CaseStatus.AWAITING_COURT and order.needs_both_agencies:
+        return "Appointments can be booked once both the CJIT and the project have agreed."
+    if case.status is not CaseStatus.ON_SCHEME:
+        return f"This case is {case.status_label.lower()}: nothing more can be booked."
+    return f"Appointments can be booked once the {order.end_noun} is recorded."
 
 
 def _planning(
@@ -137,16 +181,17 @@ def _planning(
 ) -> tuple[list[SessionSpec], datetime, str | None, BookingWindow, list[Candidate]] | NoPlan:
     window = booking_window(case, now=now)
     if window is None:
-        return NoPlan("Appointments can be booked once the court outcome is recorded as accepted.")
+        return NoPlan(_not_yet(case))
     sessions = outstanding_sessions(case)
     if not sessions:
         return NoPlan("Every required session has been attended.")
     replaced = {a.id for a in booked_for(case, {s.number for s in sessions})}
     earliest, after = _not_before(case, window, sessions[0].number)
     first_day = window.earliest_start.astimezone(calendar.LONDON).date()
+    organisation_id = organisation_for(case, sessions)
     candidates = candidates_at(
-        organisation_id=case.organisation_id,
-        preferred_worker_id=case.worker_id,
+        organisation_id=organisation_id,
+        preferred_worker_id=case.worker_id if organisation_id == case.organisation_id else None,
         venue=venue,
         first_day=first_day,
         last_day=window.last_day,
@@ -221,10 +266,11 @@ def _check_free(
     window = booking_window(case, now=now)
     assert window is not None
     days = [s.start.astimezone(calendar.LONDON).date() for s in slots]
+    organisation_id = organisation_for(case, [slot.session for slot in slots])
     candidates = {
         c.worker_id: c
         for c in candidates_at(
-            organisation_id=case.organisation_id,
+            organisation_id=organisation_id,
             preferred_worker_id=case.worker_id,
             venue=venue,
             first_day=min(days),
@@ -248,14 +294,14 @@ def _check_plan_rules(case: Case, slots: Sequence[Slot], *, now: datetime) -> No
     """Refuse a chosen set of slots that breaks the window, order or gap rules."""
     window = booking_window(case, now=now)
     if window is None:
-        raise RuleBroken("Record the court outcome as accepted before booking appointments")
+        raise RuleBroken(_not_yet(case))
     gap = case.requirement_type.min_gap_days
     first = slots[0].session.number
     kept = [a for a in case.appointments if a.session_number < first and a.status in (*LIVE, *DONE)]
     previous: Slot | None = None
     if kept:
         last = max(kept, key=lambda a: a.starts_at)
-        spec = session_specs(case)[last.session_number - 1]
+        spec = _every_spec(case)[last.session_number - 1]
         previous = Slot(
             session=spec, worker_id=last.worker_id, start=last.starts_at, end=last.ends_at
         )

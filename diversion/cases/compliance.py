@@ -84,6 +84,16 @@ class CaseFacts:
     window_start: date | None
     last_day: date | None
     appointments: Sequence[AppointmentFact]
+    # Which sessions are required, when not simply 1 to required_sessions (a lapsed
+    # follow-up is left out); and the sessions recorded as not needed.
+    required_numbers: tuple[int, ...] | None = None
+    lapsed: frozenset[int] = frozenset()
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        if self.required_numbers is not None:
+            return self.required_numbers
+        return tuple(range(1, self.required_sessions + 1))
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,8 @@ class Compliance:
     required: int
     attended: int
     sessions: tuple[SessionRecord, ...]
+    # Sessions recorded as not needed: not counted, and shown as such.
+    lapsed: tuple[int, ...] = ()
 
     @property
     def missed(self) -> tuple[AppointmentFact, ...]:
@@ -123,7 +135,7 @@ def _inside(day: date, start: date | None, last: date | None) -> bool:
 
 def _sessions(facts: CaseFacts) -> tuple[SessionRecord, ...]:
     records = []
-    for number in range(1, facts.required_sessions + 1):
+    for number in facts.numbers:
         mine = sorted(
             (a for a in facts.appointments if a.session_number == number), key=lambda a: a.day
         )
@@ -149,11 +161,16 @@ def compliance(facts: CaseFacts, *, today: date) -> Compliance:
         raise ValueError("required_sessions must not be negative")
     sessions = _sessions(facts)
     attended = sum(1 for s in sessions if s.attended_on is not None)
-    all_done = attended == facts.required_sessions
+    required = len(facts.numbers)
+    all_done = attended == required
 
     def result(status: ComplianceStatus) -> Compliance:
         return Compliance(
-            status=status, required=facts.required_sessions, attended=attended, sessions=sessions
+            status=status,
+            required=required,
+            attended=attended,
+            sessions=sessions,
+            lapsed=tuple(sorted(facts.lapsed)),
         )
 
     # Rule: a woman who declined the scheme or left it is "withdrawn or declined", whatever

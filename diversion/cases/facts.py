@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from diversion.cases import rules
 from diversion.cases.compliance import AppointmentFact, CaseFacts, Compliance, compliance
 from diversion.cases.queries import window_of
 from diversion.formatting import LONDON
@@ -33,10 +34,13 @@ def case_facts(case: Case) -> CaseFacts:
     Reads only attributes: a caller that loaded the appointments, court and requirement type
     (a court list, say) pays no query per case."""
     window = window_of(case)
+    required = rules.required_numbers(case)
     return CaseFacts(
         case_status=case.status.value,
-        required_sessions=len(case.requirement_type.sessions),
-        window_start=case.outcome_hearing_date if window else None,
+        required_sessions=len(required),
+        required_numbers=required,
+        lapsed=rules.lapsed_numbers(case),
+        window_start=window.court_date if window else None,
         last_day=window.last_appointment_date if window else None,
         appointments=appointment_facts(case.appointments),
     )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from diversion.cases import rules
 from diversion.crypto import lookup_hash
 from diversion.db import db
 from diversion.formatting import LONDON
@@ -26,7 +27,7 @@ from diversion.models import (
 )
 from diversion.phones import normalise_uk_mobile
 from scheduling.at_risk import cannot_finish
-from scheduling.calendar import Window, case_window, days_left
+from scheduling.calendar import Window, days_left
 
 # A case that is still running: one of these per order at a time.
 OPEN_STATUSES = (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)
@@ -155,15 +156,9 @@ def case_for(user: User, case_id: int) -> Case | None:
 
 
 def window_of(case: Case) -> Window | None:
-    """The extended-bail window of a case once the court has set a return date."""
-    if case.return_date is None or case.outcome_hearing_date is None:
-        return None
-    return case_window(
-        court_date=case.outcome_hearing_date,
-        return_date=case.return_date,
-        report_lead_working_days=case.court.report_lead_working_days,
-        report_due_time=case.court.report_due_time,
-    )
+    """A case's window once both its ends are known (diversion.cases.rules.window): for
+    court diversion, once the court has set a return date."""
+    return rules.window(case)
 
 
 @dataclass
@@ -187,9 +182,13 @@ def at_risk_reason(case: Case, *, today: date, window: Window | None) -> str | N
     if window is None or today > window.last_appointment_date:
         # Past the last appointment date the report, not a rebooking, is what is left to do.
         return None
+    required = rules.required_numbers(case)
+    if not required:
+        return None
+    # A session not required (lapsed, or past the chosen count) counts as done here.
     attended = {
         a.session_number for a in case.appointments if a.status is AppointmentStatus.ATTENDED
-    }
+    } | (set(range(1, max(required) + 1)) - set(required))
     booked = {
         a.session_number: a.starts_at.astimezone(LONDON).date()
         for a in case.appointments
@@ -198,7 +197,7 @@ def at_risk_reason(case: Case, *, today: date, window: Window | None) -> str | N
     return cannot_finish(
         today=today,
         last_day=window.last_appointment_date,
-        session_names=[str(s["name"]) for s in case.requirement_type.sessions],
+        session_names=[str(s["name"]) for s in case.requirement_type.sessions][: max(required)],
         attended=attended,
         booked_days=booked,
         min_gap_days=case.requirement_type.min_gap_days,
@@ -210,6 +209,8 @@ class Caseload:
     """A worker's or manager's cases, grouped by what needs doing next."""
 
     outcome_to_record: list[CaseLine] = field(default_factory=list)
+    # Cases of an order that needs both agencies' agreement, not yet given.
+    awaiting_agreement: list[CaseLine] = field(default_factory=list)
     court_date_coming: list[CaseLine] = field(default_factory=list)
     on_scheme: list[CaseLine] = field(default_factory=list)
     report_due: list[CaseLine] = field(default_factory=list)
@@ -219,7 +220,11 @@ class Caseload:
     @property
     def empty(self) -> bool:
         return not (
-            self.outcome_to_record or self.court_date_coming or self.on_scheme or self.report_due
+            self.outcome_to_record
+            or self.awaiting_agreement
+            or self.court_date_coming
+            or self.on_scheme
+            or self.report_due
         )
 
 
@@ -235,6 +240,8 @@ def _open_cases_with_sessions(user: User) -> Select[tuple[Case]]:
             joinedload(Case.worker),
             joinedload(Case.requirement_type),
             selectinload(Case.appointments),
+            selectinload(Case.lapsed_sessions),
+            selectinload(Case.agreements),
         )
     )
 
@@ -248,7 +255,10 @@ def caseload(user: User, *, today: date) -> Caseload:
     for case in db.session.scalars(query):
         if case.status is CaseStatus.AWAITING_COURT:
             line = CaseLine(case)
-            if case.next_hearing_date < today:
+            hearing = case.next_hearing_date
+            if hearing is None:
+                result.awaiting_agreement.append(line)
+            elif hearing < today:
                 result.outcome_to_record.append(line)
             else:
                 result.court_date_coming.append(line)
@@ -262,10 +272,11 @@ def caseload(user: User, *, today: date) -> Caseload:
             result.on_scheme.append(line)
         else:
             result.report_due.append(line)
-    result.outcome_to_record.sort(key=lambda line: line.case.next_hearing_date)
-    result.court_date_coming.sort(key=lambda line: line.case.next_hearing_date)
+    result.outcome_to_record.sort(key=lambda line: line.case.next_hearing_date or today)
+    result.court_date_coming.sort(key=lambda line: line.case.next_hearing_date or today)
+    result.awaiting_agreement.sort(key=lambda line: line.case.start_date or today)
     result.on_scheme.sort(key=lambda line: (line.days_left is None, line.days_left or 0))
-    result.report_due.sort(key=lambda line: line.case.return_date or today)
+    result.report_due.sort(key=lambda line: line.window.return_date if line.window else today)
     return result
 
 

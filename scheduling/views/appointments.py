@@ -57,8 +57,14 @@ def appointment_or_404(appointment_id: int) -> Appointment:
     )
 
 
+def _holder(case: Case) -> int:
+    """The organisation holding the sessions to book next (the partner agency's, for a
+    session it holds)."""
+    return booking.organisation_for(case, booking.outstanding_sessions(case))
+
+
 def _venues_for(case: Case) -> list[Venue]:
-    return [v for v in admin_queries.venues(case.organisation_id) if v.active]
+    return [v for v in admin_queries.venues(_holder(case)) if v.active]
 
 
 def _default_venue(case: Case, venues: list[Venue]) -> Venue:
@@ -92,7 +98,12 @@ def book(case_id: int) -> Response | str:
     now = clock.now()
     venues = _venues_for(case)
     if not venues:
-        flash("Add a venue for your organisation before booking appointments.")
+        flash(
+            "Add a venue for your organisation before booking appointments."
+            if _holder(case) == case.organisation_id
+            else "The partner agency holding this session has no venue yet: ask an "
+            "administrator to add one."
+        )
         return redirect(url_for("cases.show", case_id=case.id))
     form = BookForm()
     offer_wordings(form.move_wording, booking.court_wordings(case))
@@ -151,7 +162,7 @@ def book(case_id: int) -> Response | str:
         venue=venue,
         window=window,
         gap_days=case.requirement_type.min_gap_days,
-        names=_worker_names(case.organisation_id),
+        names=_worker_names(_holder(case)),
         slot_value=slot_value,
         days_left=calendar.days_left(clock.today(), window.last_day) if window else None,
         is_plan=isinstance(result, Choices),

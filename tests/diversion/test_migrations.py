@@ -516,8 +516,14 @@ def test_the_hearing_times_revision_puts_recorded_dates_at_their_courts_list_tim
     engine: Engine = migrated_app.extensions["diversion.db"][0]
     config = alembic_config()
     command.upgrade(config, BEFORE_HEARING_TIMES)
-    seed_requirement_types()
-    db.session.commit()
+    with engine.begin() as conn:  # the columns of that time (the models have more now)
+        conn.execute(
+            text(
+                "INSERT INTO requirement_type (code, name, description, sessions, window_rule, "
+                "min_gap_days, sessions_chosen_per_case, active, slot_minutes) "
+                "VALUES ('CD', 'Court diversion', '', '[]', 'court_to_return', 2, false, true, 15)"
+            )
+        )
     make = Factory(migrated_app)
     her = make.client(organisation=make.organisation())
     make.session.close()
