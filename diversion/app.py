@@ -25,6 +25,7 @@ from diversion.accounts import views as account_views
 from diversion.admin import views as admin_views
 from diversion.cases.views import cases as case_views
 from diversion.cases.views import clients as client_views
+from diversion.cases.views import orders as order_views
 from diversion.court import schedule as court_schedule
 from diversion.court.views import lists as court_list_views
 from diversion.court.views import reports as report_views
@@ -51,6 +52,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     home_views.bp,
     client_views.bp,
     case_views.bp,
+    order_views.bp,
     report_views.bp,
     court_list_views.bp,
     admin_views.bp,

@@ -63,6 +63,7 @@ def navigation() -> list[dict[str, Any]]:
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
         items.append((_inbox_text(user), "/inbox"))
         items.append(("Court lists", "/court"))
+        items.append(("Shared with us", "/shared"))
     if user.role in (Role.COURT_LIAISON, Role.CPS):
         items.append(("Court lists", "/court"))
     if user.role in (Role.MANAGER, Role.ADMIN):

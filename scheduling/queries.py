@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from diversion.db import db
@@ -127,7 +127,19 @@ def appointment_for(user: User, appointment_id: int) -> Appointment | None:
         select(Appointment)
         .join(Case, Appointment.case_id == Case.id)
         .where(Appointment.id == appointment_id)
-        .where(Case.organisation_id == user.organisation_id)
+        .where(
+            or_(
+                Case.organisation_id == user.organisation_id,
+                # A session the user's agency holds for a partner's case (the CJIT's initial
+                # assessment of a Required Assessment): its own worker's appointment only.
+                and_(
+                    Case.partner_organisation_id == user.organisation_id,
+                    Appointment.worker_id.in_(
+                        select(User.id).where(User.organisation_id == user.organisation_id)
+                    ),
+                ),
+            )
+        )
         .options(
             joinedload(Appointment.case).joinedload(Case.client),
             joinedload(Appointment.venue),

@@ -168,6 +168,7 @@ IMPOSSIBLE_IDS = (2**31, 2**63, 2**64, 10**30, -1)
 ALL_ROLES = (Role.MANAGER, Role.WORKER, Role.ADMIN, Role.COURT_LIAISON, Role.CPS)
 # What each page reads from its query string (directly, or through a form given request.args).
 QUERY_PARAMETERS = {
+    "cases.open_case": ("requirement_type",),
     "scheduling.diary": ("week", "worker"),
     "scheduling.book": ("venue", "session-1", "session-1-day", "session-2-day"),
     "court.sitting_list": ("date", "status", "show"),

@@ -346,3 +346,44 @@ def caseload_progress(user: User, *, today: date, worker_id: int | None = None) 
             )
         )
     return lines
+
+
+def partner_case_for(user: User, case_id: int) -> Case | None:
+    """A case another agency holds that names the user's organisation as its partner (the
+    CJIT of a caution, the CJIT holding a Required Assessment's initial assessment)."""
+    if not user.is_caseworker:
+        return None
+    return db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id, Case.partner_organisation_id == user.organisation_id)
+        .options(
+            joinedload(Case.client),
+            joinedload(Case.requirement_type),
+            joinedload(Case.organisation),
+            selectinload(Case.appointments),
+            selectinload(Case.agreements),
+            selectinload(Case.lapsed_sessions),
+        )
+    )
+
+
+def shared_with(user: User) -> list[Case]:
+    """Open cases other agencies hold that name the user's organisation as their partner."""
+    if not user.is_caseworker:
+        return []
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.partner_organisation_id == user.organisation_id)
+            .where(Case.status.in_(OPEN_STATUSES))
+            .options(
+                joinedload(Case.client),
+                joinedload(Case.requirement_type),
+                joinedload(Case.organisation),
+                selectinload(Case.agreements),
+                selectinload(Case.appointments),
+                selectinload(Case.lapsed_sessions),
+            )
+            .order_by(Case.id)
+        )
+    )

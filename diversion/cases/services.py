@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from diversion import audit, clock
+from diversion.cases import rules
 from diversion.court_wording import CASE_CLOSED_WORDING
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
@@ -97,6 +98,17 @@ def add_case_event(case: Case, actor: User | None, kind: str, summary: str) -> N
     )
 
 
+def running_case_of(client: Client, kind: RequirementType) -> Case | None:
+    """Her open case of this order, if any: one at a time per order."""
+    return db.session.scalar(
+        select(Case)
+        .where(Case.client_id == client.id)
+        .where(Case.requirement_type_id == kind.id)
+        .where(Case.status.in_((CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)))
+        .limit(1)
+    )
+
+
 @transactional
 def open_case(
     *, actor: User, client: Client, details: CaseDetails, now: datetime | None = None
@@ -115,13 +127,13 @@ def open_case(
         raise RuleBroken("Arrest date must be on or before the court date", field="arrest_date")
     if details.worker is not None and details.worker.organisation_id != actor.organisation_id:
         raise RuleBroken("Choose a worker from your organisation", field="worker_id")
-    running = db.session.scalar(
-        select(Case)
-        .where(Case.client_id == client.id)
-        .where(Case.requirement_type_id == details.requirement_type.id)
-        .where(Case.status.in_((CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME)))
-        .limit(1)
-    )
+    if not rules.rules_of(details.requirement_type).starts_in_court:
+        raise RuleBroken(
+            f"{details.requirement_type.name} starts away from court: open it from "
+            "the event that starts it",
+            field="requirement_type_id",
+        )
+    running = running_case_of(client, details.requirement_type)
     if running is not None:
         raise RuleBroken(
             f"She already has an open {details.requirement_type.name} case "
@@ -190,6 +202,8 @@ def record_outcome(
 
     Subscribers to the case hook (court-date reminders) run in this same transaction.
     """
+    if not rules.starts_in_court(case):
+        raise RuleBroken("This order has no court outcome to record")
     if case.status not in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME):
         raise RuleBroken(f"This case is {case.status.label.lower()}; its outcome cannot change")
     court = case.court

@@ -62,6 +62,7 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "cases.show": CASEWORK,
     "cases.record_outcome": CASEWORK,
     "cases.close": CASEWORK,
+    "orders.*": CASEWORK,
     "cases.add_note": CASEWORK,
     "scheduling.book": CASEWORK,
     "scheduling.appointment": CASEWORK,

@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 from diversion import audit, clock
 from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
-from diversion.cases import queries, texts
+from diversion.cases import order_services, queries, rules, texts
 from diversion.cases import services as case_service
 from diversion.cases.forms import (
     CaseForm,
@@ -18,7 +18,9 @@ from diversion.cases.forms import (
     OutcomeForm,
     name_list_time,
 )
+from diversion.cases.order_forms import AgreementForm
 from diversion.errors import RuleBroken
+from diversion.fields import query_id
 from diversion.models import (
     AppointmentStatus,
     Case,
@@ -38,8 +40,12 @@ def _case_or_404(case_id: int) -> Case:
 
 
 def _fill_choices(form: CaseForm) -> None:
+    # This form opens an order that starts at a court hearing; the others have their own
+    # (diversion.cases.views.orders).
     form.requirement_type_id.choices = [
-        SelectChoice(t.id, t.name) for t in admin_queries.requirement_types()
+        SelectChoice(t.id, t.name)
+        for t in admin_queries.requirement_types()
+        if rules.rules_of(t).starts_in_court
     ]
     form.court_id.choices = [SelectChoice(c.id, c.name) for c in admin_queries.courts()]
     form.worker_id.choices = [
@@ -65,8 +71,12 @@ def open_case(client_id: int) -> Response | str:
             form.worker_id.data = g.user.id
         if form.court_id.choices:
             form.court_id.data = form.court_id.choices[0].value
-        if form.requirement_type_id.choices:
-            form.requirement_type_id.data = form.requirement_type_id.choices[0].value
+        offered = [choice.value for choice in form.requirement_type_id.choices]
+        asked = query_id("requirement_type")
+        if asked in offered:
+            form.requirement_type_id.data = asked
+        elif offered:
+            form.requirement_type_id.data = offered[0]
     if form.validate_on_submit():
         details = case_service.CaseDetails(
             requirement_type=admin_queries.requirement_type_by_id(form.requirement_type_id.data),
@@ -107,6 +117,7 @@ def _case_page(case: Case, *, note_form: CaseNoteForm) -> str:
     """The case page; after a refused note, with the note form's errors."""
     today = clock.today()
     window = queries.window_of(case)
+    order = rules.rules_of(case.requirement_type)
     audit.record("case_viewed", object_type="case", object_id=case.id, client_id=case.client_id)
     to_book = booking.outstanding_sessions(case) if case.status is CaseStatus.ON_SCHEME else []
     return render_template(
@@ -120,7 +131,12 @@ def _case_page(case: Case, *, note_form: CaseNoteForm) -> str:
         at_risk=queries.at_risk_reason(case, today=today, window=window),
         days_left=calendar.days_left(today, window.last_appointment_date) if window else None,
         today=today,
-        can_record_outcome=case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
+        can_record_outcome=order.starts_in_court
+        and case.status in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME),
+        order=order,
+        can_agree=order_services.can_agree(case, g.user),
+        lapsable=order_services.lapsable_session(case, g.user),
+        agreement_form=AgreementForm(formdata=None),
         to_book=to_book,
         messages=texts.messages_for_case(case.id),
         replies=texts.replies_for_case(case.id),
