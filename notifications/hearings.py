@@ -36,7 +36,7 @@ class Hearing:
 def next_hearing(
     *,
     status: str,
-    first_court_date: date,
+    first_court_date: date | None,
     adjourned_to: date | None,
     return_date: date | None,
 ) -> date | None:
@@ -51,7 +51,7 @@ def next_hearing(
 def next_listed_hearing(
     *,
     status: str,
-    first_court: Hearing,
+    first_court: Hearing | None,
     adjourned_to: Hearing | None,
     returning: Hearing | None,
 ) -> Hearing | None:
@@ -63,8 +63,10 @@ def next_listed_hearing(
 
 
 def _pick(
-    status: str, first_court_date: T, adjourned_to: T | None, return_date: T | None
+    status: str, first_court_date: T | None, adjourned_to: T | None, return_date: T | None
 ) -> T | None:
+    # An order that starts away from court (a caution waiting for agreement) has no first
+    # court date: it has no hearing to come, so no court reminder is ever planned for it.
     if status == "awaiting_court":
         # Rule: an adjourned case waits for the hearing it was adjourned to.
         return adjourned_to if adjourned_to is not None else first_court_date

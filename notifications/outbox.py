@@ -117,7 +117,7 @@ def next_hearing_of(case: Case) -> Hearing | None:
     """The case's next court hearing, day and recorded time, or None (notifications.hearings)."""
     return next_listed_hearing(
         status=case.status.value,
-        first_court=Hearing(case.first_court_date, case.first_court_at),
+        first_court=_hearing(case.first_court_date, case.first_court_at),
         adjourned_to=_hearing(case.adjourned_to, case.adjourned_to_at),
         returning=_hearing(case.return_date, case.return_at),
     )
