@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import update
 
@@ -45,10 +45,14 @@ from scheduling.plan import (
     next_not_before,
     propose_plan,
 )
+from scheduling.sessions import DONE, every_spec, named_worker_for
+from scheduling.sessions import held_by_partner as held_by_partner
+from scheduling.sessions import organisation_for as organisation_for
+from scheduling.sessions import outstanding_sessions as outstanding_sessions
+from scheduling.sessions import session_specs as session_specs
 
 log = logging.getLogger(__name__)
 
-DONE = (AppointmentStatus.ATTENDED,)
 CANCELLATIONS = {
     "client": AppointmentStatus.CANCELLED_BY_CLIENT,
     "service": AppointmentStatus.CANCELLED_BY_SERVICE,
@@ -57,64 +61,6 @@ CANCELLATIONS = {
 
 class SlotTaken(RuleBroken):
     """Someone else booked this time first."""
-
-
-def _every_spec(case: Case) -> list[SessionSpec]:
-    return [
-        SessionSpec(
-            number=index,
-            kind=str(spec["kind"]),
-            name=str(spec["name"]),
-            duration=timedelta(minutes=int(spec["duration_minutes"])),
-        )
-        for index, spec in enumerate(case.requirement_type.sessions, start=1)
-    ]
-
-
-def session_specs(case: Case) -> list[SessionSpec]:
-    """The sessions this case must attend, in order: its order's sessions, less those past
-    the count chosen on the case and those recorded as not needed (diversion.cases.orders)."""
-    required = set(rules.required_numbers(case))
-    return [spec for spec in _every_spec(case) if spec.number in required]
-
-
-def held_by_partner(case: Case, number: int) -> bool:
-    """Whether the case's partner agency (the CJIT, say) holds this session."""
-    return (
-        case.partner_organisation_id is not None
-        and number in rules.rules_of(case.requirement_type).with_partner
-    )
-
-
-def organisation_for(case: Case, sessions: Sequence[SessionSpec]) -> int:
-    """The organisation whose workers and venues hold these sessions."""
-    if sessions and held_by_partner(case, sessions[0].number):
-        assert case.partner_organisation_id is not None
-        return case.partner_organisation_id
-    return case.organisation_id
-
-
-def outstanding_sessions(case: Case) -> list[SessionSpec]:
-    """Sessions still to book: from the first one not yet attended, to the last held by the
-    same organisation.
-
-    A later session already booked is planned again with them, because it must stay after
-    the earlier one (domain.md: sessions in order, at least min_gap_days apart). A plan is
-    with one organisation: a session the partner agency holds (a Required Assessment's
-    initial assessment, with the CJIT) is booked on its own, then the project's after it.
-    """
-    attended = {a.session_number for a in case.appointments if a.status in DONE}
-    specs = session_specs(case)
-    for index, spec in enumerate(specs):
-        if spec.number not in attended:
-            side = held_by_partner(case, spec.number)
-            run = []
-            for later in specs[index:]:
-                if held_by_partner(case, later.number) != side:
-                    break
-                run.append(later)
-            return run
-    return []
 
 
 def booked_for(case: Case, numbers: set[int]) -> list[Appointment]:
@@ -157,7 +103,7 @@ def _not_before(case: Case, window: BookingWindow, first: int) -> tuple[datetime
     kept = _kept_before(case, first)
     if kept is None:
         return window.earliest_start, None
-    spec = _every_spec(case)[kept.session_number - 1]
+    spec = every_spec(case)[kept.session_number - 1]
     bound = next_not_before(
         kept.starts_at, kept.ends_at - kept.starts_at, case.requirement_type.min_gap_days
     )
@@ -198,6 +144,10 @@ def _planning(
         now=now,
         ignore=replaced,
     )
+    named = named_worker_for(case, sessions)
+    if named is not None:
+        # The order names who holds these sessions (her supervisor): nobody stands in.
+        candidates = [c for c in candidates if c.worker_id == named]
     return sessions, earliest, after, window, candidates
 
 
@@ -301,12 +251,15 @@ def _check_plan_rules(case: Case, slots: Sequence[Slot], *, now: datetime) -> No
     previous: Slot | None = None
     if kept:
         last = max(kept, key=lambda a: a.starts_at)
-        spec = _every_spec(case)[last.session_number - 1]
+        spec = every_spec(case)[last.session_number - 1]
         previous = Slot(
             session=spec, worker_id=last.worker_id, start=last.starts_at, end=last.ends_at
         )
+    named = named_worker_for(case, [slot.session for slot in slots])
     for slot in slots:
         day = slot.start.astimezone(calendar.LONDON).date()
+        if named is not None and slot.worker_id != named:
+            raise RuleBroken(f"{slot.session.name} must be with her named supervisor")
         if slot.start < window.earliest_start:
             raise RuleBroken(f"{format_datetime(slot.start)} is too soon to book")
         if day > window.last_day:

@@ -87,6 +87,9 @@ class OrderCaseForm(FlaskForm):
             SelectChoice(str(n), f"{n} session" + ("" if n == 1 else "s"))
             for n in range(low, high + 1)
         ]
+        if order.with_named_worker:
+            self.worker_id.label.text = "Supervisor named in the order"
+            self.worker_id.description = "Every meeting is with her."
         if not order.end_set_on_case:
             del self.end_date
         if not order.chosen_per_case:

@@ -81,6 +81,8 @@ class OrderRules:
     may_lapse: Mapping[int, str] = field(default_factory=dict)
     # Session numbers held by the partner agency, not the case's own organisation.
     with_partner: frozenset[int] = frozenset()
+    # Session numbers only the case's named worker may hold (an order's supervisor).
+    with_named_worker: frozenset[int] = frozenset()
     agreed_when: str = COURT_ACCEPTS
     needs_partner: bool = False
     report_to: tuple[str, ...] = ("court", "cps")

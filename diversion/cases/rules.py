@@ -36,6 +36,9 @@ def rules_of(kind: RequirementType) -> OrderRules:
         with_partner=frozenset(
             number for number, spec in enumerate(sessions, start=1) if spec.get("with_partner")
         ),
+        with_named_worker=frozenset(
+            number for number, spec in enumerate(sessions, start=1) if spec.get("with_named_worker")
+        ),
         agreed_when=kind.agreed_when.value,
         needs_partner=kind.needs_partner,
         report_to=tuple(kind.report_to or ()),

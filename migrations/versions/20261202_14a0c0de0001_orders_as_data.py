@@ -72,14 +72,16 @@ STANDARD = {
 
 def _sessions_of(code: str, sessions: list[dict]) -> list[dict]:
     """RA: the initial assessment is held by the partner (the CJIT); its assessor may lapse
-    the follow-up."""
-    if code != "RA" or len(sessions) < 2:
-        return sessions
-    first, second, *rest = (dict(s) for s in sessions)
-    first["with_partner"] = True
-    second["may_lapse"] = True
-    second["lapsed_by"] = "assessor"
-    return [first, second, *rest]
+    the follow-up. ESO: every meeting is with the supervisor the order names."""
+    sessions = [dict(s) for s in sessions]
+    if code == "RA" and len(sessions) >= 2:
+        sessions[0]["with_partner"] = True
+        sessions[1]["may_lapse"] = True
+        sessions[1]["lapsed_by"] = "assessor"
+    if code == "ESO":
+        for spec in sessions:
+            spec["with_named_worker"] = True
+    return sessions
 
 
 def upgrade() -> None:

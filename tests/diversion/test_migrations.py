@@ -551,3 +551,102 @@ def test_the_hearing_times_revision_puts_recorded_dates_at_their_courts_list_tim
         kept = conn.execute(text("SELECT id, return_date FROM diversion_case ORDER BY id")).all()
     assert [row[0] for row in kept] == [returning.id, adjourned.id]
     assert "list_time" not in {c["name"] for c in inspect(engine).get_columns("court")}
+
+
+# --- revision 14a0c0de0001: orders as data ------------------------------------------------------
+
+BEFORE_ORDERS = "13a0c0de0001"
+
+
+def test_the_orders_revision_gives_the_four_orders_their_settings_and_keeps_every_case(
+    migrated_app: Flask,
+) -> None:
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, BEFORE_ORDERS)
+    two = json.dumps(
+        [
+            {"kind": "first", "name": "First", "duration_minutes": 90},
+            {"kind": "second", "name": "Second", "duration_minutes": 60},
+        ]
+    )
+    with engine.begin() as conn:  # the columns of that time
+        for code, rule in (
+            ("CD", "court_to_return"),
+            ("RA", "from_positive_test"),
+            ("CC", "case_deadline"),
+            ("ESO", "order_end_date"),
+            ("XX", "case_deadline"),  # one an administrator added: left as it was
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO requirement_type (code, name, description, sessions, "
+                    "window_rule, max_window_days, min_gap_days, sessions_chosen_per_case, "
+                    "active, slot_minutes) VALUES (:code, :code, '', :sessions, :rule, 183, 2, "
+                    "false, true, 15)"
+                ),
+                {"code": code, "sessions": two, "rule": rule},
+            )
+    make = Factory(migrated_app)
+    her = make.client(organisation=make.organisation())
+    make.session.close()
+    _, kept = _old_court_and_case(
+        engine, her.id, her.organisation_id, return_date=date(2026, 12, 30)
+    )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        rows = {
+            row.code: row
+            for row in conn.execute(
+                text(
+                    "SELECT code, sessions, end_on_sitting_day, max_window_days, "
+                    "max_window_months, min_sessions, agreed_when, needs_partner, report_to, "
+                    "report_variant FROM requirement_type"
+                )
+            )
+        }
+        first_court = conn.execute(
+            text("SELECT first_court_date FROM diversion_case WHERE id = :id"), {"id": kept.id}
+        ).scalar_one()
+    settings = {
+        code: (
+            bool(row.end_on_sitting_day),
+            row.agreed_when,
+            bool(row.needs_partner),
+            json.loads(row.report_to) if isinstance(row.report_to, str) else row.report_to,
+            row.report_variant,
+        )
+        for code, row in rows.items()
+    }
+    assert settings["CD"] == (True, "court_accepts", False, ["court", "cps"], "court_diversion")
+    assert settings["RA"] == (False, "at_once", True, ["police"], "attendance_record")
+    assert settings["CC"] == (False, "both_agencies", True, ["police", "cps"], "court_diversion")
+    assert settings["ESO"] == (False, "order_made", False, ["court"], "supervisor_notice")
+    assert settings["XX"] == (False, "court_accepts", False, ["court", "cps"], "court_diversion")
+    assert (rows["ESO"].max_window_months, rows["ESO"].max_window_days) == (6, None)
+    assert rows["CC"].min_sessions == 1
+    ra_sessions = rows["RA"].sessions
+    ra_sessions = json.loads(ra_sessions) if isinstance(ra_sessions, str) else ra_sessions
+    assert ra_sessions[0]["with_partner"] is True
+    assert (ra_sessions[1]["may_lapse"], ra_sessions[1]["lapsed_by"]) == (True, "assessor")
+    assert str(first_court) == "2026-12-02"
+
+    # A caution opened since has no court date: going back gives it the date it started.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE diversion_case SET first_court_date = NULL, start_date = '2026-11-30' "
+                "WHERE id = :id"
+            ),
+            {"id": kept.id},
+        )
+    command.downgrade(config, BEFORE_ORDERS)
+    with engine.connect() as conn:
+        back = conn.execute(
+            text("SELECT first_court_date FROM diversion_case WHERE id = :id"), {"id": kept.id}
+        ).scalar_one()
+    assert str(back) == "2026-11-30"
+    assert "start_date" not in {c["name"] for c in inspect(engine).get_columns("diversion_case")}
+    assert "case_agreement" not in inspect(engine).get_table_names()

@@ -340,3 +340,46 @@ def test_a_court_diversion_form_offers_only_orders_that_start_in_court(
     )
     assert standard["CD"].name in page
     assert standard["RA"].name not in page
+
+
+def test_an_order_s_meetings_are_booked_only_with_the_supervisor_it_names(
+    app: Flask, world: World, make: Factory, standard: dict[str, RequirementType]
+) -> None:
+    stand_in = make.user(organisation=world.project, name="Stand In")
+    # Her supervisor works Fridays only; a colleague works every weekday.
+    make.session.add(
+        WorkingPeriod(user_id=world.worker.id, weekday=4, starts=time(9), ends=time(17))
+    )
+    make.session.add_all(
+        WorkingPeriod(user_id=stand_in.id, weekday=day, starts=time(9), ends=time(17))
+        for day in range(5)
+    )
+    make.session.commit()
+    venue = make.venue(organisation=world.project)
+    her = make.client(organisation=world.project)
+    case = make.case(
+        client=her,
+        court=world.court,
+        worker=world.worker,
+        requirement_type_id=standard["ESO"].id,
+        first_court_date=None,
+        start_date=date(2026, 12, 2),
+        end_date=date(2026, 12, 18),  # meetings by Wed 16 Dec, a week apart
+        status=CaseStatus.ON_SCHEME,
+    )
+    with app.app_context():
+        from diversion.db import db
+
+        live = db.session.get(Case, case.id)
+        assert live is not None
+        # Fridays 4 and 11 Dec leave no third Friday: the colleague does not stand in.
+        plan = booking.propose(live, venue=venue, now=NOW)
+        assert isinstance(plan, booking.NoPlan), plan
+        # With the colleague named as her supervisor, three meetings fit, all with her.
+        live.worker_id = stand_in.id
+        db.session.flush()
+        plan = booking.propose(live, venue=venue, now=NOW)
+        assert not isinstance(plan, booking.NoPlan), plan
+        assert [slot.session.number for slot in plan.slots] == [1, 2, 3]
+        assert {slot.worker_id for slot in plan.slots} == {stand_in.id}
+        db.session.rollback()
