@@ -164,6 +164,7 @@ def _client_facts(organisation_id: int | None) -> list[ClientFacts]:
                     closed_at=case.closed_at,
                     outcome_hearing_date=case.outcome_hearing_date,
                     first_court_date=case.first_court_date,
+                    start_date=case.start_date,
                 )
                 for case in sorted(client.cases, key=lambda case: case.id)
             ),

@@ -149,7 +149,9 @@ class CaseEnd:
     status: str
     closed_at: datetime | None
     outcome_hearing_date: date | None
-    first_court_date: date
+    first_court_date: date | None
+    # The date an order that starts away from court started (a caution, a positive test).
+    start_date: date | None = None
 
 
 def _end_of_day(day: date) -> datetime:
@@ -164,7 +166,10 @@ def case_ended_at(case: CaseEnd) -> datetime | None:
         return case.closed_at
     # Declined or not eligible at court, or (older data) closed without a closing time:
     # the end of the last hearing day it has.
-    return _end_of_day(case.outcome_hearing_date or case.first_court_date)
+    last = case.outcome_hearing_date or case.first_court_date or case.start_date
+    if last is None:
+        raise ValueError(f"case {case.id} ended with no date to count from")
+    return _end_of_day(last)
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,7 @@ def test_a_caution_needs_both_agencies_before_anything_is_booked(
     assert case.status is CaseStatus.AWAITING_COURT and case.sessions_required == 1
     page = unescape(web.get(f"/cases/{case.id}").text)
     assert "Awaiting agreement" in page and "Record our agreement" in page
+    assert "Waiting for both agencies to agree (1)" in unescape(web.get("/home").text)
     assert "Book appointments" not in page
     with app.app_context():
         from diversion.db import db
