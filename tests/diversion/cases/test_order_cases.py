@@ -51,18 +51,21 @@ def clock() -> Iterator[time_machine.Coordinates]:
 
 @pytest.fixture
 def standard(make: Factory) -> dict[str, RequirementType]:
-    """The four seeded orders, with domain.md's settings (as the migration sets them)."""
+    """The four seeded orders (diversion.admin.reference), with domain.md's settings."""
+    kinds = make.session.scalars(select(RequirementType)).all()
+    return {kind.code: kind for kind in kinds}
+
+
+def test_a_fresh_install_seeds_the_settings_the_orders_revision_gives_an_upgraded_one(
+    standard: dict[str, RequirementType],
+) -> None:
     migration = _migration()
-    found = {}
     for code, settings in migration.STANDARD.items():
-        kind = make.session.scalar(select(RequirementType).where(RequirementType.code == code))
-        assert kind is not None
+        kind = standard[code]
         for name, value in settings.items():
-            setattr(kind, name, value)
-        kind.sessions = migration._sessions_of(code, list(kind.sessions))
-        found[code] = kind
-    make.session.commit()
-    return found
+            got = getattr(kind, name)
+            assert (got.value if hasattr(got, "value") else got) == value, (code, name)
+        assert kind.sessions == migration._sessions_of(code, kind.sessions), code
 
 
 @pytest.fixture
