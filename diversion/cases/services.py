@@ -189,9 +189,12 @@ OUTCOME_STATUS = {
 }
 
 
-def suggested_return_date(case: Case, hearing_date: date) -> date | None:
+def suggested_return_date(case: Case, hearing_date: date | None) -> date | None:
     """The return date the app suggests for a hearing (see scheduling.calendar), or None
-    when the court does not sit within the 28 days: then there is nothing to offer."""
+    when there is no hearing or the court does not sit within the 28 days after it: then
+    there is nothing to offer."""
+    if hearing_date is None:
+        return None
     try:
         return calendar.suggest_return_date(hearing_date, case.court.sitting_weekdays)
     except ValueError:
