@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from diversion.models import (
     AppointmentStatus,
@@ -16,6 +16,7 @@ from diversion.models import (
     Case,
     CaseEvent,
     CaseStatus,
+    RequirementType,
     User,
     Venue,
     WorkingPeriod,
@@ -232,3 +233,43 @@ def test_in_summer_the_job_waits_for_six_o_clock_london_time(
     with app.app_context():
         at_risk_job()
     assert runs(make) == 2
+
+
+def test_one_case_that_fails_does_not_stop_the_others_and_only_its_id_is_logged(
+    app: Flask,
+    make: Factory,
+    world: World,
+    case: Case,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An order whose sessions last no time at all cannot be planned: proposing it raises.
+    standard = make.requirement_type("CD")
+    columns = {
+        attr.key: getattr(standard, attr.key)
+        for attr in inspect(RequirementType).column_attrs
+        if attr.key not in ("id", "code", "name")
+    }
+    broken_kind = RequirementType(**columns, code="XX", name="Broken order")
+    broken_kind.sessions = [dict(s, duration_minutes=0) for s in standard.sessions]
+    make.session.add(broken_kind)
+    make.session.commit()
+    broken = make.accepted_case(
+        client=make.client(organisation=world.project, last_name="Plantedname"),
+        court=world.court,
+        worker=world.worker,
+        requirement_type_id=broken_kind.id,
+    )
+    late = make.accepted_case(
+        client=make.client(organisation=world.project), court=world.court, worker=world.worker
+    )
+    give_hours(make, world.worker)
+
+    run = recheck(app, now=LAST_DAY_MORNING)
+
+    assert run.failed == 1
+    assert run.flagged == 2  # the two others, checked before and after the broken one
+    assert stored(make, case).at_risk_reason is not None
+    assert stored(make, late).at_risk_reason is not None
+    assert stored(make, broken).at_risk_reason is None
+    [failure] = [r for r in caplog.records if r.name == "scheduling.at_risk_check"]
+    assert failure.getMessage() == f"at-risk recheck failed for case {broken.id} (ValueError)"
