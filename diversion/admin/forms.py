@@ -4,7 +4,6 @@ numbers are in account_forms.py)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
@@ -18,6 +17,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from diversion.admin.order_forms import (
+    MAX_DURATION,
+    MAX_SESSIONS,
+    MIN_DURATION,
+    MIN_SESSIONS,
+    SESSION_KIND_EXAMPLE,
+    OrderSettingsForm,
+    SessionLine,
+    parse_sessions,
+)
 from diversion.court_wording import (
     MAX_WORDING_LENGTH,
     MAX_WORDINGS,
@@ -26,7 +35,6 @@ from diversion.court_wording import (
 )
 from diversion.discreet import readings
 from diversion.fields import (
-    DIGITS,
     AdminForm,
     ClockTimeField,
     GovRadioField,
@@ -62,11 +70,7 @@ FORBIDDEN_VENUE_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-SESSION_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 REQUIREMENT_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
-MIN_SESSIONS, MAX_SESSIONS = 1, 6
-MIN_DURATION, MAX_DURATION = 15, 480
-SESSION_LINE_EXAMPLE = "assessment | Comprehensive assessment | 90"
 
 
 def organisation_choice(label: str, *, choose: str) -> GovSelectField:
@@ -262,77 +266,9 @@ def _periods(stored: Any) -> list[list[str]]:
     return periods
 
 
-@dataclass(frozen=True)
-class SessionLine:
-    kind: str
-    name: str
-    duration_minutes: int
-    may_lapse: bool = False
-
-
-def parse_sessions(text: str) -> list[SessionLine]:
-    """Sessions typed one a line as 'kind | name | duration minutes' (optionally '| may lapse').
-
-    Raises ValueError with a message naming the first line that is wrong.
-    """
-    sessions: list[SessionLine] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [part.strip() for part in line.split("|")]
-        if len(parts) not in (3, 4):
-            raise ValueError(
-                f"Line {number} must be kind | name | duration in minutes, "
-                f"like {SESSION_LINE_EXAMPLE}"
-            )
-        kind, name, duration = parts[:3]
-        if not SESSION_KIND.fullmatch(kind):
-            raise ValueError(
-                f"Line {number}: the kind must start with a lower-case letter and use only "
-                "lower-case letters, numbers and underscores, like care_plan"
-            )
-        if not name:
-            raise ValueError(f"Line {number}: enter the name of the session")
-        if len(name) > 100:
-            raise ValueError(f"Line {number}: the session name must be 100 characters or fewer")
-        if not DIGITS.fullmatch(duration):
-            raise ValueError(
-                f"Line {number}: the duration must be a whole number of minutes, like 60"
-            )
-        minutes = int(duration)
-        if not MIN_DURATION <= minutes <= MAX_DURATION:
-            raise ValueError(
-                f"Line {number}: the duration must be between {MIN_DURATION} and "
-                f"{MAX_DURATION} minutes"
-            )
-        may_lapse = False
-        if len(parts) == 4:
-            if parts[3].lower() != "may lapse":
-                raise ValueError(f"Line {number}: after the duration you can only write may lapse")
-            may_lapse = True
-        sessions.append(SessionLine(kind, name, minutes, may_lapse))
-    if len(sessions) < MIN_SESSIONS:
-        raise ValueError("Enter at least one session")
-    if len(sessions) > MAX_SESSIONS:
-        raise ValueError(f"Enter no more than {MAX_SESSIONS} sessions")
-    return sessions
-
-
-def format_sessions(sessions: list[dict[str, Any]]) -> str:
-    """Stored sessions as the text the form shows, one a line."""
-    lines = []
-    for spec in sessions or []:
-        line = (
-            f"{spec.get('kind', '')} | {spec.get('name', '')} | {spec.get('duration_minutes', '')}"
-        )
-        if spec.get("may_lapse"):
-            line += " | may lapse"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-class RequirementTypeForm(AdminForm):
-    """Add or edit a requirement type: an order with N sessions inside a window."""
+class RequirementTypeForm(OrderSettingsForm):
+    """Add or edit a requirement type: an order with N sessions inside a window, and the
+    settings (agreement, partner, end date, report) its cases follow."""
 
     code = text_field(
         "Code",
@@ -385,9 +321,11 @@ class RequirementTypeForm(AdminForm):
         noun="Sessions",
         area=True,
         description="One session a line, in order, as kind | name | duration in minutes, like "
-        f"{SESSION_LINE_EXAMPLE}. Add | may lapse to a session the assessor can "
-        f"record as not needed. From {MIN_SESSIONS} to {MAX_SESSIONS} sessions, each "
-        f"{MIN_DURATION} to {MAX_DURATION} minutes.",
+        f"{SESSION_KIND_EXAMPLE}. After the duration add | may lapse to a session the "
+        "assessor can record as not needed, | with partner to a session the partner agency "
+        "holds, | with named worker to one held only by the case's named worker. From "
+        f"{MIN_SESSIONS} to {MAX_SESSIONS} sessions, each {MIN_DURATION} to {MAX_DURATION} "
+        "minutes.",
     )
     court_wordings_text = text_field(
         "What the court can be told about a missed, cancelled or moved appointment",
@@ -442,6 +380,12 @@ class RequirementTypeForm(AdminForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
+        valid = (
+            self.check_settings(
+                sessions=self.sessions, chosen_per_case=bool(self.sessions_chosen_per_case.data)
+            )
+            and valid
+        )
         rule = self.window_rule.data
         days, longest, gap = self.window_days, self.max_window_days, self.min_gap_days
         if (

@@ -25,6 +25,7 @@ from diversion.models import (
     DEFAULT_LIST_TIME,
     EARLIEST_HEARING,
     LATEST_HEARING,
+    AgreedWhen,
     Case,
     Court,
     InboundMessage,
@@ -32,6 +33,7 @@ from diversion.models import (
     OrganisationKind,
     ReceivingNumber,
     ReceivingNumberKind,
+    ReportVariant,
     RequirementType,
     Venue,
     WindowRule,
@@ -273,6 +275,14 @@ class RequirementTypeDetails:
     active: bool
     # What the court can be told about a missed, cancelled or moved appointment.
     court_wordings: tuple[str, ...]
+    # What case logic reads besides the window and sessions (docs/orders.md).
+    end_on_sitting_day: bool = False
+    max_window_months: int | None = None
+    min_sessions: int | None = None
+    agreed_when: AgreedWhen = AgreedWhen.COURT_ACCEPTS
+    needs_partner: bool = False
+    report_to: tuple[str, ...] = ("court", "cps")
+    report_variant: ReportVariant = ReportVariant.COURT_DIVERSION
 
 
 CODE_TAKEN = "There is already a requirement type with this code"
@@ -310,6 +320,13 @@ def _apply_requirement_type(kind: RequirementType, details: RequirementTypeDetai
     kind.sessions_chosen_per_case = details.sessions_chosen_per_case
     kind.active = details.active
     kind.court_wordings = wordings
+    kind.end_on_sitting_day = details.end_on_sitting_day
+    kind.max_window_months = details.max_window_months
+    kind.min_sessions = details.min_sessions if details.sessions_chosen_per_case else None
+    kind.agreed_when = details.agreed_when
+    kind.needs_partner = details.needs_partner
+    kind.report_to = list(details.report_to)
+    kind.report_variant = details.report_variant
 
 
 @transactional

@@ -4,7 +4,7 @@ received on (administrators only)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -33,12 +33,14 @@ from diversion.admin.forms import (
     CourtForm,
     RequirementTypeForm,
     VenueForm,
-    format_sessions,
 )
+from diversion.admin.order_forms import format_sessions, kept_settings
 from diversion.court_wording import DEFAULT_COURT_WORDINGS, format_court_wordings, wordings_of
 from diversion.errors import RuleBroken
 from diversion.models import (
+    AgreedWhen,
     OrganisationKind,
+    ReportVariant,
     Role,
     Venue,
     WindowRule,
@@ -219,18 +221,8 @@ def edit_venue(venue_id: int) -> Response | str:
 
 
 def _requirement_type_details(
-    form: RequirementTypeForm,
+    form: RequirementTypeForm, old_sessions: list[dict[str, Any]] | None = None
 ) -> admin_service.RequirementTypeDetails:
-    sessions = []
-    for line in form.sessions:
-        spec: dict[str, object] = {
-            "kind": line.kind,
-            "name": line.name,
-            "duration_minutes": line.duration_minutes,
-        }
-        if line.may_lapse:
-            spec["may_lapse"] = True
-        sessions.append(spec)
     return admin_service.RequirementTypeDetails(
         code=form.code.data or "",
         name=form.name.data or "",
@@ -240,10 +232,17 @@ def _requirement_type_details(
         max_window_days=form.max_window_days.data,
         min_gap_days=form.min_gap_days.data,
         slot_minutes=int(form.slot_minutes.data or 15),
-        sessions=tuple(sessions),
+        sessions=tuple(kept_settings(old_sessions or [], form.sessions)),
         sessions_chosen_per_case=bool(form.sessions_chosen_per_case.data),
         active=bool(form.active.data),
         court_wordings=tuple(form.court_wordings),
+        end_on_sitting_day=bool(form.end_on_sitting_day.data),
+        max_window_months=form.max_window_months.data,
+        min_sessions=form.min_sessions.data,
+        agreed_when=AgreedWhen(form.agreed_when.data),
+        needs_partner=bool(form.needs_partner.data),
+        report_to=tuple(form.report_to.data or ()),
+        report_variant=ReportVariant(form.report_variant.data),
     )
 
 
@@ -288,11 +287,12 @@ def edit_requirement_type(requirement_type_id: int) -> Response | str:
     if request.method == "GET":
         form.window_rule.data = kind.window_rule.value
         form.sessions_text.data = format_sessions(kind.sessions)
+        form.show_settings(kind)
         form.court_wordings_text.data = format_court_wordings(wordings_of(kind.court_wordings))
     if form.validate_on_submit():
         try:
             admin_service.update_requirement_type(
-                requirement_type=kind, details=_requirement_type_details(form)
+                requirement_type=kind, details=_requirement_type_details(form, kind.sessions)
             )
         except RuleBroken as error:
             _put_error(form, error)

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from diversion.access import declared_roles
-from diversion.admin.forms import parse_sessions
+from diversion.admin.order_forms import parse_sessions
 from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.models import (
+    AgreedWhen,
     AuditEvent,
     Court,
     OrganisationKind,
+    ReportVariant,
     RequirementType,
     Role,
     User,
@@ -458,6 +460,9 @@ def requirement_type_form(**overrides: Any) -> dict[str, Any]:
         "min_gap_days": "3",
         "sessions_text": "assessment | First assessment | 90\nsupport | Support session | 60",
         "court_wordings_text": "No reason given\nRearranged at her request",
+        "agreed_when": "court_accepts",
+        "report_to": ["court", "cps"],
+        "report_variant": "court_diversion",
         "active": "y",
     }
     data.update(overrides)
@@ -518,7 +523,86 @@ def test_editing_a_seeded_type_shows_its_sessions_and_keeps_a_session_that_may_l
         "name": "Follow-up assessment",
         "duration_minutes": 45,
         "may_lapse": True,
+        # Who may lapse it is not on the form: an edit keeps it.
+        "lapsed_by": "assessor",
     }
+
+
+def checked(form: str, name: str) -> list[str]:
+    """The values of the checked boxes or radios called `name` on a form page."""
+    return re.findall(rf'name="{name}" type="(?:checkbox|radio)" value="([^"]*)" checked', form)
+
+
+def test_editing_an_order_shows_and_saves_every_setting_its_cases_follow(
+    admin: FlaskClient, make: Factory
+) -> None:
+    kind = make.requirement_type("RA")
+    form = page(admin.get(f"/admin/requirement-types/{kind.id}/edit"))
+    assert "initial_assessment | Initial assessment | 90 | with partner" in form
+    assert checked(form, "agreed_when") == ["at_once"]
+    assert checked(form, "needs_partner") == ["y"]
+    assert checked(form, "report_to") == ["police"]
+    assert checked(form, "report_variant") == ["attendance_record"]
+
+    response = admin.post(
+        f"/admin/requirement-types/{kind.id}/edit",
+        data=requirement_type_form(
+            code="RA",
+            name=kind.name,
+            window_rule=WindowRule.FROM_POSITIVE_TEST.value,
+            window_days="28",
+            max_window_days="",
+            sessions_text="initial_assessment | Initial assessment | 90 | with partner\n"
+            "follow_up | Follow-up assessment | 60 | may lapse",
+            agreed_when="at_once",
+            needs_partner="y",
+            report_to=["police", "cps"],
+            report_variant="attendance_record",
+            max_window_months="3",
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = fresh(make, RequirementType, kind.id)
+    assert saved.sessions[0]["with_partner"] is True
+    assert (saved.agreed_when, saved.needs_partner) == (AgreedWhen.AT_ONCE, True)
+    assert saved.report_to == ["cps", "police"]
+    assert saved.report_variant is ReportVariant.ATTENDANCE_RECORD
+    assert (saved.max_window_months, saved.end_on_sitting_day) == (3, False)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"report_to": None}, "report_to", "Select who gets the report"),
+        ({"report_to": ["judge"]}, "report_to", "Select who gets the report from the list"),
+        (
+            {"sessions_text": "a | A | 60 | with partner"},
+            "needs_partner",
+            "Tick that a partner agency shares each case",
+        ),
+        (
+            {"agreed_when": "both_agencies"},
+            "needs_partner",
+            "Tick that a partner agency shares each case",
+        ),
+        ({"min_sessions": "1"}, "min_sessions", "Leave the fewest sessions empty unless"),
+        (
+            {"min_sessions": "3", "sessions_chosen_per_case": "y"},
+            "min_sessions",
+            "Fewest sessions must be 2 or fewer",
+        ),
+        ({"max_window_months": "25"}, "max_window_months", "must be between 1 and 24"),
+    ],
+)
+def test_order_settings_that_cannot_work_are_refused(
+    admin: FlaskClient, make: Factory, overrides: dict[str, Any], field: str, message: str
+) -> None:
+    response = admin.post("/admin/requirement-types/new", data=requirement_type_form(**overrides))
+    assert response.status_code == 200
+    assert message in page(response)
+    assert f'href="#{field}' in page(response)
+    assert make.session.scalar(select(RequirementType).where(RequirementType.code == "PSR")) is None
 
 
 def test_a_new_type_offers_the_default_court_wordings_and_an_edit_changes_them(
@@ -586,7 +670,8 @@ def test_court_wordings_that_are_wrong_or_name_her_health_are_refused(
     [
         ("", "Enter at least one session"),
         ("assessment | Assessment", "Line 1 must be kind | name | duration in minutes"),
-        ("a | b | 60 | c | d", "Line 1 must be kind | name | duration in minutes"),
+        ("a | b | 60 | c | d", "Line 1: after the duration you can only write may lapse, with"),
+        ("a | b | 60 | may lapse | x | y | z", "Line 1 must be kind | name | duration in minutes"),
         ("Assessment | Assessment | 90", "Line 1: the kind must start with a lower-case letter"),
         ("ok | Fine | 60\n\nbad kind | X | 60", "Line 3: the kind must start"),
         ("assessment |  | 90", "Line 1: enter the name of the session"),
