@@ -41,7 +41,7 @@ from notifications.views import admin as message_admin_views
 from notifications.views import inbox as inbox_views
 from notifications.views import sent as sent_views
 from notifications.views import webhooks as webhook_views
-from scheduling import process
+from scheduling import at_risk_check, process
 from scheduling import views as scheduling_views
 from scheduling.views import appointments, availability, diary  # noqa: F401  (their routes)
 
@@ -79,6 +79,9 @@ JOBS: tuple[process.Job, ...] = (
     process.Job("sitting-day-lists", 300, court_schedule.lists_job),
     # Retention (security.md 13): polled every 15 minutes, runs once a day after 02:30 London.
     process.Job("retention", 900, erasure.retention_job),
+    # Every open case rechecked for room to finish (at risk or no longer): polled every 15
+    # minutes, runs once a day after 06:00 London, a missed morning late, once.
+    process.Job("at-risk-recheck", 900, at_risk_check.at_risk_job),
 )
 """Every job of the scheduler process (`flask --app wsgi scheduler`), with its interval."""
 

@@ -200,6 +200,7 @@ ACTION_WORDS = {
     "recovery_code_used": "Signed in with a recovery code",
     "recovery_codes_replaced": "Made new recovery codes",
     "retention_run": "Old records erased or anonymised (scheduled)",
+    "at_risk_check_run": "Open cases rechecked for room to finish (scheduled)",
     "client_anonymised": "Client's record anonymised",
     "retention_viewed": "Viewed the retention page",
     "access_refused": "Refused a page their role may not see",

@@ -61,6 +61,9 @@ DEFAULT_MAX_RETURN_DAYS = 28
 
 # Rule: last appointment date = return date minus 2 working days by default.
 DEFAULT_REPORT_LEAD_WORKING_DAYS = 2
+# The report is due on the working day before the return date, so the last appointment must
+# be at least one working day before that: a court may keep more days free, never fewer.
+MIN_REPORT_LEAD_WORKING_DAYS = 2
 
 # Rule: the report must reach court and CPS by 12:00 local time (configurable per court).
 DEFAULT_REPORT_DUE_TIME = time(12, 0)

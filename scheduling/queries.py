@@ -9,7 +9,16 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from diversion.db import db
-from diversion.models import Absence, Appointment, AppointmentStatus, Case, Role, User, Venue
+from diversion.models import (
+    Absence,
+    Appointment,
+    AppointmentStatus,
+    Case,
+    CaseStatus,
+    Role,
+    User,
+    Venue,
+)
 
 
 def colleague(user: User, worker_id: int) -> User | None:
@@ -181,4 +190,14 @@ def usual_venue_id(worker_id: int) -> int | None:
         .group_by(Appointment.venue_id, Venue.name)
         .order_by(uses.desc(), Venue.name)
         .limit(1)
+    )
+
+
+def on_scheme_case_ids() -> list[int]:
+    """The ids of every case on the scheme (open, its sessions still to happen), oldest first,
+    for the morning at-risk recheck (scheduling.at_risk_check)."""
+    return list(
+        db.session.scalars(
+            select(Case.id).where(Case.status == CaseStatus.ON_SCHEME).order_by(Case.id)
+        )
     )

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from diversion.accounts.passwords import hash_password
 from diversion.models import (
+    AgreedWhen,
     Appointment,
     Case,
+    CaseAgreement,
     CaseStatus,
     Client,
     ClientAlias,
@@ -29,6 +31,7 @@ from diversion.models import (
     Role,
     User,
     Venue,
+    WindowRule,
 )
 
 PASSWORD = "correct horse battery staple 42"
@@ -155,6 +158,62 @@ class Factory:
             status=CaseStatus.ON_SCHEME,
             **kw,
         )
+
+    def order_case(
+        self,
+        code: str,
+        *,
+        client: Client,
+        court: Court,
+        worker: User | None = None,
+        start: date = date(2026, 12, 2),
+        end: date = date(2026, 12, 30),
+        partner: Organisation | None = None,
+        **kw: Any,
+    ) -> Case:
+        """A case of the order `code` on its order: agreed as that order needs (court
+        accepted, or both agencies), started on `start`, ending on `end` (a positive test's
+        window ends by its own rule)."""
+        kind = self.requirement_type(code)
+        if kind.agreed_when is AgreedWhen.COURT_ACCEPTS:
+            return self.accepted_case(
+                client=client,
+                court=court,
+                worker=worker,
+                court_date=start,
+                return_date=end,
+                requirement_type_id=kind.id,
+                **kw,
+            )
+        if kind.needs_partner and partner is None:
+            partner = self.organisation(kind=OrganisationKind.CJIT)
+        case = self.case(
+            client=client,
+            court=court,
+            worker=worker,
+            requirement_type_id=kind.id,
+            first_court_date=None,
+            start_date=start,
+            end_date=None if kind.window_rule is WindowRule.FROM_POSITIVE_TEST else end,
+            partner_organisation_id=partner.id if partner else None,
+            status=CaseStatus.ON_SCHEME,
+            **kw,
+        )
+        if kind.agreed_when is AgreedWhen.BOTH_AGENCIES:
+            assert partner is not None and worker is not None
+            partner_user = self.user(organisation=partner)
+            self.session.add_all(
+                [
+                    CaseAgreement(
+                        case_id=case.id, organisation_id=case.organisation_id, user_id=worker.id
+                    ),
+                    CaseAgreement(
+                        case_id=case.id, organisation_id=partner.id, user_id=partner_user.id
+                    ),
+                ]
+            )
+            self.session.commit()
+        return case
 
     def appointment(self, *, case: Case, venue: Venue, worker: User, **kw: Any) -> Appointment:
         kw.setdefault("session_number", 1)

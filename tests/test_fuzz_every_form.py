@@ -179,6 +179,7 @@ QUERY_PARAMETERS = {
     "admin.add_receiving_number": ("value",),
     "clients.add": ("from",),
     "home.overview": ("worker", "show"),
+    "cases.record_outcome": ("use_suggested",),
 }
 HOSTILE_QUERY = [
     str(2**63 - 1),

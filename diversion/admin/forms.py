@@ -39,6 +39,7 @@ from diversion.fields import (
     text_field,
 )
 from diversion.models import DEFAULT_LIST_TIME, WindowRule
+from scheduling.calendar import DEFAULT_REPORT_LEAD_WORKING_DAYS, MIN_REPORT_LEAD_WORKING_DAYS
 
 # The slot grid must divide an hour: London is always a whole number of hours from UTC, so
 # such a grid is the same in local time and in UTC (scheduling.plan relies on it).
@@ -92,11 +93,13 @@ class CourtForm(AdminForm):
     report_lead_working_days = WholeNumberField(
         "Working days kept free before the return date",
         noun="report lead time",
-        low=0,
+        low=MIN_REPORT_LEAD_WORKING_DAYS,
         high=10,
-        default=2,
+        default=DEFAULT_REPORT_LEAD_WORKING_DAYS,
         description="The last appointment is at least this many working days before the "
-        "return date, so that the report can be written and sent in time.",
+        "return date, so that the report can be written and sent in time. At least "
+        f"{MIN_REPORT_LEAD_WORKING_DAYS}: the report is due on the working day before the "
+        "return date, after the last appointment.",
     )
     report_due_time = ClockTimeField(
         "Time the report is due",
@@ -109,6 +112,11 @@ class CourtForm(AdminForm):
         "Court email address (optional)", description="Where compliance reports are sent"
     )
     cps_email = email_field("CPS email address (optional)")
+    police_email = email_field(
+        "Police email address (optional)",
+        description="Where reports of orders that go to the police are sent (a Required "
+        "Assessment's attendance record, a conditional caution's report)",
+    )
     liaison_email = email_field(
         "Court liaison email address (optional)",
         description="Where the list for each sitting day goes at the report time. "

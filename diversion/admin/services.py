@@ -37,6 +37,7 @@ from diversion.models import (
     WindowRule,
 )
 from diversion.phones import is_service_sid
+from scheduling.calendar import MIN_REPORT_LEAD_WORKING_DAYS
 
 VENUE_ORGANISATION_KINDS = frozenset({OrganisationKind.PROJECT, OrganisationKind.CJIT})
 
@@ -117,6 +118,7 @@ class CourtDetails:
     list_time: time = DEFAULT_LIST_TIME
     court_email: str | None
     cps_email: str | None
+    police_email: str | None = None
     liaison_email: str | None = None
     organisation_id: int | None
     cps_organisation_id: int | None
@@ -134,6 +136,13 @@ def _apply_court(court: Court, details: CourtDetails) -> None:
         raise RuleBroken(COURT_NAME_TAKEN, field="name")
     if not details.sitting_weekdays or not set(details.sitting_weekdays) <= set(range(5)):
         raise RuleBroken("Select at least one day from Monday to Friday", field="sitting_weekdays")
+    if details.report_lead_working_days < MIN_REPORT_LEAD_WORKING_DAYS:
+        raise RuleBroken(
+            f"Report lead time must be at least {MIN_REPORT_LEAD_WORKING_DAYS} working days: "
+            "the report is due on the working day before the return date, so appointments "
+            "must end before it",
+            field="report_lead_working_days",
+        )
     if not EARLIEST_HEARING <= details.list_time <= LATEST_HEARING:
         raise RuleBroken(
             f"Time the list starts must be between {EARLIEST_HEARING:%H:%M} and "
@@ -159,6 +168,7 @@ def _apply_court(court: Court, details: CourtDetails) -> None:
     court.list_time = details.list_time
     court.court_email = details.court_email or None
     court.cps_email = details.cps_email or None
+    court.police_email = details.police_email or None
     court.liaison_email = details.liaison_email or None
     court.organisation_id = details.organisation_id
     court.cps_organisation_id = details.cps_organisation_id

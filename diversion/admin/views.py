@@ -92,6 +92,7 @@ def _court_details(form: CourtForm) -> admin_service.CourtDetails:
         list_time=form.list_time.data,
         court_email=form.court_email.data or None,
         cps_email=form.cps_email.data or None,
+        police_email=form.police_email.data or None,
         liaison_email=form.liaison_email.data or None,
         organisation_id=form.organisation_id.data,
         cps_organisation_id=form.cps_organisation_id.data,

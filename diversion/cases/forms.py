@@ -165,7 +165,7 @@ class OutcomeForm(FlaskForm):
             and field.data is None
             and not field.errors
         ):
-            raise ValidationError("Enter the return date set by the court")
+            raise ValidationError("Enter the return date the court set")
         self._check_within_two_years(field)
 
     def validate_adjourned_to(self, field: GovDateField) -> None:

@@ -17,6 +17,7 @@ from diversion.models import (
     Appointment,
     AppointmentStatus,
     Case,
+    CaseAgreement,
     CaseEvent,
     CaseNote,
     CaseStatus,
@@ -151,6 +152,8 @@ def case_for(user: User, case_id: int) -> Case | None:
             joinedload(Case.worker),
             selectinload(Case.events).joinedload(CaseEvent.actor),
             selectinload(Case.appointments),
+            selectinload(Case.lapsed_sessions),
+            selectinload(Case.agreements).joinedload(CaseAgreement.organisation),
         )
     )
 
@@ -241,7 +244,7 @@ def _open_cases_with_sessions(user: User) -> Select[tuple[Case]]:
             joinedload(Case.requirement_type),
             selectinload(Case.appointments),
             selectinload(Case.lapsed_sessions),
-            selectinload(Case.agreements),
+            selectinload(Case.agreements).joinedload(CaseAgreement.organisation),
         )
     )
 

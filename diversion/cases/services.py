@@ -189,9 +189,16 @@ OUTCOME_STATUS = {
 }
 
 
-def suggested_return_date(case: Case, hearing_date: date) -> date:
-    """The return date the app suggests for a hearing: see scheduling.calendar."""
-    return calendar.suggest_return_date(hearing_date, case.court.sitting_weekdays)
+def suggested_return_date(case: Case, hearing_date: date | None) -> date | None:
+    """The return date the app suggests for a hearing (see scheduling.calendar), or None
+    when there is no hearing or the court does not sit within the 28 days after it: then
+    there is nothing to offer."""
+    if hearing_date is None:
+        return None
+    try:
+        return calendar.suggest_return_date(hearing_date, case.court.sitting_weekdays)
+    except ValueError:
+        return None
 
 
 @transactional

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
+from diversion.cases import rules
 from diversion.cases.compliance import Compliance
 from diversion.cases.facts import compliance_of
 from diversion.court_wording import NOT_RECORDED
@@ -31,16 +32,20 @@ STATEMENT_MAX_LENGTH = 2000
 
 ADDRESSES_PLACE = "Administration > Courts"
 
-# Rule: one form of report per kind of order; an order without one of its own (a conditional
-# caution, or a type an administrator adds) gets the court diversion form with its wording
-# generalised to name the order ("Compliance report: <requirement type>").
-VARIANT_BY_CODE = {
-    "CD": ReportVariant.COURT_DIVERSION,
-    "ESO": ReportVariant.SUPERVISOR_NOTICE,
-    "RA": ReportVariant.ATTENDANCE_RECORD,
-}
-COURT_DIVERSION_CODE = "CD"
+# Rule: each requirement type says which form of report its cases take (`report_variant`)
+# and who gets it (`report_to`). A court diversion form for an order that does not start in
+# court (a conditional caution, or a type an administrator adds) has its wording generalised
+# to name the order ("Compliance report: <requirement type>").
 GENERALISED_TITLE = "Compliance report: {requirement}"
+
+# Who a report can go to: what the court record calls them, and where their address is kept.
+RECIPIENTS = ("court", "cps", "police")
+RECIPIENT_NAMES = {"court": "the court", "cps": "the CPS", "police": "the police"}
+ADDRESS_NAMES = {
+    "court": "court email address",
+    "cps": "CPS email address",
+    "police": "police email address",
+}
 
 MISSED_WORDS = {
     AppointmentStatus.DID_NOT_ATTEND.value: "Did not attend",
@@ -50,38 +55,72 @@ MISSED_WORDS = {
 
 
 def variant_for(requirement_type: RequirementType) -> ReportVariant:
-    """The form of report an order takes (court diversion for any order without its own)."""
-    return VARIANT_BY_CODE.get(requirement_type.code, ReportVariant.COURT_DIVERSION)
+    """The form of report an order takes: its requirement type's setting."""
+    return requirement_type.report_variant or ReportVariant.COURT_DIVERSION
+
+
+def _generalised(requirement_type: RequirementType) -> bool:
+    return (
+        variant_for(requirement_type) is ReportVariant.COURT_DIVERSION
+        and not rules.rules_of(requirement_type).starts_in_court
+    )
 
 
 def report_title(requirement_type: RequirementType) -> str:
     """The report's heading: the variant's name, or the generalised one naming the order."""
-    variant = variant_for(requirement_type)
-    if variant is ReportVariant.COURT_DIVERSION and requirement_type.code != COURT_DIVERSION_CODE:
+    if _generalised(requirement_type):
         return GENERALISED_TITLE.format(requirement=requirement_type.name)
-    return variant.label
+    return variant_for(requirement_type).label
+
+
+def recipients_of(requirement_type: RequirementType) -> tuple[str, ...]:
+    """Who gets an order's report, in a fixed order (the court, the CPS, the police)."""
+    wanted = set(requirement_type.report_to or ()) & set(RECIPIENTS)
+    return tuple(role for role in RECIPIENTS if role in wanted) or ("court", "cps")
+
+
+def joined(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def recipient_words(requirement_type: RequirementType) -> str:
+    """Who gets the report, as a sentence says it: 'the police and the CPS'."""
+    return joined([RECIPIENT_NAMES[role] for role in recipients_of(requirement_type)])
+
+
+def address_of(court: Court, role: str) -> str | None:
+    return {"court": court.court_email, "cps": court.cps_email, "police": court.police_email}[role]
+
+
+def addresses(case: Case) -> list[tuple[str, str | None]]:
+    """Each recipient of the case's report with the court's address for them (None if unset)."""
+    return [(role, address_of(case.court, role)) for role in recipients_of(case.requirement_type)]
 
 
 def why_no_report(case: Case) -> str | None:
     """Why a case cannot have a report signed off yet, or None when it can.
 
-    Rule: a report is for a case the court put on the scheme, once it has set a return date.
-    """
-    if case.court_outcome is not CourtOutcome.ACCEPTED or case.outcome_hearing_date is None:
-        return "A report can be signed off once the court has put her on the scheme."
-    if case.return_date is None:
-        return "A report can be signed off once the court has set a return date."
+    Rule: a report is for a case on its order once both ends of its window are known: for
+    an order that starts in court, once the court put her on the scheme and set a return
+    date; for any other, once it is agreed and its end date is recorded."""
+    order = rules.rules_of(case.requirement_type)
+    if order.starts_in_court:
+        if case.court_outcome is not CourtOutcome.ACCEPTED or case.outcome_hearing_date is None:
+            return "A report can be signed off once the court has put her on the scheme."
+        if case.return_date is None:
+            return "A report can be signed off once the court has set a return date."
+        return None
+    if not rules.is_agreed(case):
+        return "A report can be signed off once the case has been agreed."
+    if rules.window(case) is None:
+        return f"A report can be signed off once the {order.end_noun} is recorded."
     return None
 
 
-def missing_addresses(court: Court) -> list[str]:
-    """The court's email addresses a send needs but that nobody has set up."""
-    missing = []
-    if not court.court_email:
-        missing.append("court email address")
-    if not court.cps_email:
-        missing.append("CPS email address")
-    return missing
+def missing_addresses(case: Case) -> list[str]:
+    """The court's email addresses the case's report needs but that nobody has set up."""
+    return [ADDRESS_NAMES[role] for role, address in addresses(case) if not address]
 
 
 # --- what the court and the CPS read ------------------------------------------------------
@@ -123,6 +162,13 @@ class ReportFacts:
     date_of_birth: date
     court_reference: str | None
     court_name: str
+    # Who it is addressed to ("Testbury Magistrates' Court and the Crown Prosecution
+    # Service") and who may read it ("the court and the CPS").
+    addressed_to: str
+    readers: str
+    # The order's own words for the window's ends ("Court date", "Date of the caution"...).
+    start_label: str
+    end_label: str
     court_date: date | None
     return_date: date | None
     organisation_name: str
@@ -132,6 +178,10 @@ class ReportFacts:
     attended: int
     sessions: tuple[SessionLine, ...]
     missed: tuple[MissedLine, ...]
+    # Sessions the order let lapse (the assessor recorded they were not needed): their names
+    # only, never the reason she gave.
+    lapsed: tuple[str, ...] = ()
+    generalised: bool = False
     sign_off: SignOff | None = None
     draft: bool = field(default=False)
 
@@ -148,6 +198,13 @@ def report_facts(
 ) -> ReportFacts:
     """Pick out of a case what its report may show."""
     names = _session_names(case.requirement_type)
+    order = rules.rules_of(case.requirement_type)
+    window = rules.window(case)
+    formal = {
+        "court": case.court.name,
+        "cps": "the Crown Prosecution Service",
+        "police": "the police",
+    }
     return ReportFacts(
         title=report_title(case.requirement_type),
         variant=variant_for(case.requirement_type),
@@ -157,8 +214,13 @@ def report_facts(
         date_of_birth=case.client.date_of_birth,
         court_reference=case.court_reference,
         court_name=case.court.name,
-        court_date=case.outcome_hearing_date,
-        return_date=case.return_date,
+        addressed_to=joined([formal[role] for role in recipients_of(case.requirement_type)]),
+        readers=recipient_words(case.requirement_type),
+        start_label=order.start_noun.capitalize(),
+        end_label=order.end_noun.capitalize(),
+        court_date=window.court_date if window else case.outcome_hearing_date,
+        return_date=window.return_date if window else case.return_date,
+        generalised=_generalised(case.requirement_type),
         organisation_name=case.organisation.name,
         status=result.status.value,
         status_label=result.status.label,
@@ -181,6 +243,7 @@ def report_facts(
             )
             for m in result.missed
         ),
+        lapsed=tuple(names.get(n, f"Session {n}") for n in result.lapsed),
         sign_off=sign_off,
         draft=draft,
     )

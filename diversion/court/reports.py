@@ -1,4 +1,6 @@
-"""Compliance reports for the court and the CPS: sign off, send, and the report pages' reads.
+"""Compliance reports: sign off, send to whoever the order's report goes to (the court and
+the CPS for court diversion; the police, the CPS or the court for the other orders, as each
+requirement type's `report_to` says), and the report pages' reads.
 
 What the report says is built in diversion.court.report_content; the mail queue
 (diversion.mail.queue) delivers it.
@@ -6,8 +8,9 @@ What the report says is built in diversion.court.report_content; the mail queue
 The rules come from design/domain.md ("Attendance and compliance", "Dates and windows") and
 security.md items 3, 4, 11 and 12:
 
-- A report is for a case the court put on the scheme: it has a return date. It must reach
-  the court and the CPS by the report-due time (12:00 on the working day before the return
+- A report is for a case on its order whose window's ends are known (for court diversion:
+  the court put her on the scheme and set a return date). It must reach its recipients by
+  the report-due time (12:00 on the working day before the return
   date, configurable per court).
 - The court and the CPS get attendance only. The report is built from `ReportFacts`, which
   holds exactly what they may see: her name, date of birth, court reference, court, hearing
@@ -41,14 +44,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from diversion import audit
+from diversion.cases import rules
 from diversion.cases.facts import compliance_of
 from diversion.cases.services import add_case_event
 from diversion.court.report_content import (
     ADDRESSES_PLACE,
     STATEMENT_MAX_LENGTH,
     SignOff,
+    addresses,
     missing_addresses,
     pdf_filename,
+    recipient_words,
+    recipients_of,
     render_report_html,
     report_facts,
     sha256_hex,
@@ -152,17 +159,20 @@ def report_subject(case: Case) -> str:
 
 
 def _report_body(report: ComplianceReport, case: Case) -> str:
+    order = rules.rules_of(case.requirement_type)
+    window = rules.window(case)
+    end = window.return_date if window else case.return_date
     lines = [
         "The compliance report is attached as a PDF.",
         "",
         f"Court reference: {case.court_reference or 'not recorded'}",
         f"Court: {case.court.name}",
-        f"Return date: {format_date(case.return_date, 'long')}",
+        f"{order.end_noun.capitalize()}: {format_date(end, 'long') if end else 'not recorded'}",
         f"Signed off: {format_datetime(report.signed_off_at, 'long')}, "
         f"by {report.signed_off_by.name}, {case.organisation.name}",
         "",
-        "This message was sent by the court diversion scheduler. It is for the court and "
-        "the Crown Prosecution Service only: please do not forward it.",
+        "This message was sent by the court diversion scheduler. It is for "
+        f"{recipient_words(case.requirement_type)} only: please do not forward it.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -246,7 +256,7 @@ def _queue_report(
             "The case's record has changed since this report was signed off. "
             "Check the preview, sign it off again, then send it."
         )
-    missing = missing_addresses(court)
+    missing = missing_addresses(case)
     if missing:
         raise RuleBroken(
             f"{court.name} has no {' and no '.join(missing)}. "
@@ -261,9 +271,8 @@ def _queue_report(
     pdf = render_pdf(report.html)
     digest = sha256_hex(pdf)
     subject = report_subject(case)
-    recipients = (("court", court.court_email), ("cps", court.cps_email))
     rows = []
-    for role, address in recipients:
+    for role, address in addresses(case):
         assert address is not None
         rows.append(
             OutgoingMail(
@@ -289,16 +298,13 @@ def _queue_report(
     db.session.add_all(rows)
     db.session.flush()
     ids = [row.id for row in rows]
+    readers = recipient_words(case.requirement_type)
     add_case_event(
         case,
         actor,
         "report_resent" if first_sent else "report_sent",
         f"Compliance report signed off {format_datetime(report.signed_off_at)} "
-        + (
-            f"sent again to the court and the CPS: {reason}"
-            if first_sent
-            else "sent to the court and the CPS."
-        ),
+        + (f"sent again to {readers}: {reason}" if first_sent else f"sent to {readers}."),
     )
     audit.add(
         "report_send_requested",
@@ -320,7 +326,8 @@ def send_report(
     mailer: Mailer | None = None,
     resend_reason: str | None = None,
 ) -> list[OutgoingMail]:
-    """Send the current sign-off to the court and the CPS: one row per recipient, committed
+    """Send the current sign-off to its order's recipients (the court and the CPS, the
+    police...): one row per recipient, committed
     as pending first, then each tried at once. A resend is new rows, and needs its reason.
     `content_sha256` on each row is the SHA-256 of the attached PDF."""
     ids = _queue_report(report, actor=actor, job=job, now=now, resend_reason=resend_reason)
@@ -354,9 +361,20 @@ def report_for_reader(user: User, report_id: int) -> ComplianceReport | None:
     if row is None:
         return None
     report, case, court = row
+    # The court and the CPS read only the reports their order sends them (a Required
+    # Assessment's record goes to the police alone).
+    goes_to = recipients_of(case.requirement_type)
     allowed = (
         (user.is_caseworker and case.organisation_id == user.organisation_id)
-        or (user.role is Role.COURT_LIAISON and court.organisation_id == user.organisation_id)
-        or (user.role is Role.CPS and court.cps_organisation_id == user.organisation_id)
+        or (
+            user.role is Role.COURT_LIAISON
+            and "court" in goes_to
+            and court.organisation_id == user.organisation_id
+        )
+        or (
+            user.role is Role.CPS
+            and "cps" in goes_to
+            and court.cps_organisation_id == user.organisation_id
+        )
     )
     return report if allowed else None

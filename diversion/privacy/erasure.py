@@ -11,7 +11,8 @@ and removes what identifies her or holds content:
   year (age bands still count), and her mobile, its hash, housing, health notes, name in
   texts and text consent are cleared; her aliases are deleted;
 - her cases: court reference, arrest date and at-risk reason cleared, charge erased; case
-  notes deleted; every timeline entry's summary erased; appointment reasons cleared;
+  notes deleted; every timeline entry's summary erased; appointment reasons and the reasons
+  a session was not needed cleared;
 - texts to and from her: bodies erased (a text still waiting is cancelled), reply numbers
   erased;
 - compliance reports: the signed HTML and the statement erased, the hash kept;
@@ -50,6 +51,7 @@ from diversion.models import (
     Client,
     ComplianceReport,
     InboundMessage,
+    LapsedSession,
     MailStatus,
     MessageStatus,
     OutboxMessage,
@@ -334,6 +336,12 @@ def anonymise_client(client: Client, *, now: datetime) -> MailFiles:
         update(Appointment)
         .where(Appointment.case_id.in_(case_ids))
         .values(reason=None)
+        .execution_options(**sync)
+    )
+    session.execute(
+        update(LapsedSession)
+        .where(LapsedSession.case_id.in_(case_ids))
+        .values(reason=ERASED)
         .execution_options(**sync)
     )
     session.execute(

@@ -114,6 +114,9 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     check_accessibility(page)
 
     page.get_by_role("link", name="Open a case").click()
+    expect(page.get_by_role("heading", name="What started this case?")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="Court diversion (extended bail)").click()
     expect(page.get_by_role("heading", name="Open a case")).to_be_visible()
     check_accessibility(page)
     page.get_by_label("Court", exact=True).select_option(label=site.court.name)
@@ -131,6 +134,11 @@ def test_a_worker_adds_a_client_opens_her_case_and_records_the_court_outcome(
     expect(page.get_by_role("heading", name="Record the court outcome")).to_be_visible()
     check_accessibility(page)
     page.get_by_label("Offered and accepted").check()
+    return_date = page.get_by_role("group", name="Return date set by the court")
+    # The court's date is for the worker to record: the suggestion is offered, never filled in.
+    expect(return_date.get_by_label("Day")).to_have_value("")
+    page.get_by_role("link", name=re.compile(r"^Use Wed 30 Dec 2026 as the return date$")).click()
+    check_accessibility(page)
     return_date = page.get_by_role("group", name="Return date set by the court")
     expect(return_date.get_by_label("Day")).to_have_value("30")
     expect(return_date.get_by_label("Month")).to_have_value("12")

@@ -650,3 +650,30 @@ def test_the_orders_revision_gives_the_four_orders_their_settings_and_keeps_ever
     assert str(back) == "2026-11-30"
     assert "start_date" not in {c["name"] for c in inspect(engine).get_columns("diversion_case")}
     assert "case_agreement" not in inspect(engine).get_table_names()
+
+
+# --- revision 14b0c0de0002: a report lead of at least two working days ---------------------------
+
+
+def test_a_court_whose_report_lead_let_appointments_fall_after_the_deadline_gets_two_days(
+    migrated_app: Flask,
+) -> None:
+    engine: Engine = migrated_app.extensions["diversion.db"][0]
+    config = alembic_config()
+    command.upgrade(config, "14a0c0de0001")
+    with engine.begin() as conn:
+        for name, lead in (("Nil Court", 0), ("One Court", 1), ("Three Court", 3)):
+            conn.execute(
+                text(
+                    "INSERT INTO court (name, sitting_weekdays, report_lead_working_days, "
+                    "report_due_time, list_time, active) "
+                    "VALUES (:name, '[2]', :lead, '12:00:00', '10:00:00', true)"
+                ),
+                {"name": name, "lead": lead},
+            )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        leads = dict(conn.execute(text("SELECT name, report_lead_working_days FROM court")).all())
+    assert (leads["Nil Court"], leads["One Court"], leads["Three Court"]) == (2, 2, 3)

@@ -18,12 +18,14 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
         "report-reminders",
         "sitting-day-lists",
         "retention",
+        "at-risk-recheck",
     }
     assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
     assert jobs["text-message-dispatcher"].max_instances == 1
     assert jobs["simulated-delivery-receipts"].trigger.interval == timedelta(seconds=10)
     assert jobs["mail-delivery"].trigger.interval == timedelta(seconds=60)
     assert jobs["retention"].trigger.interval == timedelta(minutes=15)
+    assert jobs["at-risk-recheck"].trigger.interval == timedelta(minutes=15)
 
 
 def test_every_job_runs_cleanly_in_an_application_context(app):

@@ -54,7 +54,9 @@ def open_case_record_outcome_and_book(page: Page, *, court: str) -> None:
     page.get_by_role("link", name="Record the court outcome").click()
     expect(page.get_by_role("heading", name="Record the court outcome")).to_be_visible()
     check_accessibility(page)
-    page.get_by_label("Offered and accepted").check()
+    # The return date starts empty (it is the court's to set): take the date the app offers.
+    page.get_by_role("link", name=re.compile(r"^Use .+ as the return date$")).click()
+    expect(page.get_by_label("Offered and accepted")).to_be_checked()
     page.get_by_role("button", name="Save outcome").click()
     expect(page.get_by_text("Court outcome saved.")).to_be_visible()
     check_accessibility(page)

@@ -182,6 +182,11 @@ def _rebooking(case: Case) -> Plan | NoPlan | None:
 @allow(*CASEWORKERS)
 def record_outcome(case_id: int) -> Response | str:
     case = _case_or_404(case_id)
+    if not rules.starts_in_court(case):
+        # An order made away from court (a test, a caution) has no court outcome: its window
+        # is set when the case is opened, so there is no form to offer.
+        flash("This order does not start at court, so it has no court outcome to record.")
+        return redirect(url_for("cases.show", case_id=case.id))
     if case.status not in (CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME):
         flash(f"This case is {case.status.label.lower()}; its court outcome cannot change.")
         return redirect(url_for("cases.show", case_id=case.id))
@@ -201,7 +206,12 @@ def record_outcome(case_id: int) -> Response | str:
             form.return_date.data = case.return_date
             # Shown as recorded, so saving the form again keeps the time the court set.
             form.return_time.data = case.return_time
-        else:
+        # Rule (domain.md, "Dates and windows"): the return date is what the court sets, so
+        # the field starts empty and the suggestion is only an offer beside it. Taking the
+        # offer (a plain link, so it works without JavaScript) fills the form and records
+        # nothing: the worker still saves it.
+        if request.args.get("use_suggested") == "1" and suggestion is not None:
+            form.outcome.data = CourtOutcome.ACCEPTED.value
             form.return_date.data = suggestion
     if form.validate_on_submit():
         decision = case_service.OutcomeDecision(

@@ -1,4 +1,4 @@
-"""Compliance report pages: preview and sign off, send to the court and the CPS, the PDF,
+"""Compliance report pages: preview and sign off, send to the order's recipients, the PDF,
 and in development the emails written to files."""
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def show(case_id: int) -> Response | str:
         except RuleBroken as error:
             _put_error(form, error)
         else:
-            flash("Report signed off. Check it, then send it to the court and the CPS.", "success")
+            readers = report_content.recipient_words(case.requirement_type)
+            flash(f"Report signed off. Check it, then send it to {readers}.", "success")
             return redirect(url_for("reports.show", case_id=case.id, _anchor="sign-offs"))
     audit.record("report_viewed", object_type="case", object_id=case.id, client_id=case.client_id)
     signoffs = reports.reports_for_case(case.id)
@@ -73,7 +74,10 @@ def show(case_id: int) -> Response | str:
         latest=latest,
         changed=reports.changed_since_sign_off(latest, case) if latest else False,
         sent_at=reports.sent_at(latest) if latest else None,
-        missing=report_content.missing_addresses(case.court),
+        missing=report_content.missing_addresses(case),
+        goes_to=report_content.addresses(case),
+        readers=report_content.recipient_words(case.requirement_type),
+        recipient_names=report_content.RECIPIENT_NAMES,
         mail=mail,
         send_form=SendForm(prefix="send", report_id=latest.id if latest else None),
         retry_forms={
@@ -124,7 +128,7 @@ def send(case_id: int) -> Response:
         return back
     waiting = [row for row in rows if row.status is not MailStatus.SENT]
     if not waiting:
-        flash("Report sent to the court and the CPS.", "success")
+        flash(f"Report sent to {report_content.recipient_words(case.requirement_type)}.", "success")
     else:
         flash(
             f"Not sent yet: {waiting[0].last_error or 'the mail server did not take it'}. "

@@ -225,6 +225,7 @@ def test_admin_edits_a_court_and_links_its_organisations(
             sitting_weekdays=["0", "2"],
             report_due_time="9.45",
             list_time="14:00",
+            police_email="diversion@police.example",
             organisation_id=str(court.organisation_id),
             cps_organisation_id=str(court.cps_organisation_id),
             active=None,
@@ -232,6 +233,7 @@ def test_admin_edits_a_court_and_links_its_organisations(
     )
     assert response.status_code == 302
     saved = fresh(make, Court, court.id)
+    assert saved.police_email == "diversion@police.example"
     assert saved.name == "Testbury Magistrates' Court (renamed)"
     assert saved.sitting_weekdays == [0, 2]
     assert saved.report_due_time == time(9, 45)
@@ -252,7 +254,11 @@ def test_admin_edits_a_court_and_links_its_organisations(
         ({"sitting_weekdays": None}, "Select at least one day the court hears these cases"),
         ({"sitting_weekdays": ["5"]}, "Select sitting days from the list"),
         ({"report_lead_working_days": ""}, "Enter the report lead time"),
-        ({"report_lead_working_days": "11"}, "Report lead time must be between 0 and 10"),
+        ({"report_lead_working_days": "11"}, "Report lead time must be between 2 and 10"),
+        # The report is due the working day before the return date: a lead of 1 would let
+        # the last appointment fall after it.
+        ({"report_lead_working_days": "1"}, "Report lead time must be between 2 and 10"),
+        ({"report_lead_working_days": "0"}, "Report lead time must be between 2 and 10"),
         ({"report_lead_working_days": "two"}, "Report lead time must be a whole number"),
         ({"report_lead_working_days": "²"}, "Report lead time must be a whole number"),
         ({"report_due_time": ""}, "Enter the report due time"),
@@ -264,6 +270,7 @@ def test_admin_edits_a_court_and_links_its_organisations(
         ({"list_time": "2:00"}, "Time the list starts must be between 08:00 and 18:00"),
         ({"court_email": "listing-at-court"}, "Enter an email address in the correct format"),
         ({"cps_email": "cps@"}, "Enter an email address in the correct format"),
+        ({"police_email": "police.example"}, "Enter an email address in the correct format"),
         ({"organisation_id": "999"}, "Select the court organisation from the list"),
         ({"cps_organisation_id": "abc"}, "Select the CPS organisation from the list"),
     ],

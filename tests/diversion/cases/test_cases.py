@@ -334,7 +334,11 @@ def test_an_arrest_after_the_court_date_is_refused(
 # ---------------------------------------------------------------------------------------
 
 
-def test_the_outcome_page_suggests_the_latest_sitting_within_28_days_skipping_christmas(
+def return_date_typed(response) -> list[str | None]:
+    return [input_value(response, f"return_date-{part}") for part in ("day", "month", "year")]
+
+
+def test_the_outcome_page_offers_the_latest_sitting_within_28_days_but_leaves_the_date_empty(
     sign_in_on, client: Client, world: World, make: Factory
 ) -> None:
     case = make.case(client=client, court=world.court, first_court_date=date(2030, 11, 27))
@@ -343,17 +347,81 @@ def test_the_outcome_page_suggests_the_latest_sitting_within_28_days_skipping_ch
     response = web.get(f"/cases/{case.id}/outcome")
 
     assert response.status_code == 200
-    assert [input_value(response, f"return_date-{part}") for part in ("day", "month", "year")] == [
-        "18",
-        "12",
-        "2030",
-    ]
+    # The return date is the court's to set: a click-through must not record the suggestion.
+    assert return_date_typed(response) == [None, None, None]
     assert [input_value(response, f"hearing_date-{part}") for part in ("day", "month", "year")] == [
         "27",
         "11",
         "2030",
     ]
     assert "is Wednesday 18 December 2030" in text_of(response)
+    assert "Use Wed 18 Dec 2030 as the return date" in text_of(response)
+    assert f'href="/cases/{case.id}/outcome?use_suggested=1#return_date-day"' in (
+        response.get_data(as_text=True)
+    )
+
+
+def test_using_the_suggested_return_date_fills_the_field_and_records_nothing(
+    worker_web: FlaskClient, case: Case, make: Factory
+) -> None:
+    response = worker_web.get(f"/cases/{case.id}/outcome?use_suggested=1")
+
+    assert response.status_code == 200
+    assert return_date_typed(response) == ["30", "12", "2026"]
+    assert 'value="accepted" checked' in response.get_data(as_text=True)
+    saved = reload(make, case)
+    assert saved.status is CaseStatus.AWAITING_COURT
+    assert saved.return_date is None
+    assert saved.court_outcome is None
+    assert count(make, CaseEvent) == 0
+
+
+def test_the_date_the_court_set_is_recorded_rather_than_the_suggestion(
+    worker_web: FlaskClient, case: Case, make: Factory
+) -> None:
+    set_by_court = date(2026, 12, 23)  # the suggestion is 30 December
+
+    response = worker_web.post(
+        f"/cases/{case.id}/outcome",
+        data=outcome_form(CourtOutcome.ACCEPTED, hearing_date=COURT_DAY, return_date=set_by_court),
+    )
+
+    assert response.status_code == 302
+    saved = reload(make, case)
+    assert saved.return_date == set_by_court
+    assert saved.status is CaseStatus.ON_SCHEME
+
+
+def test_an_order_that_does_not_start_at_court_has_no_outcome_form(
+    worker_web: FlaskClient, client: Client, world: World, make: Factory
+) -> None:
+    case = make.case(
+        client=client,
+        court=world.court,
+        requirement_type_id=make.requirement_type("RA").id,
+        first_court_date=None,
+        start_date=date(2026, 12, 1),
+        status=CaseStatus.ON_SCHEME,
+    )
+
+    for response in (
+        worker_web.get(f"/cases/{case.id}/outcome", follow_redirects=True),
+        worker_web.get(f"/cases/{case.id}/outcome?use_suggested=1", follow_redirects=True),
+        worker_web.post(
+            f"/cases/{case.id}/outcome",
+            data=outcome_form(
+                CourtOutcome.ACCEPTED, hearing_date=COURT_DAY, return_date=RETURN_DAY
+            ),
+            follow_redirects=True,
+        ),
+    ):
+        assert response.status_code == 200
+        assert response.request.path == f"/cases/{case.id}"
+        assert "it has no court outcome to record" in text_of(response)
+        assert "Return date set by the court" not in text_of(response)
+    saved = reload(make, case)
+    assert saved.court_outcome is None
+    assert saved.return_date is None
 
 
 def test_accepting_the_scheme_shows_the_window_on_the_case_page(
@@ -445,7 +513,8 @@ def test_accepting_without_a_return_date_asks_for_it(
     )
 
     assert response.status_code == 200
-    assert error_summary(response) == ["Enter the return date set by the court"]
+    assert error_summary(response) == ["Enter the return date the court set"]
+    assert return_date_typed(response) == ["", "", ""]
     assert reload(make, case).status is CaseStatus.AWAITING_COURT
 
 

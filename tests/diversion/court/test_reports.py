@@ -20,7 +20,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 
 from diversion import pdf as pdf_documents
 from diversion.cases import facts
@@ -34,12 +34,14 @@ from diversion.models import (
     AppointmentStatus,
     AuditEvent,
     Case,
+    CaseAgreement,
     CaseEvent,
     CaseNote,
     CaseStatus,
     ComplianceReport,
     DrugTestResult,
     InboundMessage,
+    LapsedSession,
     MailStatus,
     OrganisationKind,
     OutboxMessage,
@@ -394,20 +396,45 @@ def test_a_case_after_its_last_appointment_date_without_both_sessions_has_not_co
 
 
 @pytest.mark.parametrize(
-    ("code", "variant", "title", "noun"),
+    ("code", "variant", "title", "noun", "to", "dates"),
     [
-        ("CD", ReportVariant.COURT_DIVERSION, "Court diversion report", "appointments"),
-        ("ESO", ReportVariant.SUPERVISOR_NOTICE, "Supervisor's notice", "meetings"),
-        ("RA", ReportVariant.ATTENDANCE_RECORD, "Attendance record", "assessments"),
+        (
+            "CD",
+            ReportVariant.COURT_DIVERSION,
+            "Court diversion report",
+            "appointments",
+            "To {court} and the Crown Prosecution Service Court diversion report",
+            "Court date Wednesday 2 December 2026 Return date Wednesday 30 December 2026",
+        ),
+        (
+            "ESO",
+            ReportVariant.SUPERVISOR_NOTICE,
+            "Supervisor's notice",
+            "meetings",
+            "To {court} Supervisor's notice",
+            "Date of the order Wednesday 2 December 2026 "
+            "Date the order sets Wednesday 30 December 2026",
+        ),
+        (
+            "RA",
+            ReportVariant.ATTENDANCE_RECORD,
+            "Attendance record",
+            "assessments",
+            "To the police Attendance record",
+            "Date of the positive test Wednesday 2 December 2026 "
+            "End of the window Wednesday 30 December 2026",
+        ),
         (
             "CC",
             ReportVariant.COURT_DIVERSION,
             "Compliance report: Conditional caution (DIP condition)",
             "appointments",
+            "To the Crown Prosecution Service and the police",
+            "Date of the caution Wednesday 2 December 2026 Deadline Wednesday 30 December 2026",
         ),
     ],
 )
-def test_each_order_gets_its_form_of_report(
+def test_each_order_gets_its_form_of_report_addressed_to_whom_it_goes(
     app: Flask,
     make: Factory,
     world: World,
@@ -415,14 +442,11 @@ def test_each_order_gets_its_form_of_report(
     variant: ReportVariant,
     title: str,
     noun: str,
+    to: str,
+    dates: str,
 ) -> None:
     client = make.client(organisation=world.project)
-    case = make.accepted_case(
-        client=client,
-        court=world.court,
-        worker=world.worker,
-        requirement_type_id=make.requirement_type(code).id,
-    )
+    case = make.order_case(code, client=client, court=world.court, worker=world.worker)
 
     with app.app_context():
         report = reports.sign_off(
@@ -434,6 +458,8 @@ def test_each_order_gets_its_form_of_report(
     assert stored is variant
     text = words(html)
     assert title in text
+    assert to.format(court=world.court.name) in text
+    assert dates in text
     assert f"Required {noun}" in text
     assert "Draft" not in text
 
@@ -464,7 +490,7 @@ def test_the_signed_off_report_shows_attendance_and_the_sign_off(
         "She attended both required appointments.",
         "1. Comprehensive assessment Monday 7 December 2026",
         "2. Care-plan session Tuesday 15 December 2026",
-        "What happened What the court is told",
+        "What happened What the court and the CPS are told",
         f"Thursday 10 December 2026 Care-plan session Did not attend {COURT_WORDING}",
         "Statement for the court and the CPS She engaged well.",
         "I confirm this record of attendance is accurate.",
@@ -1143,8 +1169,8 @@ def test_an_appointment_the_project_cancelled_is_in_the_report_the_court_reads(
     assert status == "complied"
     text = words(html)
     assert (
-        "Missed or cancelled appointments Date Appointment What happened What the court is "
-        "told Thursday 10 December 2026 Care-plan session Cancelled by the project "
+        "Missed or cancelled appointments Date Appointment What happened What the court and "
+        "the CPS are told Thursday 10 December 2026 Care-plan session Cancelled by the project "
         "Rearranged by the project"
     ) in text
     for expected in ("10 December 2026", "Cancelled by the project", "Rearranged by the project"):
@@ -1206,3 +1232,137 @@ def test_no_statement_however_strange_breaks_the_sign_off_page(
         assert all("<script" not in r.html and "<img" not in r.html for r in signed)
         pdf = pdf_documents.render_pdf(signed[0].html)
     assert "Marnie Testwood" in pdf_text(pdf)
+
+
+# ---------------------------------------------------------------------------------------
+# Each order's report goes to whom its requirement type says
+# ---------------------------------------------------------------------------------------
+
+POLICE_EMAIL = "diversion@police.example.test"
+
+
+def required_assessment_with_a_miss_and_a_lapse(make: Factory, world: World) -> Case:
+    """A Required Assessment: the initial assessment missed once, then attended; the
+    follow-up recorded as not needed by the assessor."""
+    world.court.police_email = POLICE_EMAIL
+    make.session.add(world.court)
+    client = make.client(organisation=world.project, first_name="Rhoda", last_name="Testfield")
+    case = make.order_case("RA", client=client, court=world.court, worker=world.worker)
+    venue = make.venue(organisation=world.project)
+    for day, status, wording in (
+        (at(date(2026, 12, 7), 10), AppointmentStatus.DID_NOT_ATTEND, COURT_WORDING),
+        (at(date(2026, 12, 9), 10), AppointmentStatus.ATTENDED, None),
+    ):
+        make.appointment(
+            case=case,
+            venue=venue,
+            worker=world.worker,
+            starts_at=day,
+            ends_at=day + timedelta(minutes=90),
+            status=status,
+            reason="REASONMARKER she overslept" if wording else None,
+            court_wording=wording,
+        )
+    make._save(
+        LapsedSession(
+            case_id=case.id,
+            session_number=2,
+            user_id=world.worker.id,
+            reason="LAPSEMARKER already in treatment",
+        )
+    )
+    return case
+
+
+def test_a_required_assessment_record_goes_to_the_police_alone_with_the_miss_and_the_lapse(
+    app: Flask, make: Factory, world: World, smtp: SmtpServer, web: FlaskClient
+) -> None:
+    case = required_assessment_with_a_miss_and_a_lapse(make, world)
+    with app.app_context():
+        report = reports.sign_off(
+            the_case(case.id), actor=the_user(world.worker), statement="", now=NOW
+        )
+        report_id, html, status = report.id, report.html, report.compliance_status
+
+    send(app, report_id, world)
+
+    assert status == "complied"  # the follow-up lapsed, so the one attended is all she owed
+    assert [(row.recipient_role, row.recipient) for row in mail_rows(app)] == [
+        ("police", POLICE_EMAIL)
+    ]
+    assert [r.rcpt_tos for r in smtp.received] == [[POLICE_EMAIL]]
+    body = smtp.received[0].message.get_body(preferencelist=("plain",))
+    assert body is not None and "It is for the police only" in body.get_content()
+    assert "End of the window: Wednesday 30 December 2026" in body.get_content()
+    text = words(html)
+    for expected in (
+        "To the police Attendance record: Required Assessment",
+        "Follow-up assessment: not needed.",
+        f"Monday 7 December 2026 Initial assessment Did not attend {COURT_WORDING}",
+        "What the police are told",
+        "For the police only.",
+    ):
+        assert expected in text
+    for never in ("Crown Prosecution", "LAPSEMARKER", "treatment", "REASONMARKER"):
+        assert never not in text
+    # The court and the CPS get nothing of an order whose report goes to the police alone.
+    for reader in (world.liaison, world.cps):
+        sign_in(web, reader)
+        assert web.get(f"/reports/{report_id}.pdf").status_code == 404, reader.role
+        web.post("/sign-out")
+    sign_in(web, world.worker)
+    page = web.get(f"/cases/{case.id}/report").get_data(as_text=True)
+    assert "The police: " + POLICE_EMAIL in page
+    assert "The court:" not in page and "The CPS:" not in page
+
+
+def test_a_report_for_the_police_needs_the_police_address_set_up(
+    app: Flask, make: Factory, world: World, smtp: SmtpServer
+) -> None:
+    case = required_assessment_with_a_miss_and_a_lapse(make, world)
+    world.court.police_email = None
+    make.session.add(world.court)
+    make.session.commit()
+    with app.app_context():
+        report_id = reports.sign_off(
+            the_case(case.id), actor=the_user(world.worker), statement="", now=NOW
+        ).id
+
+    with pytest.raises(RuleBroken) as refused:
+        send(app, report_id, world)
+
+    assert "no police email address" in refused.value.message
+    assert mail_rows(app) == [] and smtp.received == []
+
+
+def test_an_engagement_and_support_order_notice_goes_to_the_court_alone(
+    app: Flask, make: Factory, world: World, smtp: SmtpServer
+) -> None:
+    client = make.client(organisation=world.project)
+    case = make.order_case(
+        "ESO", client=client, court=world.court, worker=world.worker, end=date(2027, 1, 29)
+    )
+    with app.app_context():
+        report_id = reports.sign_off(
+            the_case(case.id), actor=the_user(world.worker), statement="", now=NOW
+        ).id
+
+    send(app, report_id, world)
+
+    assert [row.recipient_role for row in mail_rows(app)] == ["court"]
+    assert [r.rcpt_tos for r in smtp.received] == [[world.court.court_email]]
+
+
+def test_a_caution_has_no_report_until_both_agencies_agreed(
+    app: Flask, make: Factory, world: World
+) -> None:
+    client = make.client(organisation=world.project)
+    case = make.order_case("CC", client=client, court=world.court, worker=world.worker)
+    with app.app_context():
+        db.session.execute(delete(CaseAgreement).where(CaseAgreement.case_id == case.id))
+        db.session.commit()
+        reason = report_content.why_no_report(the_case(case.id))
+        with pytest.raises(RuleBroken):
+            reports.sign_off(the_case(case.id), actor=the_user(world.worker), statement="", now=NOW)
+
+    assert reason == "A report can be signed off once the case has been agreed."

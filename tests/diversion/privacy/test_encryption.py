@@ -36,6 +36,7 @@ from diversion.models import (
     Client,
     ComplianceReport,
     InboundMessage,
+    LapsedSession,
     Organisation,
     OrganisationKind,
     OutboxMessage,
@@ -170,6 +171,14 @@ def planted(make: Factory, world: World) -> dict[tuple[str, str], tuple[int, str
             content_sha256="0" * 64,
         )
     )
+    lapse = make._save(
+        LapsedSession(
+            case_id=case.id,
+            session_number=2,
+            user_id=world.worker.id,
+            reason="LAPSEMARKER she is already in treatment",
+        )
+    )
     user = fresh(make, User, world.worker.id)
     user.totp_secret = "TOTPSECRETMARKERJBSWY3DPEHPK3PXP"
     make._save(user)
@@ -187,6 +196,7 @@ def planted(make: Factory, world: World) -> dict[tuple[str, str], tuple[int, str
         ("compliance_report", "statement"): (report.id, report.statement, "STATEMENTMARKER"),
         ("compliance_report", "html"): (report.id, report.html, "STATEMENTMARKER"),
         ("outgoing_mail", "message"): (mail.id, mail.message, "MAILMARKER"),
+        ("lapsed_session", "reason"): (lapse.id, lapse.reason, "LAPSEMARKER"),
     }
 
 

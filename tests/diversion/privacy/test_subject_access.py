@@ -30,6 +30,7 @@ from diversion.models import (
     Absence,
     Appointment,
     AuditEvent,
+    CaseAgreement,
     CaseEvent,
     CaseNote,
     Client,
@@ -38,6 +39,7 @@ from diversion.models import (
     InboundMessageWorker,
     Invitation,
     InvitationPurpose,
+    LapsedSession,
     MailStatus,
     MessageStatus,
     MessageTemplate,
@@ -71,6 +73,9 @@ MARKERS = {
     "diversion_case.charge": "ZQcharge",
     "diversion_case.at_risk_reason": "ZQatrisk",
     "appointment.reason": "ZQappointmentreason",
+    "lapsed_session.reason": "ZQlapsereason",
+    # An agency's agreement to her caution holds no text: its moment is the marker.
+    "case_agreement.agreed_at": "2026-12-18T11:47:13",
     "case_event.summary": "ZQtimeline",
     "case_note.body": "ZQcasenote",
     "outbox_message.body": "ZQtextbody",
@@ -98,6 +103,8 @@ EXPORTED_TABLES = frozenset(
         "outgoing_mail",
         "outgoing_mail_case",
         "audit_event",
+        "case_agreement",
+        "lapsed_session",
     }
 )
 # Reference and system tables deliberately left out of her export.
@@ -231,8 +238,22 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         user_id=world.worker.id,
         detail=MARKERS["audit_event.detail"],
     )
+    her_agreement = CaseAgreement(
+        case_id=case.id,
+        organisation_id=world.project.id,
+        user_id=world.worker.id,
+        agreed_at=datetime(2026, 12, 18, 11, 47, 13, tzinfo=UTC),
+    )
+    her_lapse = LapsedSession(
+        case_id=case.id,
+        session_number=2,
+        user_id=world.worker.id,
+        reason=MARKERS["lapsed_session.reason"],
+    )
     s.add_all(
         [
+            her_agreement,
+            her_lapse,
             her_event,
             her_note,
             her_text,
@@ -343,6 +364,8 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
             link.id for link in court_list.named_cases if link.case_id == case.id
         },
         "audit_event": {her_audit.id},
+        "case_agreement": {her_agreement.id},
+        "lapsed_session": {her_lapse.id},
     }
     return Seeded(her=her, other=other, mine=mine)
 
