@@ -1,6 +1,6 @@
 """The three orders that start away from court, each end to end in a real browser: open the
 case from the event that starts it, book, attend, lapse or miss, then the compliance and the
-report page. (Court diversion's journey is test_worker_journey.py.)
+report that order takes. (Court diversion's journey is test_worker_journey.py.)
 
 Every page on the way is checked with axe against WCAG 2.2 AA. The app's clock starts at
 Wednesday 2 December 2026, 11:50 (conftest.NOW) and is moved on, as the days pass, with
@@ -147,11 +147,20 @@ def mark_attendance(page: Page, when: str, *, attended: bool, wording: str = "")
     ).to_be_visible()
 
 
-def open_the_report(page: Page, case_url: str) -> None:
-    """From the case page to its report page, which passes axe."""
+def see_the_report(
+    page: Page, case_url: str, *, title: str, status: str, goes_to: tuple[str, ...]
+) -> None:
+    """From the case page to its report page: her compliance now, who the order's report goes
+    to, and the preview, under the order's own title."""
     page.goto(case_url)
     page.get_by_role("link", name="Compliance report").click()
-    visit(page, re.compile("report|notice|record", re.IGNORECASE))
+    visit(page, "Compliance report")
+    expect(page.locator("#status-now")).to_have_text(status)
+    expect(page.locator("#goes-to li")).to_have_count(len(goes_to))
+    for recipient in goes_to:
+        expect(page.locator("#goes-to")).to_contain_text(recipient, ignore_case=True)
+    preview = page.frame_locator("#preview")
+    expect(preview.get_by_role("heading", level=1)).to_have_text(title)
 
 
 # --- the journeys --------------------------------------------------------------------------
@@ -205,7 +214,13 @@ def test_a_required_assessment_from_a_positive_test_to_its_attendance_record(
         "Follow-up assessment: not needed, recorded by Carla Assessor"
     )
     expect(page.locator("#book-appointments")).to_have_count(0)
-    open_the_report(page, case_url)
+    see_the_report(
+        page,
+        case_url,
+        title="Attendance record: Required Assessment",
+        status="Complied (1 of 1 attended)",
+        goes_to=("The police",),
+    )
 
 
 def test_a_conditional_caution_waits_for_both_agencies_then_its_one_session_complies(
@@ -268,7 +283,13 @@ def test_a_conditional_caution_waits_for_both_agencies_then_its_one_session_comp
     visit(page, re.compile(r"^Case CC-"))
     expect(page.locator("#appointments")).to_contain_text("Attended")
     expect(page.get_by_role("link", name=re.compile("^Book"))).to_have_count(0)
-    open_the_report(page, case_url)
+    see_the_report(
+        page,
+        case_url,
+        title="Compliance report: Conditional caution (DIP condition)",
+        status="Complied (1 of 1 attended)",
+        goes_to=("The CPS", "The police"),
+    )
 
 
 def test_an_engagement_and_support_order_three_meetings_with_its_supervisor_one_missed(
@@ -324,11 +345,20 @@ def test_an_engagement_and_support_order_three_meetings_with_its_supervisor_one_
     mark_attendance(page, "Wed 16 Dec 2026, 09:00", attended=True)
 
     # After the last date a meeting could be held (Wednesday 6 January, two working days
-    # before the order's end), she has not complied; the report is for the court.
+    # before the order's end), she has not complied: the supervisor's notice says so.
     clock(london(11, 1, 10, 0))
     sign_in_as(page, site, site.worker)
     page.goto(case_url)
     visit(page, re.compile(r"^Case ESO-"))
     expect(page.locator("#last-appointment-date")).to_have_text("Wednesday 6 January 2027")
     expect(page.get_by_text("The last appointment date has passed.")).to_be_visible()
-    open_the_report(page, case_url)
+    see_the_report(
+        page,
+        case_url,
+        title="Supervisor's notice: engagement and support order",
+        status="Not complied (2 of 3 attended)",
+        goes_to=("The court",),
+    )
+    missed = page.frame_locator("#preview").locator("table.missed")
+    expect(missed).to_contain_text("Second meeting")
+    expect(missed).to_contain_text("No reason given")
