@@ -209,6 +209,7 @@ def _court(orgs: dict[str, Organisation]) -> Court:
             court_email="listing@northgate-court.example.org",
             cps_email="cps@example.org",
             liaison_email="liaison@northgate-court.example.org",
+            police_email="custody@northgate-police.example.org",
             organisation_id=orgs["Northgate Magistrates' Court"].id,
             cps_organisation_id=orgs["CPS London South (demo)"].id,
         )
