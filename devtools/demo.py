@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
@@ -9,6 +10,12 @@ from sqlalchemy import select
 from diversion import clock
 from diversion.accounts.passwords import hash_password
 from diversion.admin.reference import seed_requirement_types
+from diversion.cases.order_services import (
+    OrderDetails,
+    can_agree,
+    open_order_case,
+    record_agreement,
+)
 from diversion.db import db, transactional
 from diversion.hooks import notify_case_changed
 from diversion.models import (
@@ -76,6 +83,72 @@ CLIENTS = [
     ("Odette", "Placeholder", "Detta", date(1999, 11, 5), None, -14, None),
 ]
 
+FRIDAY = 4  # date.weekday()
+CHARGE = "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoOrder:
+    """A client with one case of an order that starts away from court, and what her worker
+    records when opening it (docs/orders.md)."""
+
+    first: str
+    last: str
+    born: date
+    text_name: str
+    code: str
+    days_since_start: int
+    # The end set on the case: the first Friday at least this many weeks after the start.
+    end_after_weeks: int | None = None
+    sessions_required: int | None = None
+    partner: str | None = None
+    worker: str = "worker@example.org"
+    reference: str | None = None
+    drug_test: DrugTestResult = DrugTestResult.NOT_TESTED
+
+
+ORDER_CLIENTS = [
+    # A positive test in custody two days ago; the CJIT holds the initial assessment.
+    DemoOrder(
+        first="Philippa",
+        last="Mockridge",
+        born=date(1990, 2, 17),
+        text_name="Pip",
+        code="RA",
+        days_since_start=2,
+        partner="Southbank CJIT",
+        drug_test=DrugTestResult.POSITIVE_BOTH,
+    ),
+    # Cautioned yesterday: two sessions by a deadline six weeks on. Only the project has
+    # agreed so far, so it shows as waiting for the CJIT's agreement.
+    DemoOrder(
+        first="Henrietta",
+        last="Dummersby",
+        born=date(1985, 8, 9),
+        text_name="Hen",
+        code="CC",
+        days_since_start=1,
+        end_after_weeks=6,
+        sessions_required=2,
+        partner="Southbank CJIT",
+        reference="DEMO/CAUTION/1",
+        drug_test=DrugTestResult.POSITIVE_COCAINE,
+    ),
+    # An engagement and support order made a week ago, ending on a Friday about four months
+    # on (at most six), with Bea as the supervisor it names.
+    DemoOrder(
+        first="Winifred",
+        last="Notreal",
+        born=date(1993, 12, 1),
+        text_name="Win",
+        code="ESO",
+        days_since_start=7,
+        end_after_weeks=17,
+        worker="worker2@example.org",
+        reference="DEMO/ESO/1",
+    ),
+]
+
 
 def _organisations() -> dict[str, Organisation]:
     found = {o.name: o for o in db.session.scalars(select(Organisation))}
@@ -136,6 +209,7 @@ def _court(orgs: dict[str, Organisation]) -> Court:
             court_email="listing@northgate-court.example.org",
             cps_email="cps@example.org",
             liaison_email="liaison@northgate-court.example.org",
+            police_email="custody@northgate-police.example.org",
             organisation_id=orgs["Northgate Magistrates' Court"].id,
             cps_organisation_id=orgs["CPS London South (demo)"].id,
         )
@@ -143,18 +217,70 @@ def _court(orgs: dict[str, Organisation]) -> Court:
     return court
 
 
-def _venue(orgs: dict[str, Organisation]) -> None:
-    project = orgs["Riverside Women's Project"]
-    if db.session.scalar(select(Venue).where(Venue.organisation_id == project.id)) is None:
+# Each agency's office: (organisation, name, neutral name, address). The CJIT's is where a
+# Required Assessment's initial assessment is held.
+VENUES = [
+    (
+        "Riverside Women's Project",
+        "Riverside Women's Project, Station Road",
+        "Station Road office",
+        "1 Station Road\nLondon\nSE99 9ZZ",
+    ),
+    (
+        "Southbank CJIT",
+        "Southbank CJIT, Market Street",
+        "Market Street office",
+        "2 Market Street\nLondon\nSE99 8ZZ",
+    ),
+]
+
+
+def _venues(orgs: dict[str, Organisation]) -> None:
+    for org_name, name, neutral_name, address in VENUES:
+        organisation = orgs[org_name]
+        if db.session.scalar(select(Venue).where(Venue.organisation_id == organisation.id)):
+            continue
         db.session.add(
             Venue(
-                organisation=project,
-                name="Riverside Women's Project, Station Road",
-                neutral_name="Station Road office",
-                address="1 Station Road\nLondon\nSE99 9ZZ",
+                organisation=organisation,
+                name=name,
+                neutral_name=neutral_name,
+                address=address,
                 opening_hours={str(day): WEEKDAY_HOURS for day in range(5)},
             )
         )
+
+
+def _client_named(first: str, last: str) -> Client | None:
+    return db.session.scalar(
+        select(Client).where(Client.first_name == first, Client.last_name == last)
+    )
+
+
+def _new_client(
+    project: Organisation,
+    first: str,
+    last: str,
+    born: date,
+    text_name: str | None,
+    *,
+    alias: str | None = None,
+) -> Client:
+    """A fictional client of the project who agrees to texts on a number safe to text."""
+    client = Client(
+        organisation=project,
+        first_name=first,
+        last_name=last,
+        date_of_birth=born,
+        text_name=text_name,
+        consent_to_texts=True,
+        mobile=f"+447700900{100 + len(first):03d}",
+        safe_to_text_confirmed_on=clock.today(),
+    )
+    if alias:
+        client.aliases = [ClientAlias(name=alias)]
+    db.session.add(client)
+    return client
 
 
 def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court) -> None:
@@ -164,24 +290,9 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
     assert diversion is not None
     today = clock.today()
     for number, (first, last, alias, born, text_name, offset, outcome) in enumerate(CLIENTS):
-        exists = db.session.scalar(
-            select(Client).where(Client.first_name == first, Client.last_name == last)
-        )
-        if exists is not None:
+        if _client_named(first, last) is not None:
             continue
-        client = Client(
-            organisation=project,
-            first_name=first,
-            last_name=last,
-            date_of_birth=born,
-            text_name=text_name,
-            consent_to_texts=True,
-            mobile=f"+447700900{100 + len(first):03d}",
-            safe_to_text_confirmed_on=today,
-        )
-        if alias:
-            client.aliases = [ClientAlias(name=alias)]
-        db.session.add(client)
+        client = _new_client(project, first, last, born, text_name, alias=alias)
         court_date = calendar.next_sitting_day(
             today + timedelta(days=offset), court.sitting_weekdays, include_today=True
         )
@@ -196,7 +307,7 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
             first_court_time=time(14, 0) if number % 3 == 1 else court.list_time,
             court_reference=f"DEMO/{court_date:%y%m%d}/{len(last)}",
             arrest_date=court_date - timedelta(days=6),
-            charge="Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)",
+            charge=CHARGE,
             custody_drug_test=DrugTestResult.POSITIVE_BOTH,
         )
         if outcome is CourtOutcome.ACCEPTED:
@@ -217,19 +328,69 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
         notify_case_changed(case, change="opened", now=clock.now())
 
 
+def _order_cases() -> None:
+    """One open case of each order that starts away from court, opened through the same
+    service a worker uses. The conditional caution has only the project's agreement, so it
+    shows as waiting for the CJIT's."""
+    orgs = {o.name: o for o in db.session.scalars(select(Organisation))}
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    kinds = {k.code: k for k in db.session.scalars(select(RequirementType))}
+    court = db.session.scalar(select(Court).where(Court.name == "Northgate Magistrates' Court"))
+    assert court is not None
+    worker = users["worker@example.org"]
+    today = clock.today()
+    for demo in ORDER_CLIENTS:
+        if _client_named(demo.first, demo.last) is not None:
+            continue
+        client = _new_client(
+            orgs["Riverside Women's Project"], demo.first, demo.last, demo.born, demo.text_name
+        )
+        db.session.flush()
+        start = today - timedelta(days=demo.days_since_start)
+        end = None
+        if demo.end_after_weeks is not None:
+            end = start + timedelta(weeks=demo.end_after_weeks)
+            end += timedelta(days=(FRIDAY - end.weekday()) % 7)
+        details = OrderDetails(
+            requirement_type=kinds[demo.code],
+            court=court,
+            start_date=start,
+            end_date=end,
+            sessions_required=demo.sessions_required,
+            partner=orgs[demo.partner] if demo.partner else None,
+            reference=demo.reference,
+            arrest_date=start,
+            charge=CHARGE,
+            custody_drug_test=demo.drug_test,
+            worker=users[demo.worker],
+        )
+        case = open_order_case(
+            actor=worker, client=client, details=details, today=today, now=clock.now()
+        )
+        if can_agree(case, worker):
+            record_agreement(case=case, actor=worker, now=clock.now())
+
+
 @transactional
 def _load() -> list[tuple[str, str]]:
     orgs = _organisations()
     users = _users(orgs)
     _working_patterns(users)
     court = _court(orgs)
-    _venue(orgs)
+    _venues(orgs)
     db.session.flush()
     _clients(orgs, users, court)
-    return [(role.label, email) for email, _name, role, _org in USERS]
+    # A CJIT's worker is named as such: she is the one who agrees to a caution and holds a
+    # Required Assessment's initial assessment.
+    return [
+        (f"{role.label} (CJIT)" if orgs[org].kind is OrganisationKind.CJIT else role.label, email)
+        for email, _name, role, org in USERS
+    ]
 
 
 def load_demo() -> list[tuple[str, str]]:
     """Load the demo data; running it again adds nothing twice. Returns (role, email) pairs."""
     seed_requirement_types()
-    return _load()
+    users = _load()
+    _order_cases()
+    return users

@@ -57,6 +57,14 @@ def appointment_or_404(appointment_id: int) -> Appointment:
     )
 
 
+def case_page_for(item: Appointment) -> str:
+    """Where "back to the case" leads: the case page for the agency that holds it; for the
+    partner agency's worker (the CJIT's assessor), who never sees that page, Shared with us."""
+    if item.case.organisation_id == g.user.organisation_id:
+        return url_for("cases.show", case_id=item.case_id)
+    return url_for("orders.shared")
+
+
 def _holder(case: Case) -> int:
     """The organisation holding the sessions to book next (the partner agency's, for a
     session it holds)."""
@@ -237,6 +245,7 @@ def _appointment_page(
         "scheduling/appointment.html",
         title="Appointment",
         item=item,
+        back=case_page_for(item),
         chain=chain,
         cancel_form=cancel_form,
         attendance_form=attendance_form,
@@ -266,7 +275,7 @@ def cancel(appointment_id: int) -> Response | str:
         else:
             flash("Appointment cancelled.", "success")
             _flash_rebooking(result)
-            return redirect(url_for("cases.show", case_id=item.case_id))
+            return redirect(case_page_for(item))
     return _appointment_page(item, form, AttendanceForm())
 
 
@@ -293,7 +302,7 @@ def attendance(appointment_id: int) -> Response | str:
                 _flash_rebooking(result)
         except RuleBroken as error:
             flash(error.message)
-        return redirect(url_for("cases.show", case_id=item.case_id))
+        return redirect(case_page_for(item))
     return _appointment_page(item, CancelForm(), form)
 
 

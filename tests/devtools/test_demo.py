@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import time_machine
 from sqlalchemy import func, select
@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 from devtools.demo import DEMO_PASSWORD, load_demo
 from diversion.db import db
 from diversion.formatting import LONDON
-from diversion.models import Case, CaseStatus, Client, OutboxMessage, User, Venue
+from diversion.models import (
+    Case,
+    CaseStatus,
+    Client,
+    OrganisationKind,
+    OutboxMessage,
+    RequirementType,
+    User,
+    Venue,
+)
 from notifications.policy import DEFAULT_POLICY, next_allowed_moment
 from scheduling import booking
 from scheduling.plan import Plan
@@ -35,11 +44,55 @@ def test_the_demo_loads_twice_without_duplicates_and_has_a_sign_in_for_every_rol
     roles = {role for role, _email in first}
     assert roles == {
         "Diversion worker",
+        "Diversion worker (CJIT)",
         "Team manager",
         "Court liaison officer",
         "Crown Prosecution Service",
         "Administrator",
     }
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_demo_has_an_open_case_of_each_of_the_four_orders(app, web):
+    with app.app_context():
+        first = load_demo()
+        load_demo()
+        open_cases = db.session.scalars(
+            select(Case).where(Case.status.in_([CaseStatus.AWAITING_COURT, CaseStatus.ON_SCHEME]))
+        ).all()
+        by_code: dict[str, list[Case]] = {}
+        for case in open_cases:
+            by_code.setdefault(case.requirement_type.code, []).append(case)
+        assert set(by_code) == set(db.session.scalars(select(RequirementType.code)))
+        assert {code: len(cases) for code, cases in by_code.items() if code != "CD"} == {
+            "RA": 1,
+            "CC": 1,
+            "ESO": 1,
+        }
+        (assessment,) = by_code["RA"]
+        assert assessment.status is CaseStatus.ON_SCHEME
+        assert assessment.partner_organisation.kind is OrganisationKind.CJIT
+        (caution,) = by_code["CC"]
+        # Only the project has agreed: the caution waits for the CJIT.
+        assert caution.status_label == "Awaiting agreement"
+        assert caution.sessions_required == 2
+        assert [a.organisation.kind for a in caution.agreements] == [OrganisationKind.PROJECT]
+        (order,) = by_code["ESO"]
+        assert order.status is CaseStatus.ON_SCHEME
+        assert order.end_date.weekday() == 4  # a Friday
+        assert order.start_date < order.end_date <= date(2027, 5, 23)  # within six months
+        assert order.worker.email == "worker2@example.org"
+        # The CJIT's assessor can sign in, and sees the two cases shared with her agency.
+        cjit = db.session.scalar(select(User).where(User.email == "cjit@example.org"))
+        assert ("Diversion worker (CJIT)", cjit.email) in first
+        assert cjit.organisation_id == assessment.partner_organisation_id
+        assert any(
+            v.organisation_id == cjit.organisation_id for v in db.session.scalars(select(Venue))
+        )
+        caution_reference, assessment_reference = caution.reference, assessment.reference
+    sign_in(web, cjit, password=DEMO_PASSWORD)
+    shared = web.get("/shared").get_data(as_text=True)
+    assert caution_reference in shared and assessment_reference in shared
 
 
 @time_machine.travel(NOW, tick=False)

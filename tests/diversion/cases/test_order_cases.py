@@ -387,3 +387,46 @@ def test_an_order_s_meetings_are_booked_only_with_the_supervisor_it_names(
         assert [slot.session.number for slot in plan.slots] == [1, 2, 3]
         assert {slot.worker_id for slot in plan.slots} == {stand_in.id}
         db.session.rollback()
+
+
+def test_the_cjit_s_assessor_marks_her_own_session_and_is_sent_back_to_shared_with_us(
+    app: Flask,
+    web: FlaskClient,
+    world: World,
+    make: Factory,
+    standard: dict[str, RequirementType],
+    cjit: Any,
+) -> None:
+    """The partner's worker never sees the case page: after marking attendance on her own
+    appointment she returns to Shared with us, not to a page that answers 404."""
+    org, assessor = cjit
+    her = make.client(organisation=world.project)
+    case = make.case(
+        client=her,
+        court=world.court,
+        worker=world.worker,
+        requirement_type_id=standard["RA"].id,
+        first_court_date=None,
+        start_date=date(2026, 11, 25),
+        partner_organisation_id=org.id,
+        status=CaseStatus.ON_SCHEME,
+    )
+    item = make.appointment(
+        case=case,
+        venue=_venue(org, make),
+        worker=assessor,
+        starts_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC),
+    )
+    sign_in(web, assessor)
+    page = web.get(f"/appointments/{item.id}").text
+    assert 'href="/shared"' in page and f'href="/cases/{case.id}"' not in page
+    marked = web.post(f"/appointments/{item.id}/attendance", data={"attended": "yes"})
+    assert marked.status_code == 302 and marked.headers["Location"].endswith("/shared")
+    assert web.get(marked.headers["Location"]).status_code == 200
+    make.session.expire_all()
+    assert make.session.get(type(item), item.id).status is AppointmentStatus.ATTENDED
+    # Her own worker still goes back to the case page.
+    project_web = app.test_client()
+    sign_in(project_web, world.worker)
+    assert f'href="/cases/{case.id}"' in project_web.get(f"/appointments/{item.id}").text
