@@ -158,7 +158,7 @@ def see_the_report(
     expect(page.locator("#status-now")).to_have_text(status)
     expect(page.locator("#goes-to li")).to_have_count(len(goes_to))
     for recipient in goes_to:
-        expect(page.locator("#goes-to")).to_contain_text(recipient, ignore_case=True)
+        expect(page.locator("#goes-to")).to_contain_text(recipient)
     preview = page.frame_locator("#preview")
     expect(preview.get_by_role("heading", level=1)).to_have_text(title)
 
