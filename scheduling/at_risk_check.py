@@ -98,7 +98,7 @@ def why_at_risk(case: Case, *, now: datetime) -> str | None:
             return None
         first_refusal = first_refusal or result
     assert first_refusal is not None
-    return at_risk_wording(first_refusal.reason)
+    return at_risk_wording(case, first_refusal.reason)
 
 
 def recheck_case(case: Case, *, now: datetime) -> str:

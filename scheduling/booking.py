@@ -356,16 +356,17 @@ def _court_wording(case: Case, wording: str | None, *, field: str = "court_wordi
     return wording
 
 
-def at_risk_wording(reason: str) -> str:
-    """What a case flagged at risk says, given why no plan fits (NoPlan.reason)."""
-    return f"Cannot complete before the return date: {reason}"
+def at_risk_wording(case: Case, reason: str) -> str:
+    """What a case flagged at risk says, given why no plan fits (NoPlan.reason), in the
+    words of its order ("the return date", "the deadline"...)."""
+    return f"Cannot complete before the {rules.rules_of(case.requirement_type).end_noun}: {reason}"
 
 
 def _reflag(case: Case, *, venue: Venue, now: datetime) -> Plan | NoPlan:
     """After a miss or cancellation: the earliest rebooking, or flag the case at risk."""
     result = propose(case, venue=venue, now=now)
     if isinstance(result, NoPlan) and outstanding_sessions(case):
-        case.at_risk_reason = at_risk_wording(result.reason)
+        case.at_risk_reason = at_risk_wording(case, result.reason)
         add_case_event(case, None, "at_risk", case.at_risk_reason)
     else:
         case.at_risk_reason = None
