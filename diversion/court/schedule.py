@@ -34,14 +34,16 @@ from email.utils import format_datetime as email_date
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from diversion import audit, clock
+from diversion.cases import rules
 from diversion.cases.queries import window_of
 from diversion.cases.services import add_case_event
 from diversion.court.list_csv import csv_case_ids, csv_filename, csv_rows, csv_text
 from diversion.court.queries import sitting_day_list
+from diversion.court.report_content import recipient_words
 from diversion.db import db
 from diversion.formatting import format_date, format_datetime
 from diversion.mail.queue import REPORT_MAIL_KIND, app_mailer, deliver
@@ -123,8 +125,10 @@ class ReportLine:
 
 
 def report_lines(cases: Sequence[Case], *, now: datetime) -> dict[int, ReportLine]:
-    """The report state of each case that has a return date, in two queries in all."""
-    ids = [case.id for case in cases if case.return_date is not None]
+    """The report state of each case whose window is known (for court diversion, once the
+    court set a return date), in two queries in all."""
+    windows = {case.id: window_of(case) for case in cases}
+    ids = [case_id for case_id, window in windows.items() if window is not None]
     if not ids:
         return {}
     sent: dict[int, datetime] = {}
@@ -145,7 +149,7 @@ def report_lines(cases: Sequence[Case], *, now: datetime) -> dict[int, ReportLin
     due_soon = add_working_days(today, 1)
     lines = {}
     for case in cases:
-        window = window_of(case)
+        window = windows[case.id]
         if window is None:
             continue
         lines[case.id] = ReportLine(
@@ -241,16 +245,25 @@ def reminders_due(*, now: datetime) -> dict[User, list[ReportLine]]:
     local = now.astimezone(LONDON)
     if not is_working_day(local.date()) or local.time() < REMINDER_TIME:
         return {}
-    cases = list(
-        db.session.scalars(
-            select(Case)
-            .where(Case.status == CaseStatus.ON_SCHEME)
-            .where(Case.return_date.is_not(None))
-            .where(Case.worker_id.is_not(None))
-            .where(Case.return_date >= local.date())
-            .options(joinedload(Case.worker), joinedload(Case.court))
-        ).unique()
-    )
+    running = db.session.scalars(
+        select(Case)
+        .where(Case.status == CaseStatus.ON_SCHEME)
+        .where(Case.worker_id.is_not(None))
+        .where(or_(Case.return_date.is_(None), Case.return_date >= local.date()))
+        .options(
+            joinedload(Case.worker),
+            joinedload(Case.court),
+            joinedload(Case.requirement_type),
+        )
+    ).unique()
+    # A report to the court is owed until its hearing; one to the police or the CPS alone,
+    # while the case runs (the worker closes it once it is sent).
+    cases = [
+        case
+        for case in running
+        if case.return_date is not None
+        or not rules.rules_of(case.requirement_type).reports_to_court
+    ]
     already = set(
         db.session.scalars(
             select(OutgoingMail.recipient)
@@ -274,13 +287,14 @@ def _reminder_body(worker: User, lines: Iterable[ReportLine]) -> str:
     rows = [
         f"- {line.case.reference or line.case.id}: "
         f"{'OVERDUE, was due' if line.state is ReportState.OVERDUE else 'due'} "
-        f"{format_datetime(line.due_at, 'long')}"
+        f"{format_datetime(line.due_at, 'long')}, to "
+        f"{recipient_words(line.case.requirement_type)}"
         for line in lines
     ]
     return (
-        f"Dear {worker.name},\n\nThese compliance reports need signing off and sending to the "
-        "court and the CPS:\n\n" + "\n".join(rows) + "\n\nOpen each case in the court diversion "
-        "scheduler to sign off and send its report.\n"
+        f"Dear {worker.name},\n\nThese compliance reports need signing off and sending:\n\n"
+        + "\n".join(rows)
+        + "\n\nOpen each case in the court diversion scheduler to sign off and send its report.\n"
     )
 
 

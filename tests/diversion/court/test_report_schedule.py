@@ -270,3 +270,24 @@ def test_the_list_is_stored_encrypted_sent_as_stored_and_linked_to_each_case_it_
         avery.id: "REFAvery",
         blake.id: "REFBlake",
     }
+
+
+def test_a_report_owed_to_the_police_is_reminded_like_any_other_and_says_where_it_goes(
+    app: Flask, make: Factory, world: World, smtp: SmtpServer
+) -> None:
+    # A positive test on Thu 26 Nov: the 28-day window ends Thu 24 Dec, and the attendance
+    # record goes to the police after it. There is no return date to wait for.
+    client = make.client(organisation=world.project, first_name="Avery", last_name="Marker")
+    case = make.order_case(
+        "RA", client=client, court=world.court, worker=world.worker, start=date(2026, 11, 26)
+    )
+    nine = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
+
+    with app.app_context():
+        sent = send_reminders(now=nine)
+
+    assert len(sent) == 1
+    text = smtp.received[0].message.get_content()
+    assert f"{case.reference}: due" in text
+    assert "to the police" in text
+    assert "Avery" not in text and "Marker" not in text
