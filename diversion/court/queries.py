@@ -195,6 +195,7 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
             joinedload(Case.requirement_type),
             # Case.court is the court passed in: already in the session, never loaded again.
             selectinload(Case.appointments),
+            selectinload(Case.lapsed_sessions),
         )
     )
     if user is None:

@@ -71,12 +71,7 @@ def test_every_report_variant_is_a_tagged_pdf_with_title_language_headings_and_t
     app: Flask, make: Factory, world: World, code: str
 ) -> None:
     client = make.client(organisation=world.project)
-    case = make.accepted_case(
-        client=client,
-        court=world.court,
-        worker=world.worker,
-        requirement_type_id=make.requirement_type(code).id,
-    )
+    case = make.order_case(code, client=client, court=world.court, worker=world.worker)
     with app.app_context():
         found_case = db.session.get(Case, case.id)
         worker = db.session.get(User, world.worker.id)

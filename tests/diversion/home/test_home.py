@@ -161,17 +161,26 @@ def test_a_workers_home_groups_her_cases_by_what_needs_doing_next(
     assert names_in(page["Court date coming"]) == ["Coming Testcase", "Adjourned Testcase"]
     assert [row[2] for row in page["Court date coming"]] == ["Wed 16 Dec 2026", "Wed 23 Dec 2026"]
     # Return 30 Dec: last appointment Thu 24 Dec, 10 days from Tue 15 Dec counting both.
-    assert page["On scheme"][0][0] == "Onscheme Testcase"
-    assert page["On scheme"][0][2:4] == ["Thu 24 Dec 2026", "10 days left"]
+    assert page["On scheme or order"][0][0] == "Onscheme Testcase"
+    assert page["On scheme or order"][0][2:5] == [
+        "Court diversion (extended bail)",
+        "Thu 24 Dec 2026",
+        "10 days left",
+    ]
     # Return Wed 16 Dec: the last appointment date (Mon 14 Dec) has passed; report due today.
-    reports = page["Reports to the court and the CPS"]
+    reports = page["Reports due"]
     assert reports[0][0] == "Report Testcase"
-    assert reports[0][2:5] == ["Tue 15 Dec 2026, 12:00", "Due", "Wed 16 Dec 2026"]
+    assert reports[0][2:6] == [
+        "Tue 15 Dec 2026, 12:00",
+        "Due",
+        "Court diversion (extended bail)",
+        "Wed 16 Dec 2026",
+    ]
     assert caption_counts(response) == {
         "Court outcome to record": 1,
         "Court date coming": 2,
-        "On scheme": 1,
-        "Reports to the court and the CPS": 1,
+        "On scheme or order": 1,
+        "Reports due": 1,
     }
     text = response.get_data(as_text=True)
     assert "Today is Tuesday 15 December 2026." in re.sub(r"\s+", " ", text)
@@ -212,8 +221,8 @@ def test_a_manager_sees_her_whole_organisation_but_never_another(
         "Colin Colleague",
     ]
     assert names_in(page["Court outcome to record"]) == ["Outcome Testcase"]
-    assert names_in(page["On scheme"]) == ["Onscheme Testcase"]
-    assert names_in(page["Reports to the court and the CPS"]) == ["Report Testcase"]
+    assert names_in(page["On scheme or order"]) == ["Onscheme Testcase"]
+    assert names_in(page["Reports due"]) == ["Report Testcase"]
     text = response.get_data(as_text=True)
     assert "Your organisation&#39;s cases" in text
     assert "Elsewhere Testcase" not in text
@@ -229,7 +238,7 @@ def test_another_organisations_manager_sees_only_her_own(
 
     page = sections(response)
     assert names_in(page["Court date coming"]) == ["Elsewhere Testcase"]
-    assert names_in(page["On scheme"]) == ["Elsewhere Testcase"]
+    assert names_in(page["On scheme or order"]) == ["Elsewhere Testcase"]
     text = response.get_data(as_text=True)
     for name in caseload:
         assert f"{name} Testcase" not in text
