@@ -15,6 +15,7 @@ from werkzeug.routing import Map
 from werkzeug.routing.converters import IntegerConverter
 from werkzeug.wrappers import Response
 
+from diversion.cases.queries import has_shared_cases
 from diversion.cases.texts import unread_reply_count
 from diversion.fields import MAX_ID
 from diversion.formatting import format_date, format_datetime, format_time
@@ -31,6 +32,14 @@ def _inbox_text(user: User) -> str:
         log.warning("could not count unread replies for the menu")
         return "Inbox"
     return f"Inbox ({unread} unread)" if unread else "Inbox"
+
+
+def _has_shared_cases(user: User) -> bool:
+    try:
+        return has_shared_cases(user)
+    except SQLAlchemyError:  # an error page after a database failure still renders
+        log.warning("could not check for shared cases for the menu")
+        return False
 
 
 class DatabaseId(IntegerConverter):
@@ -63,7 +72,10 @@ def navigation() -> list[dict[str, Any]]:
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
         items.append((_inbox_text(user), "/inbox"))
         items.append(("Court lists", "/court"))
-        items.append(("Shared with us", "/shared"))
+        if _has_shared_cases(user):
+            # Cases another agency shares with hers ("Shared with us"): only when there are
+            # some, so a project that is nobody's partner keeps its menu to one line.
+            items.append(("Shared", "/shared"))
     if user.role in (Role.COURT_LIAISON, Role.CPS):
         items.append(("Court lists", "/court"))
     if user.role in (Role.MANAGER, Role.ADMIN):

@@ -370,6 +370,21 @@ def partner_case_for(user: User, case_id: int) -> Case | None:
     )
 
 
+def has_shared_cases(user: User) -> bool:
+    """Whether another agency shares an open case with the user's organisation."""
+    if not user.is_caseworker:
+        return False
+    return (
+        db.session.scalar(
+            select(Case.id)
+            .where(Case.partner_organisation_id == user.organisation_id)
+            .where(Case.status.in_(OPEN_STATUSES))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def shared_with(user: User) -> list[Case]:
     """Open cases other agencies hold that name the user's organisation as their partner."""
     if not user.is_caseworker:

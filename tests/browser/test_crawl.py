@@ -78,6 +78,8 @@ class Seeded:
     users: dict[Role, User]
     newcomer: User
     ids: dict[str, Any]
+    # Ids for one endpoint that differ from the rest (a case that page is about).
+    by_endpoint: dict[str, dict[str, Any]]
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -228,6 +230,27 @@ def seed(site: Site) -> Seeded:
     make.session.commit()
     inbox_id = make.session.query(InboundMessage.id).filter_by(provider_id="SMcrawl0001").scalar()
 
+    # A Required Assessment shared with a CJIT: her initial assessment attended, so its
+    # assessor may record that the follow-up is not needed.
+    assessed = make.order_case(
+        "RA",
+        client=make.client(organisation=site.project, first_name="Rhea", last_name="Moss"),
+        court=court,
+        worker=worker,
+        start=date(2026, 11, 20),
+        partner=make.organisation(name="Testbury CJIT", kind=OrganisationKind.CJIT),
+    )
+    make.appointment(
+        case=assessed,
+        venue=venue,
+        worker=worker,
+        session_number=1,
+        kind="initial_assessment",
+        starts_at=at(date(2026, 11, 24), 10),
+        ends_at=at(date(2026, 11, 24), 11, 30),
+        status=AppointmentStatus.ATTENDED,
+    )
+
     app = site.app
     with app.app_context():
         the_case = db.session.get(Case, complied.id)
@@ -253,6 +276,11 @@ def seed(site: Site) -> Seeded:
             "report_id": report_id,
             "mail_id": mail_id,
             "message_id": inbox_id,
+            "number": 2,
+        },
+        by_endpoint={
+            "orders.lapse": {"case_id": assessed.id},
+            "orders.open_order": {"requirement_type_id": make.requirement_type("RA").id},
         },
     )
 
@@ -266,7 +294,8 @@ QUERIES: dict[str, dict[str, str]] = {
 def path_for(app: Flask, seeded: Seeded, endpoint: str) -> str:
     """The endpoint's path, each <id> in it filled from the seeded data."""
     rule = next(app.url_map.iter_rules(endpoint))
-    values = {name: seeded.ids[name] for name in rule.arguments}
+    ids = seeded.ids | seeded.by_endpoint.get(endpoint, {})
+    values = {name: ids[name] for name in rule.arguments}
     with app.test_request_context():
         return url_for(endpoint, **values, **QUERIES.get(endpoint, {}))
 

@@ -188,7 +188,7 @@ def test_a_required_assessment_from_a_positive_test_to_its_attendance_record(
     # list of shared cases, and that the follow-up is not needed.
     clock(london(2, 12, 15, 45))
     sign_in_as(page, site, cjit.assessor)
-    menu(page, "Shared with us", "Shared with us")
+    menu(page, "Shared", "Shared with us")
     shared = page.locator("#shared-cases")
     expect(shared).to_contain_text("Lena Okafor")
     mark_attendance(page, "Wed 2 Dec 2026, 14:00", attended=True)
@@ -259,7 +259,7 @@ def test_a_conditional_caution_waits_for_both_agencies_then_its_one_session_comp
     # Then the CJIT, from the cases shared with it.
     clock(london(2, 12, 12, 30))
     sign_in_as(page, site, cjit.assessor)
-    menu(page, "Shared with us", "Shared with us")
+    menu(page, "Shared", "Shared with us")
     expect(page.locator("#shared-cases")).to_contain_text("Awaiting agreement, 1 session")
     page.get_by_role("button", name="Record our agreement").click()
     expect(

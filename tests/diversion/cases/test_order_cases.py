@@ -430,3 +430,21 @@ def test_the_cjit_s_assessor_marks_her_own_session_and_is_sent_back_to_shared_wi
     project_web = app.test_client()
     sign_in(project_web, world.worker)
     assert f'href="/cases/{case.id}"' in project_web.get(f"/appointments/{item.id}").text
+
+
+def test_the_menu_offers_shared_cases_only_to_an_agency_that_has_some(
+    web: FlaskClient, world: World, make: Factory, cjit: Any
+) -> None:
+    def menu_has_shared(user: Any) -> bool:
+        sign_in(web, user)
+        found = 'href="/shared"' in web.get("/home").get_data(as_text=True)
+        web.post("/sign-out")
+        return found
+
+    org, assessor = cjit
+    assert not menu_has_shared(assessor)
+    her = make.client(organisation=world.project)
+    make.order_case("RA", client=her, court=world.court, worker=world.worker, partner=org)
+
+    assert menu_has_shared(assessor)
+    assert not menu_has_shared(world.worker)  # the holder works the case from its own page
