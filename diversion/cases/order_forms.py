@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from wtforms import SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from diversion.cases.order_services import LAPSE_REASON_MAX_LENGTH
 from diversion.cases.orders import OrderRules
@@ -20,6 +20,7 @@ from diversion.fields import (
     GovSelectField,
     no_control_characters,
     strip_filter,
+    text_field,
 )
 from diversion.models import DrugTestResult
 
@@ -42,27 +43,9 @@ class OrderCaseForm(FlaskForm):
         choose="Select the court area",
         description="Its addresses take the report.",
     )
-    reference = StringField(
-        "Reference (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=50, message="Reference must be 50 characters or fewer"),
-            no_control_characters,
-        ],
-    )
+    reference = text_field("Reference (optional)", max_length=50, noun="Reference")
     arrest_date = GovDateField("Date of arrest (optional)", noun="date of arrest", required=False)
-    charge = StringField(
-        "Offence (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=200, message="Offence must be 200 characters or fewer"),
-            no_control_characters,
-        ],
-    )
+    charge = text_field("Offence (optional)", max_length=200, noun="Offence")
     custody_drug_test = GovRadioField(
         "Drug test in custody",
         choices=[SelectChoice(r.value, r.label) for r in DrugTestResult],
