@@ -266,11 +266,15 @@ def _name_score(query: Query, words: Sequence[_Word]) -> tuple[float, list[str],
     return total / len(query.slots), reasons, swapped
 
 
-def _is_exact_name(query: Query, person: Person) -> bool:
+def _exact_name(query: Query, person: Person) -> str:
+    """"same name" when typed as her name, "same as another name she uses" when as one of
+    her other names, else ""."""
     typed = [word for slot in query.slots for word in slot]
     if typed == words_of(person.first_name) + words_of(person.last_name):
-        return True
-    return any(typed == words_of(alias) for alias in person.aliases)
+        return "same name"
+    if any(typed == words_of(alias) for alias in person.aliases):
+        return "same as another name she uses"
+    return ""
 
 
 def score(query: Query, person: Person) -> Match | None:
@@ -291,12 +295,12 @@ def score(query: Query, person: Person) -> Match | None:
         return None  # a date of birth far from hers: another woman, however alike the name
     if name < NAME_ENOUGH and not (dob is not None and name >= NAME_WITH_DOB):
         return None
-    exact_name = _is_exact_name(query, person)
-    exact = exact_name and (dob is None or dob == DOB_EXACT)
+    exact_name = _exact_name(query, person)
+    exact = bool(exact_name) and (dob is None or dob == DOB_EXACT)
     if exact:
         reason = "exact name and date of birth" if dob is not None else "exact name"
     else:
-        name_words = ["same name"] if exact_name else reasons
+        name_words = [exact_name] if exact_name else reasons
         reason = ", ".join(part for part in (dob_reason, *name_words) if part)
     return Match(ref=person.ref, score=round(total, 4), exact=exact, reason=reason)
 
