@@ -267,7 +267,7 @@ def _name_score(query: Query, words: Sequence[_Word]) -> tuple[float, list[str],
 
 
 def _exact_name(query: Query, person: Person) -> str:
-    """"same name" when typed as her name, "same as another name she uses" when as one of
+    """ "same name" when typed as her name, "same as another name she uses" when as one of
     her other names, else ""."""
     typed = [word for slot in query.slots for word in slot]
     if typed == words_of(person.first_name) + words_of(person.last_name):
