@@ -157,13 +157,13 @@ def timed(call: Callable[[], object]) -> float:
 
 def one_check(query: matching.Query) -> tuple[list[matching.Match], int]:
     """The check as the pages run it (without its audit row), in a fresh session."""
-    db.session.remove()
+    db.session.close()
     people = [c.person for c in queries.candidates(query)]
     return matching.rank(query, people, limit=10), len(people)
 
 
 def floor_read(born: date) -> None:
-    db.session.remove()
+    db.session.close()
     list(db.session.scalars(select(Client.id).where(Client.date_of_birth == born)))
 
 
@@ -190,7 +190,7 @@ def measure(app: Flask, woman_of: dict[int, int]) -> dict[str, object]:
             rounds.append(statistics.median(times))
             every += times
             log(f"round {number} of {ROUNDS}: median {rounds[-1]:.2f} ms")
-        db.session.remove()
+        db.session.close()
     every.sort()
     return {
         "median_ms": round(statistics.median(rounds), 2),

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import jellyfish
 from nicknames import NickNamer
@@ -45,6 +45,8 @@ NAME_SHARE = 0.6
 # never with a date of birth typed that is neither hers nor one slip from it.
 NAME_ENOUGH, NAME_WITH_DOB = 0.75, 0.5
 SWAPPED_PENALTY = 0.97
+# How many names, and pairs of words, are remembered once worked out.
+CACHED = 65_536
 # The width of a stored key (client_name_key.key).
 KEY_LENGTH = 40
 
@@ -55,8 +57,13 @@ _NAMER = NickNamer()
 def words_of(name: str) -> list[str]:
     """A name as lower-case ASCII words: accents dropped, apostrophes closed (O'Brien is
     obrien), hyphens and spaces split (Smith-Jones is smith, jones)."""
+    return list(_words(name))
+
+
+@lru_cache(maxsize=CACHED)
+def _words(name: str) -> tuple[str, ...]:
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return [word for word in _NOT_LETTERS.split(folded.replace("'", "")) if word]
+    return tuple(word for word in _NOT_LETTERS.split(folded.replace("'", "")) if word)
 
 
 def word_keys(word: str) -> set[str]:
@@ -135,12 +142,17 @@ def query_keys(query: Query) -> list[set[str]]:
     return found
 
 
+def _digits(day: date) -> str:
+    """A date as eight digits, YYYYMMDD (years before 1000 too)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 def date_of_birth_variants(born: date) -> set[date]:
     """Her date of birth, with day and month swapped, and with any one digit wrong."""
     variants = {born}
     if born.day <= 12:
         variants.add(date(born.year, born.day, born.month))
-    digits = born.strftime("%Y%m%d")
+    digits = _digits(born)
     for position, typed in enumerate(digits):
         for other in "0123456789":
             if other == typed:
@@ -159,7 +171,7 @@ def date_of_birth_relation(typed: date, hers: date) -> tuple[float, str]:
         return DOB_EXACT, "same date of birth"
     if typed.year == hers.year and typed.day == hers.month and typed.month == hers.day:
         return DOB_SWAPPED, "date of birth with day and month swapped"
-    digits = zip(typed.strftime("%Y%m%d"), hers.strftime("%Y%m%d"), strict=True)
+    digits = zip(_digits(typed), _digits(hers), strict=True)
     wrong = sum(a != b for a, b in digits)
     if wrong == 1:
         return DOB_ONE_DIGIT, "date of birth one digit different"
@@ -195,21 +207,24 @@ class _Word:
     double: bool  # one part of a surname of several
 
 
-def _words_of_person(person: Person) -> list[_Word]:
-    words = [_Word(w, "first", False, False) for w in words_of(person.first_name)]
-    surname = words_of(person.last_name)
+@lru_cache(maxsize=CACHED)
+def _words_of_person(
+    first_name: str, last_name: str, aliases: tuple[str, ...]
+) -> tuple[_Word, ...]:
+    words = [_Word(w, "first", False, False) for w in _words(first_name)]
+    surname = _words(last_name)
     words += [_Word(w, "last", False, len(surname) > 1) for w in surname]
-    for alias in person.aliases:
-        parts = words_of(alias)
+    for alias in aliases:
+        parts = _words(alias)
         if len(parts) == 1:
             words.append(_Word(parts[0], "any", True, False))
             continue
         words += [_Word(w, "first", True, False) for w in parts[:-1]]
         words.append(_Word(parts[-1], "last", True, False))
-    return words
+    return tuple(words)
 
 
-@cache
+@lru_cache(maxsize=CACHED)
 def _word_match(typed: str, hers: str) -> tuple[float, str]:
     """How one typed word stands to one of hers: a score and the plain words for it."""
     if typed == hers:
@@ -281,18 +296,18 @@ def score(query: Query, person: Person) -> Match | None:
     """One candidate scored against the query; None when not close enough to show."""
     if not query.has_name:
         return None
-    name, reasons, swapped = _name_score(query, _words_of_person(person))
+    dob: float | None = None
+    dob_reason = ""
+    if query.date_of_birth is not None:
+        dob, dob_reason = date_of_birth_relation(query.date_of_birth, person.date_of_birth)
+        if dob == 0.0:
+            return None  # a date of birth far from hers: another woman, however alike the name
+    words = _words_of_person(person.first_name, person.last_name, person.aliases)
+    name, reasons, swapped = _name_score(query, words)
     if swapped:
         name *= SWAPPED_PENALTY
         reasons.append("first and last names swapped")
-    if query.date_of_birth is None:
-        dob, dob_reason = None, ""
-        total = name
-    else:
-        dob, dob_reason = date_of_birth_relation(query.date_of_birth, person.date_of_birth)
-        total = NAME_SHARE * name + (1 - NAME_SHARE) * dob
-    if dob == 0.0:
-        return None  # a date of birth far from hers: another woman, however alike the name
+    total = name if dob is None else NAME_SHARE * name + (1 - NAME_SHARE) * dob
     if name < NAME_ENOUGH and not (dob is not None and name >= NAME_WITH_DOB):
         return None
     exact_name = _exact_name(query, person)

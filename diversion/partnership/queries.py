@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from diversion.db import db
 from diversion.models import Client, ClientAlias, ClientNameKey, Organisation
 from diversion.partnership import matching
 
-# Candidates found by their names, closest first (how many typed words each matches):
-# the ones `rank` scores, with every woman whose date of birth is close to the one typed.
-NAME_CANDIDATES = 300
+# Without a date of birth, the women found by their names that `rank` scores: those whose
+# keys match the most typed words first.
+NAME_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -27,51 +26,48 @@ class Candidate:
     organisation_id: int
 
 
-def _by_name(query: matching.Query) -> list[int]:
+def _by_name(query: matching.Query) -> Select[tuple[int]] | None:
     """Ids of the women whose keys match the most typed words (ties by id)."""
     slot_keys = [keys for keys in matching.query_keys(query) if keys]
     every_key = set().union(*slot_keys) if slot_keys else set()
     if not every_key:
-        return []
+        return None
     slot = case(
         *[(ClientNameKey.key.in_(sorted(keys)), index) for index, keys in enumerate(slot_keys)]
     )
-    hits = func.count(distinct(slot))
-    rows = db.session.execute(
+    return (
         select(ClientNameKey.client_id)
         .where(ClientNameKey.key.in_(sorted(every_key)))
         .group_by(ClientNameKey.client_id)
-        .order_by(hits.desc(), ClientNameKey.client_id)
+        .order_by(func.count(distinct(slot)).desc(), ClientNameKey.client_id)
         .limit(NAME_CANDIDATES)
     )
-    return [client_id for (client_id,) in rows]
-
-
-def _by_date_of_birth(born: date) -> list[int]:
-    """Ids of the women born on the day typed, or on a day one slip of the pen from it."""
-    rows = db.session.execute(
-        select(Client.id)
-        .where(Client.date_of_birth.in_(sorted(matching.date_of_birth_variants(born))))
-        .where(Client.anonymised_at.is_(None))
-    )
-    return [client_id for (client_id,) in rows]
 
 
 def candidates(query: matching.Query) -> list[Candidate]:
     """Every woman the check should score for this query, in any organisation; never an
-    anonymised record."""
+    anonymised record.
+
+    With a date of birth typed, only women born on that day or one slip of the pen from it
+    can match (`matching.score`), so they are the candidates, whatever their names. Without
+    one, the women whose search keys match the most typed words are.
+    """
     if not query.has_name:
         return []
-    ids = set(_by_name(query))
     if query.date_of_birth is not None:
-        ids.update(_by_date_of_birth(query.date_of_birth))
-    if not ids:
-        return []
-    wanted = sorted(ids)
+        variants = sorted(matching.date_of_birth_variants(query.date_of_birth))
+        chosen: ColumnElement[bool] = Client.date_of_birth.in_(variants)
+    else:
+        by_name = _by_name(query)
+        if by_name is None:
+            return []
+        chosen = Client.id.in_(by_name.scalar_subquery())
+    held = and_(chosen, Client.anonymised_at.is_(None))
     aliases: dict[int, list[str]] = defaultdict(list)
     for client_id, name in db.session.execute(
         select(ClientAlias.client_id, ClientAlias.name)
-        .where(ClientAlias.client_id.in_(wanted))
+        .join(Client, Client.id == ClientAlias.client_id)
+        .where(held)
         .order_by(ClientAlias.id)
     ):
         aliases[client_id].append(name)
@@ -82,9 +78,7 @@ def candidates(query: matching.Query) -> list[Candidate]:
             Client.first_name,
             Client.last_name,
             Client.date_of_birth,
-        )
-        .where(Client.id.in_(wanted))
-        .where(Client.anonymised_at.is_(None))
+        ).where(held)
     )
     return [
         Candidate(

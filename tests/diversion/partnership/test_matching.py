@@ -93,3 +93,13 @@ def test_date_of_birth_variants_hold_the_swap_and_every_one_digit_slip() -> None
     assert all(
         sum(a != b for a, b in zip(str(v), "1990-03-04", strict=True)) <= 2 for v in variants
     )
+
+
+def test_dates_at_the_ends_of_the_calendar_are_compared_digit_by_digit() -> None:
+    [match] = rank(
+        Query.from_text("Ann Smith", date(1, 1, 1)),
+        [Person(1, "Ann", "Smith", (), date(1001, 1, 1))],
+    )
+
+    assert match.reason == "date of birth one digit different, same name"
+    assert date(9999, 12, 31) in date_of_birth_variants(date(9999, 12, 31))
