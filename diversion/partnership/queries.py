@@ -27,7 +27,8 @@ class Candidate:
 
 
 def _by_name(query: matching.Query) -> Select[tuple[int]] | None:
-    """Ids of the women whose keys match the most typed words (ties by id)."""
+    """Ids of the women whose keys match the most typed words, then the most keys (a word
+    spelt as typed matches both its keys, a sound-alike one), then by id."""
     slot_keys = [keys for keys in matching.query_keys(query) if keys]
     every_key = set().union(*slot_keys) if slot_keys else set()
     if not every_key:
@@ -39,7 +40,11 @@ def _by_name(query: matching.Query) -> Select[tuple[int]] | None:
         select(ClientNameKey.client_id)
         .where(ClientNameKey.key.in_(sorted(every_key)))
         .group_by(ClientNameKey.client_id)
-        .order_by(func.count(distinct(slot)).desc(), ClientNameKey.client_id)
+        .order_by(
+            func.count(distinct(slot)).desc(),
+            func.count(distinct(ClientNameKey.key)).desc(),
+            ClientNameKey.client_id,
+        )
         .limit(NAME_CANDIDATES)
     )
 
