@@ -27,6 +27,7 @@ from devtools.bulk import (
     Row,
     Sizes,
     Staff,
+    fictional_aliases,
     fictional_name,
     history_case,
     instant,
@@ -47,6 +48,7 @@ from diversion.models import (
     ReportVariant,
     RequirementType,
 )
+from diversion.partnership.name_keys import key_rows
 from scheduling.calendar import is_working_day, sitting_days_between
 
 # What the court is told about a generated missed or cancelled appointment (default wordings).
@@ -65,6 +67,9 @@ class Builder:
         self.staff = staff
         self.ids = ids
         self.rng = rng
+        # Her other names come from a stream of their own, so that the rest of a seed's data
+        # is the same as before other names were generated.
+        self.alias_rng = random.Random(sizes.seed * 1_000_003 + 15)
         self.booked: dict[tuple[int, date], int] = {}  # (worker, day) to slots taken
         first_day = sizes.list_day - timedelta(days=HISTORY_DAYS)
         # Court dates whose order ends well before the list day, by window length.
@@ -85,6 +90,9 @@ class Builder:
         worker = rng.choice(self.staff.workers[organisation])
         client_id = self.ids.take(Client)
         first, last = fictional_name(rng)
+        aliases = fictional_aliases(first, self.alias_rng)
+        batch.aliases += [{"client_id": client_id, "name": alias} for alias in aliases]
+        batch.name_keys += key_rows(client_id, first, last, aliases)
         born = date(1960, 1, 1) + timedelta(days=rng.randrange(45 * 365))
         cases: list[tuple[date, str, Pattern]] = []
         for size in split_into_cases(appointments, rng):

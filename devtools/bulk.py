@@ -19,6 +19,8 @@ from diversion.models import (
     AppointmentStatus,
     Case,
     Client,
+    ClientAlias,
+    ClientNameKey,
     ComplianceReport,
     DrugTestResult,
     OutboxMessage,
@@ -177,6 +179,21 @@ def fictional_name(rng: random.Random) -> tuple[str, str]:
     return first, last
 
 
+# A share of women known by another name too: a maiden or married name, or a street name.
+ALIAS_SHARE = 0.3
+STREET_NAMES = ("Kiki", "Roxy", "Candy", "Star", "Jade", "Ruby", "Foxy", "Bunny", "Lulu", "Coco")
+
+
+def fictional_aliases(first: str, rng: random.Random) -> list[str]:
+    """Her other names, if any: two in three a surname from before (with her first name),
+    one in three a street name."""
+    if rng.random() >= ALIAS_SHARE:
+        return []
+    if rng.random() < 2 / 3:
+        return [f"{first} {rng.choice(SURNAME_STARTS)}{rng.choice(SURNAME_ENDS)}"]
+    return [rng.choice(STREET_NAMES)]
+
+
 @cache
 def instant(day: date, at: time) -> datetime:
     """The UTC instant of a London wall-clock time."""
@@ -285,6 +302,8 @@ class Batch:
     """The rows of one batch of clients, written together in the order of their keys."""
 
     clients: list[Row] = field(default_factory=list)
+    aliases: list[Row] = field(default_factory=list)
+    name_keys: list[Row] = field(default_factory=list)
     cases: list[Row] = field(default_factory=list)
     appointments: list[Row] = field(default_factory=list)
     messages: list[Row] = field(default_factory=list)
@@ -293,6 +312,8 @@ class Batch:
     def write(self) -> None:
         for model, rows in (
             (Client, self.clients),
+            (ClientAlias, self.aliases),
+            (ClientNameKey, self.name_keys),
             (Case, self.cases),
             (Appointment, self.appointments),
             (OutboxMessage, self.messages),

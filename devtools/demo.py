@@ -46,6 +46,18 @@ ORGANISATIONS = [
     ("Northgate Magistrates' Court", OrganisationKind.COURT, None),
     ("CPS London South (demo)", OrganisationKind.CPS, None),
 ]
+# Whom the partnership asks about a woman the caseload check finds on each caseload.
+CONTACTS = {
+    "Riverside Women's Project": "the duty worker (Asha Demo-Worker)",
+    "Southbank CJIT": "the CJIT duty desk (Dee Demo-CJIT)",
+}
+# Women the CJIT holds whom the project's caseload check finds, written as the CJIT wrote
+# them: "Marney Testwod" or "Beth Fakenham" typed at the project find them (first, last,
+# alias, born). Fictional.
+CJIT_CLIENTS = [
+    ("Marnie", "Testwood-Hale", None, date(1991, 12, 4)),
+    ("Elizabeth", "Mockridge", "Beth Amberley", date(1979, 3, 8)),
+]
 
 USERS = [
     ("worker@example.org", "Asha Demo-Worker", Role.WORKER, "Riverside Women's Project"),
@@ -156,6 +168,8 @@ def _organisations() -> dict[str, Organisation]:
         if name not in found:
             found[name] = Organisation(name=name, kind=kind, phone=phone)
             db.session.add(found[name])
+        if found[name].contact_name is None and name in CONTACTS:
+            found[name].contact_name = CONTACTS[name]
     db.session.flush()
     return found
 
@@ -380,6 +394,9 @@ def _load() -> list[tuple[str, str]]:
     _venues(orgs)
     db.session.flush()
     _clients(orgs, users, court)
+    for first, last, alias, born in CJIT_CLIENTS:
+        if _client_named(first, last) is None:
+            _new_client(orgs["Southbank CJIT"], first, last, born, None, alias=alias)
     # A CJIT's worker is named as such: she is the one who agrees to a caution and holds a
     # Required Assessment's initial assessment.
     return [

@@ -12,7 +12,8 @@ What it makes:
   with its court and CPS organisations, a venue for each project, one caseworker for every
   1,000 appointments (at least two) with a manager for each project, a court liaison
   officer and a CPS user (`LIAISON_EMAIL`, `CPS_EMAIL`), and the four requirement types;
-- the clients, each with a history of closed (or declined) cases over the two years before
+- the clients (three in ten also known by another name, with the caseload check's search keys
+  of all their names), each with a history of closed (or declined) cases over the two years before
   the list day, at the court's sitting days, which hold the appointments: mostly attended,
   some missed and rebooked, some cancelled, at most four a day for each worker;
 - the lists: exactly `list_cases` cases on the list day (half first appearances, a tenth of

@@ -33,6 +33,7 @@ from diversion.db import db as database
 from diversion.extensions import csrf
 from diversion.home import views as home_views
 from diversion.mail import queue as mail_queue
+from diversion.partnership import name_keys  # noqa: F401  (keeps the search keys in step)
 from diversion.privacy import erasure
 from diversion.privacy.views import audit as audit_views
 from diversion.privacy.views import retention as retention_views

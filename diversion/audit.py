@@ -206,6 +206,8 @@ ACTION_WORDS = {
     "access_refused": "Refused a page their role may not see",
     "record_refused": "Refused a record their organisation does not hold (or none)",
     "client_search": "Searched for clients",
+    "caseload_check": "Checked every caseload of the partnership",
+    "caseload_disclosed": "Told another organisation's name and contact (caseload check)",
     "client_viewed": "Viewed a client",
     "client_created": "Added a client",
     "client_updated": "Changed a client's details",

@@ -207,6 +207,9 @@ class Organisation(Base):
     kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
+    # Whom another organisation of the partnership asks about a woman the caseload check
+    # found here (diversion/partnership): a role or a person, given with the phone above.
+    contact_name: Mapped[str | None] = mapped_column(String(200))
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -428,6 +431,11 @@ class Client(Base):
         back_populates="client", cascade="all, delete-orphan", order_by="ClientAlias.id"
     )
     cases: Mapped[list[Case]] = relationship(back_populates="client", order_by="Case.id.desc()")
+    # The keys the caseload check finds her by, kept in step with her names by
+    # diversion.partnership.name_keys (none once she is anonymised).
+    name_keys: Mapped[list[ClientNameKey]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def full_name(self) -> str:
@@ -448,6 +456,18 @@ class ClientAlias(Base):
     name: Mapped[str] = mapped_column(String(200))
 
     client: Mapped[Client] = relationship(back_populates="aliases")
+
+
+class ClientNameKey(Base):
+    """One phonetic key of one word of her names or other names, for the caseload check
+    across the partnership (diversion.partnership.matching.name_keys)."""
+
+    __tablename__ = "client_name_key"
+    __table_args__ = (Index("ix_client_name_key_key", "key", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
 
 
 class Case(Base):

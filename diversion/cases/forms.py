@@ -313,7 +313,8 @@ class ClientForm(FlaskForm):
     date_of_birth = GovDateField(
         "Date of birth", noun="date of birth", description="For example, 27 3 1990"
     )
-    # Asked only when a client of the same name and date of birth is already on the caseload.
+    # Asked only when she may already be known: a client of the same name and date of birth
+    # on the caseload, or a match of the caseload check anywhere in the partnership.
     not_the_same_person = BooleanField(
         "She is a different person: add her as a new client", widget=GovCheckboxInput()
     )

@@ -109,6 +109,10 @@ REGISTER: dict[str, Entry] = {
     "organisation.kind": _system("The kind of organisation"),
     "organisation.phone": _system("The organisation's switchboard, given in texts"),
     "organisation.email": _system("The organisation's shared mailbox"),
+    "organisation.contact_name": _system(
+        "Whom the partnership asks about a woman the caseload check found there: a role, "
+        "such as the duty worker"
+    ),
     "court.id": _key(),
     "court.name": _system("The court hearing these cases"),
     "court.sitting_weekdays": _system("The days the court hears these cases"),
@@ -250,6 +254,12 @@ REGISTER: dict[str, Entry] = {
     "client_alias.client_id": _client("Whose other name"),
     "client_alias.name": _client(
         "Other names she is known by, for the caseload check (deleted when anonymised)"
+    ),
+    "client_name_key.id": _client("Row identifier"),
+    "client_name_key.client_id": _client("Whose names"),
+    "client_name_key.key": _client(
+        "A phonetic key of one word of her names, for the caseload check across the "
+        "partnership (deleted when anonymised)"
     ),
     "diversion_case.id": _kept("Row identifier"),
     "diversion_case.reference": _kept("The service's own case reference"),

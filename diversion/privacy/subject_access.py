@@ -46,6 +46,7 @@ CLIENT_KEY = "client_id"
 TABLE_TITLES = {
     "client": "Her record",
     "client_alias": "Other names she is known by",
+    "client_name_key": "Sound-alike keys of her names, by which the caseload check finds her",
     "diversion_case": "Cases",
     "appointment": "Appointments",
     "case_agreement": "Agencies that agreed to her caution",

@@ -510,6 +510,26 @@ def _old_court_and_case(
 BEFORE_HEARING_TIMES = "12a0c0de0002"
 
 
+def _old_client(conn: sa.Connection) -> tuple[int, int]:
+    """Her organisation and record as an older revision had them (the models have more now,
+    such as the caseload check's keys): (client id, organisation id)."""
+    organisation_id = conn.execute(
+        text(
+            "INSERT INTO organisation (name, kind, phone) "
+            "VALUES ('Her Project', 'project', '020 7946 0000') RETURNING id"
+        )
+    ).scalar_one()
+    her_id = conn.execute(
+        text(
+            "INSERT INTO client (organisation_id, first_name, last_name, date_of_birth, "
+            "consent_to_texts, created_at, updated_at) VALUES (:organisation, 'Ada', "
+            "'Example', '1990-01-01', false, :now, :now) RETURNING id"
+        ),
+        {"organisation": organisation_id, "now": datetime(2026, 12, 1, tzinfo=UTC)},
+    ).scalar_one()
+    return her_id, organisation_id
+
+
 def test_the_hearing_times_revision_puts_recorded_dates_at_their_courts_list_time(
     migrated_app: Flask,
 ) -> None:
@@ -524,14 +544,12 @@ def test_the_hearing_times_revision_puts_recorded_dates_at_their_courts_list_tim
                 "VALUES ('CD', 'Court diversion', '', '[]', 'court_to_return', 2, false, true, 15)"
             )
         )
-    make = Factory(migrated_app)
-    her = make.client(organisation=make.organisation())
-    make.session.close()
+        her_id, organisation_id = _old_client(conn)
     _, returning = _old_court_and_case(
-        engine, her.id, her.organisation_id, return_date=date(2026, 12, 30)
+        engine, her_id, organisation_id, return_date=date(2026, 12, 30)
     )
     _, adjourned = _old_court_and_case(
-        engine, her.id, her.organisation_id, "Second Court", adjourned_to=date(2026, 12, 16)
+        engine, her_id, organisation_id, "Second Court", adjourned_to=date(2026, 12, 16)
     )
 
     command.upgrade(config, "head")
@@ -587,12 +605,8 @@ def test_the_orders_revision_gives_the_four_orders_their_settings_and_keeps_ever
                 ),
                 {"code": code, "sessions": two, "rule": rule},
             )
-    make = Factory(migrated_app)
-    her = make.client(organisation=make.organisation())
-    make.session.close()
-    _, kept = _old_court_and_case(
-        engine, her.id, her.organisation_id, return_date=date(2026, 12, 30)
-    )
+        her_id, organisation_id = _old_client(conn)
+    _, kept = _old_court_and_case(engine, her_id, organisation_id, return_date=date(2026, 12, 30))
 
     command.upgrade(config, "head")
 

@@ -29,6 +29,7 @@ from diversion.models import (
     DrugTestResult,
     Role,
 )
+from diversion.partnership import services as partnership
 from scheduling import booking, calendar
 from scheduling.plan import NoPlan, Plan
 
@@ -104,6 +105,7 @@ def open_case(client_id: int) -> Response | str:
         form=form,
         client=client,
         open_cases=queries.open_cases_of(client),
+        check=partnership.check_for_client(actor=g.user, client=client),
     )
 
 

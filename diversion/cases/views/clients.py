@@ -16,6 +16,7 @@ from diversion.cases import queries
 from diversion.cases import services as client_service
 from diversion.cases.forms import ClientForm, ClientSearchForm, display_mobile
 from diversion.models import Client
+from diversion.partnership import services as partnership
 from diversion.privacy import subject_access
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -70,6 +71,7 @@ def search() -> Response | str:
 
     last = _last_search()
     results = None
+    check = partnership.CaseloadCheck()
     if last is None:
         form = ClientSearchForm(formdata=None)
     else:
@@ -78,8 +80,18 @@ def search() -> Response | str:
         results = queries.search_clients(
             organisation_id=g.user.organisation_id, text=text, date_of_birth=date_of_birth
         )
+        check = partnership.check_caseloads(
+            actor=g.user, query=partnership.query_for(text, date_of_birth), purpose="search"
+        )
         audit.record("client_search", detail=f"{len(results)} results")
-    return render_template("cases/clients/search.html", title="Clients", form=form, results=results)
+    return render_template(
+        "cases/clients/search.html",
+        title="Clients",
+        form=form,
+        results=results,
+        check=check,
+        close=check.here_except(client.id for client in results or ()),
+    )
 
 
 def _from_search() -> dict[str, Any]:
@@ -123,6 +135,7 @@ def add() -> Response | str:
     carried = _from_search() if request.method == "GET" and request.args.get("from") else {}
     form = ClientForm(today=today, data=carried)
     same_people: list[Client] = []
+    check = partnership.CaseloadCheck()
     if form.validate_on_submit():
         same_people = queries.clients_named(
             organisation_id=g.user.organisation_id,
@@ -130,10 +143,26 @@ def add() -> Response | str:
             last_name=form.last_name.data or "",
             date_of_birth=form.date_of_birth.data,
         )
+        if not form.not_the_same_person.data:
+            # Before saving: she may already be known, here or elsewhere in the partnership.
+            check = partnership.check_caseloads(
+                actor=g.user,
+                query=partnership.query_for_names(
+                    form.first_name.data or "",
+                    form.last_name.data or "",
+                    form.date_of_birth.data,
+                ),
+                purpose="add_client",
+            )
         if same_people and not form.not_the_same_person.data:
             form.not_the_same_person.errors = [
                 "A client with this name and date of birth is already on your caseload. "
                 "Open her record, or tick the box if she is a different person"
+            ]
+        elif check.found:
+            form.not_the_same_person.errors = [
+                "She may already be known. Check the matches below, or tick the box if she "
+                "is a different person"
             ]
         else:
             client = client_service.add_client(actor=g.user, details=_details(form), today=today)
@@ -145,6 +174,8 @@ def add() -> Response | str:
         form=form,
         client=None,
         same_people=same_people,
+        check=check,
+        close=check.here_except(person.id for person in same_people),
     )
 
 

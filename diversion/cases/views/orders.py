@@ -14,6 +14,7 @@ from diversion.cases import order_services, queries, rules
 from diversion.cases.order_forms import AgreementForm, LapseForm, OrderCaseForm
 from diversion.errors import RuleBroken
 from diversion.models import Case, DrugTestResult, Role
+from diversion.partnership import services as partnership
 
 bp = Blueprint("orders", __name__)
 
@@ -104,6 +105,7 @@ def open_order(client_id: int, requirement_type_id: int) -> Response | str:
         kind=kind,
         order=order,
         open_cases=queries.open_cases_of(client),
+        check=partnership.check_for_client(actor=g.user, client=client),
     )
 
 

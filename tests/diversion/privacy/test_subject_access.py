@@ -69,6 +69,8 @@ MARKERS = {
     "client.housing": "ZQhousing",
     "client.health_notes": "ZQhealth",
     "client_alias.name": "ZQalias",
+    # The caseload check's keys of her names (written with them): her surname's metaphone.
+    "client_name_key.key": "m:KRNTN",
     "diversion_case.court_reference": "ZQcourtref",
     "diversion_case.charge": "ZQcharge",
     "diversion_case.at_risk_reason": "ZQatrisk",
@@ -93,6 +95,7 @@ EXPORTED_TABLES = frozenset(
     {
         "client",
         "client_alias",
+        "client_name_key",
         "diversion_case",
         "appointment",
         "case_event",
@@ -352,6 +355,7 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
     mine = {
         "client": {her.id},
         "client_alias": {alias.id for alias in her.aliases},
+        "client_name_key": {key.id for key in her.name_keys},
         "diversion_case": {case.id},
         "appointment": {appointment.id},
         "case_event": {her_event.id},

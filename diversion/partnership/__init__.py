@@ -1,0 +1,1 @@
+"""Working as one partnership: the caseload check across every organisation."""
