@@ -12,10 +12,11 @@ from werkzeug.wrappers import Response
 from diversion import audit, clock, crypto
 from diversion import pdf as pdf_documents
 from diversion.access import CASEWORKERS, allow, found_or_404
-from diversion.cases import queries
+from diversion.cases import flags, offers, queries
 from diversion.cases import services as client_service
 from diversion.cases.forms import ClientForm, ClientSearchForm, display_mobile
-from diversion.models import Client
+from diversion.cases.partnership import HeldElsewhere
+from diversion.models import Client, Organisation
 from diversion.privacy import subject_access
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -123,6 +124,7 @@ def add() -> Response | str:
     carried = _from_search() if request.method == "GET" and request.args.get("from") else {}
     form = ClientForm(today=today, data=carried)
     same_people: list[Client] = []
+    held_by: Organisation | None = None
     if form.validate_on_submit():
         same_people = queries.clients_named(
             organisation_id=g.user.organisation_id,
@@ -136,15 +138,25 @@ def add() -> Response | str:
                 "Open her record, or tick the box if she is a different person"
             ]
         else:
-            client = client_service.add_client(actor=g.user, details=_details(form), today=today)
-            flash("Client added.", "success")
-            return redirect(url_for("clients.show", client_id=client.id))
+            try:
+                client = client_service.add_client(
+                    actor=g.user, details=_details(form), today=today
+                )
+            except HeldElsewhere as refusal:
+                # One file per woman: ask the holder to transfer her instead.
+                offers.offer_transfer(refusal)
+                form.first_name.errors = [refusal.message]
+                held_by = refusal.holder
+            else:
+                flash("Client added.", "success")
+                return redirect(url_for("clients.show", client_id=client.id))
     return render_template(
         "cases/clients/form.html",
         title="Add a client",
         form=form,
         client=None,
         same_people=same_people,
+        held_by=held_by,
     )
 
 
@@ -158,6 +170,7 @@ def show(client_id: int) -> str:
         title=client.full_name,
         client=client,
         mobile=display_mobile(client.mobile),
+        flag=flags.active_flag(client.id),
     )
 
 
