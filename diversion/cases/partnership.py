@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.base import ExecutableOption
 
 from diversion import audit
 from diversion.cases.flags import plain_text
@@ -167,7 +168,7 @@ def request_transfer(*, actor: User, client: Client, reason: str, now: datetime)
     return transfer
 
 
-def _with_people() -> tuple[object, ...]:
+def _with_people() -> tuple[ExecutableOption, ...]:
     return (
         joinedload(ClientTransfer.client),
         joinedload(ClientTransfer.from_organisation),
