@@ -4,8 +4,10 @@ woman, and transfers between organisations (issue 15)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import pytest
 import time_machine
@@ -13,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from diversion.cases import flags, partnership
-from diversion.db import db
+from diversion.cases import flags, partnership, services
+from diversion.db import db, transaction
 from diversion.errors import RuleBroken
 from diversion.models import (
     AppointmentStatus,
@@ -28,6 +30,8 @@ from diversion.models import (
     TransferStatus,
     User,
 )
+from diversion.privacy.erasure import anonymise_client
+from diversion.privacy.retention import ERASED
 from tests.conftest import World, signed_in_client
 from tests.factories import Factory
 
@@ -64,9 +68,7 @@ def audit_actions(make: Factory, client_id: int) -> list[tuple[str, int | None]]
 
 
 def text_of(response) -> str:
-    import re
-    from html import unescape
-
+    """The page's main content as a person reads it."""
     html = response.get_data(as_text=True)
     main = re.search(r"<main.*?</main>", html, re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", main.group(0)))).strip()
@@ -252,8 +254,6 @@ def test_a_woman_of_the_same_name_with_no_open_case_elsewhere_can_be_added(
 def test_a_case_cannot_be_opened_on_a_record_another_organisation_holds(
     app: Flask, make: Factory, world: World, held: Client
 ):
-    from diversion.cases import services
-
     with app.app_context():
         actor = user(make, world.other_worker)
         client = db.session.get(Client, held.id)
@@ -431,3 +431,24 @@ def test_her_subject_access_export_shows_her_transfers(
         (world.project.id, world.other_project.id, "accepted")
     ]
     assert rows[0]["reason"] == "She lives in our area now"
+
+
+def test_anonymising_her_erases_her_flags_words_and_her_transfers_reason(
+    app: Flask, make: Factory, world: World, held: Client
+):
+    with app.app_context():
+        flags.set_flag(
+            actor=user(make, world.worker),
+            client=db.session.get(Client, held.id),
+            text="Contact us if she reappears",
+            contact="Wendy",
+            now=NOW,
+        )
+    ask_for_her(app, world)
+    with app.app_context(), transaction():
+        anonymise_client(db.session.get(Client, held.id), now=NOW)
+
+    make.session.expire_all()
+    flag = make.session.scalar(select(ClientFlag))
+    assert (flag.text, flag.contact, flag.cleared_at) == (ERASED, ERASED, NOW)
+    assert make.session.scalar(select(ClientTransfer)).reason == ERASED
