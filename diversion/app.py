@@ -26,6 +26,7 @@ from diversion.admin import views as admin_views
 from diversion.cases.views import cases as case_views
 from diversion.cases.views import clients as client_views
 from diversion.cases.views import orders as order_views
+from diversion.cases.views import partnership as partnership_views
 from diversion.court import schedule as court_schedule
 from diversion.court.views import lists as court_list_views
 from diversion.court.views import reports as report_views
@@ -54,6 +55,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     client_views.bp,
     case_views.bp,
     order_views.bp,
+    partnership_views.bp,
     report_views.bp,
     court_list_views.bp,
     admin_views.bp,

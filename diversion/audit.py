@@ -269,6 +269,16 @@ ACTION_WORDS = {
     "encryption_keys_rotated": "Re-encrypted data with the newest key",
     "mail_queued": "Queued an email",
     "report_overdue_flagged": "Flagged a report not sent by the report time",
+    "client_flag_set": "Set a flag on a client",
+    "client_flag_cleared": "Cleared a flag on a client",
+    "client_flag_shown": "A flagged client was matched: the flag was shown",
+    "match_notice_read": "Marked a match notice as read",
+    "match_notice_viewed": "Viewed a notice that a flagged client was matched",
+    "second_file_refused": "Refused a second file for a woman another organisation holds",
+    "transfer_requested": "Asked another organisation to transfer a client",
+    "transfer_accepted": "Accepted a transfer: the client's record moved",
+    "transfer_declined": "Declined a transfer",
+    "transfers_viewed": "Viewed transfer requests",
 }
 
 

@@ -1055,3 +1055,89 @@ class Invitation(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ClientFlag(Base):
+    """A flag the organisation holding her record sets on her ("contact the project if she
+    reappears"), with whom to contact: shown whenever her record is matched, in any
+    organisation of the partnership (domain.md, "Working across agencies"). Clearing keeps
+    the row (cleared_at), so the record says when it stood."""
+
+    __tablename__ = "client_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # What to do if she reappears: free text, so encrypted at rest like every note.
+    text: Mapped[str] = mapped_column(EncryptedText)
+    # Whom to contact (a member of staff's name, phone or email): shown with the flag.
+    contact: Mapped[str] = mapped_column(String(200))
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(default=clock.now)
+    cleared_at: Mapped[datetime | None]
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+    set_by: Mapped[User] = relationship(foreign_keys=[set_by_id])
+
+
+class MatchNotice(Base):
+    """A notice in the holder's inbox: her flagged client was matched by another organisation.
+
+    It says who matched her and when, never why nor what was searched: it holds no text."""
+
+    __tablename__ = "match_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose inbox: the organisation holding her record and, when her open case has one, her
+    # allocated worker (else the managers see it, as with replies).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("client_flag.id"))
+    matched_by_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    matched_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    matched_at: Mapped[datetime] = mapped_column(default=clock.now)
+    read_at: Mapped[datetime | None]
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    client: Mapped[Client] = relationship()
+    matched_by_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[matched_by_organisation_id]
+    )
+    matched_by: Mapped[User] = relationship(foreign_keys=[matched_by_id])
+
+
+class TransferStatus(LabelledEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ClientTransfer(Base):
+    """A request to move her record to another organisation, and what became of it.
+
+    One file per woman: the organisation that has her now asks the one holding her record;
+    on acceptance her record and cases move, with their history. The row stays with both."""
+
+    __tablename__ = "client_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    from_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    to_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[TransferStatus] = mapped_column(
+        _enum(TransferStatus), default=TransferStatus.PENDING
+    )
+    # Why the requester asks: free text, encrypted at rest.
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=clock.now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship()
+    from_organisation: Mapped[Organisation] = relationship(foreign_keys=[from_organisation_id])
+    to_organisation: Mapped[Organisation] = relationship(foreign_keys=[to_organisation_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

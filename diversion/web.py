@@ -15,6 +15,8 @@ from werkzeug.routing import Map
 from werkzeug.routing.converters import IntegerConverter
 from werkzeug.wrappers import Response
 
+from diversion.cases.flags import unread_notice_count
+from diversion.cases.partnership import waiting_count
 from diversion.cases.queries import has_shared_cases
 from diversion.cases.texts import unread_reply_count
 from diversion.fields import MAX_ID
@@ -27,11 +29,19 @@ log = logging.getLogger(__name__)
 def _inbox_text(user: User) -> str:
     """The inbox's menu item, with the unread count in words a screen reader says."""
     try:
-        unread = unread_reply_count(user)
+        unread = unread_reply_count(user) + unread_notice_count(user)
     except SQLAlchemyError:  # an error page after a database failure still renders
         log.warning("could not count unread replies for the menu")
         return "Inbox"
     return f"Inbox ({unread} unread)" if unread else "Inbox"
+
+
+def _transfers_waiting(user: User) -> int:
+    try:
+        return waiting_count(user)
+    except SQLAlchemyError:  # an error page after a database failure still renders
+        log.warning("could not count transfers waiting for the menu")
+        return 0
 
 
 def _has_shared_cases(user: User) -> bool:
@@ -76,6 +86,10 @@ def navigation() -> list[dict[str, Any]]:
             # Cases another agency shares with hers ("Shared with us"): only when there are
             # some, so a project that is nobody's partner keeps its menu to one line.
             items.append(("Shared", "/shared"))
+        waiting = _transfers_waiting(user)
+        if waiting:
+            # Transfers other organisations asked of hers: only while some wait.
+            items.append((f"Transfers ({waiting} waiting)", "/transfers"))
     if user.role in (Role.COURT_LIAISON, Role.CPS):
         items.append(("Court lists", "/court"))
     if user.role in (Role.MANAGER, Role.ADMIN):

@@ -396,3 +396,39 @@ class ClientForm(FlaskForm):
     def alias_list(self) -> tuple[str, ...]:
         lines = (self.aliases.data or "").splitlines()
         return tuple(line.strip()[:200] for line in lines if line.strip())[:20]
+
+
+class FlagForm(FlaskForm):
+    """A flag on her record: what anyone who matches her should do, and whom to contact."""
+
+    text = text_field(
+        "What should someone who finds her do?",
+        required="Enter what to do if she reappears",
+        max_length=500,
+        noun="What to do",
+        description="For example, contact the project if she reappears. Anyone in the "
+        "partnership who finds her record sees this and the contact, nothing else.",
+        area=True,
+    )
+    contact = text_field(
+        "Whom to contact",
+        required="Enter whom to contact",
+        max_length=200,
+        noun="Contact",
+        description="A name with a phone number or email address.",
+    )
+    submit = SubmitField("Save the flag", widget=GovSubmitInput())
+
+
+class TransferRequestForm(FlaskForm):
+    """Ask the organisation holding her record to transfer her."""
+
+    reason = text_field(
+        "Why should she move to your organisation?",
+        required="Enter why she should move",
+        max_length=500,
+        noun="Reason",
+        description="The organisation holding her record reads this when it decides.",
+        area=True,
+    )
+    submit = SubmitField("Ask for the transfer", widget=GovSubmitInput())

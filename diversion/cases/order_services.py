@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from diversion import audit
-from diversion.cases import orders, rules
+from diversion.cases import orders, partnership, rules
 from diversion.cases.services import add_case_event, check_sitting_day, running_case_of
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
@@ -111,6 +111,7 @@ def open_order_case(
     An order agreed at once (a Required Assessment) or when made (an engagement and support
     order) is running from the start; one that needs both agencies waits for them.
     """
+    partnership.refuse_case_held_elsewhere(actor=actor, client=client)
     _check(actor, details, today=today)
     order = rules.rules_of(details.requirement_type)
     running = running_case_of(client, details.requirement_type)

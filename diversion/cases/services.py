@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from diversion import audit, clock
-from diversion.cases import rules
+from diversion.cases import partnership, rules
 from diversion.court_wording import CASE_CLOSED_WORDING
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
@@ -117,6 +117,7 @@ def open_case(
 
     Subscribers to the case hook (court-date reminders) run in this same transaction.
     """
+    partnership.refuse_case_held_elsewhere(actor=actor, client=client)
     check_sitting_day(
         details.court, details.first_court_date, field="first_court_date", noun="court date"
     )
@@ -460,7 +461,14 @@ def _apply(client: Client, details: ClientDetails, *, today: date) -> None:
 
 @transactional
 def add_client(*, actor: User, details: ClientDetails, today: date) -> Client:
-    """Add a client to the actor's organisation's caseload."""
+    """Add a client to the actor's organisation's caseload: not a woman whose file another
+    organisation holds (diversion.cases.partnership, one file per woman)."""
+    partnership.refuse_second_file(
+        actor=actor,
+        first_name=details.first_name,
+        last_name=details.last_name,
+        date_of_birth=details.date_of_birth,
+    )
     client = Client(organisation_id=actor.organisation_id)
     _apply(client, details, today=today)
     db.session.add(client)

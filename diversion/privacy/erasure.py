@@ -10,7 +10,8 @@ and removes what identifies her or holds content:
 - her record: names become "Anonymised client", her date of birth 1 January of her birth
   year (age bands still count), and her mobile, its hash, housing, health notes, name in
   texts and text consent are cleared; her aliases are deleted;
-- her cases: court reference, arrest date and at-risk reason cleared, charge erased; case
+- her flags (text and contact) and the reasons given for her transfers erased; her cases:
+  court reference, arrest date and at-risk reason cleared, charge erased; case
   notes deleted; every timeline entry's summary erased; appointment reasons and the reasons
   a session was not needed cleared;
 - texts to and from her: bodies erased (a text still waiting is cancelled), reply numbers
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, select, true, update
+from sqlalchemy import ColumnElement, delete, func, select, true, update
 from sqlalchemy.orm import selectinload
 
 from diversion import audit, clock
@@ -49,6 +50,8 @@ from diversion.models import (
     CaseEvent,
     CaseNote,
     Client,
+    ClientFlag,
+    ClientTransfer,
     ComplianceReport,
     InboundMessage,
     LapsedSession,
@@ -344,6 +347,13 @@ def anonymise_client(client: Client, *, now: datetime) -> MailFiles:
         .values(reason=ERASED)
         .execution_options(**sync)
     )
+    for erased in (
+        update(ClientFlag)
+        .values(text=ERASED, contact=ERASED, cleared_at=func.coalesce(ClientFlag.cleared_at, now))
+        .where(ClientFlag.client_id == client.id),
+        update(ClientTransfer).values(reason=ERASED).where(ClientTransfer.client_id == client.id),
+    ):
+        session.execute(erased.execution_options(**sync))
     session.execute(
         update(OutboxMessage)
         .where(about_her_texts, OutboxMessage.status.in_(_OPEN_MESSAGES))

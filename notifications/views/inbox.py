@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from diversion import audit, clock
 from diversion.access import CASEWORKERS, allow, found_or_404
-from diversion.cases import texts
+from diversion.cases import flags, texts
 from diversion.models import InboundMessage, OutboxMessage
 from notifications import replies
 
@@ -57,13 +57,34 @@ def shown_entries(messages: list[InboundMessage]) -> list[audit.Entry]:
 @allow(*CASEWORKERS)
 def index() -> str:
     messages = texts.inbox_for(g.user)
-    audit.record_all(shown_entries(messages))
+    notices = flags.notices_for(g.user)
+    entries = shown_entries(messages)
+    entries += [
+        audit.Entry(
+            "match_notice_viewed",
+            object_type="match_notice",
+            object_id=notice.id,
+            client_id=notice.client_id,
+        )
+        for notice in notices
+    ]
+    audit.record_all(entries)
     return render_template(
         "notifications/inbox.html",
         title="Inbox",
         messages=messages,
-        unread=sum(1 for m in messages if m.read_at is None),
+        notices=notices,
+        unread=sum(1 for m in [*messages, *notices] if m.read_at is None),
     )
+
+
+@bp.route("/inbox/notices/<int:notice_id>/read", methods=["POST"])
+@allow(*CASEWORKERS)
+def read_notice(notice_id: int) -> Response:
+    notice = found_or_404(flags.notice_for(g.user, notice_id), "match_notice", notice_id)
+    flags.mark_notice_read(actor=g.user, notice=notice, now=clock.now())
+    flash("Marked as read.", "success")
+    return redirect(url_for("inbox.index") + f"#notice-{notice.id}")
 
 
 @bp.route("/inbox/<int:message_id>/read", methods=["POST"])

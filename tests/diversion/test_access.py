@@ -101,6 +101,15 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "court.sitting_list_csv": LIST_READERS,
     "inbox.index": CASEWORK,
     "inbox.read": CASEWORK,
+    # A notice that another organisation matched her flagged client (who, when; not why).
+    "inbox.read_notice": CASEWORK,
+    # Working as one partnership: flags on her record, transfers between organisations.
+    "partnership.flag": CASEWORK,
+    "partnership.clear_flag": CASEWORK,
+    "partnership.transfers": CASEWORK,
+    "partnership.request_transfer": CASEWORK,
+    "partnership.accept": CASEWORK,
+    "partnership.decline": CASEWORK,
     # Twilio's callbacks: no session, but the X-Twilio-Signature is the credential.
     "webhooks.sms_status": SIGNED_WEBHOOK,
     "webhooks.sms_inbound": SIGNED_WEBHOOK,
@@ -115,7 +124,7 @@ MUST_EXIST = {
 ORGANISATION_SCOPED = ("client_id", "case_id", "appointment_id")
 
 # Pages that show case or configuration content: never for court liaison or CPS.
-CONTENT_BLUEPRINTS = {"clients", "cases", "admin", "scheduling"}
+CONTENT_BLUEPRINTS = {"clients", "cases", "admin", "scheduling", "partnership"}
 
 
 def policy_for(endpoint: str) -> str | frozenset[Role] | None:

@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 from diversion import audit, clock
 from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
-from diversion.cases import order_services, queries, rules, texts
+from diversion.cases import offers, order_services, queries, rules, texts
 from diversion.cases import services as case_service
 from diversion.cases.forms import (
     CaseForm,
@@ -19,6 +19,7 @@ from diversion.cases.forms import (
     name_list_time,
 )
 from diversion.cases.order_forms import AgreementForm
+from diversion.cases.partnership import HeldElsewhere
 from diversion.errors import RuleBroken
 from diversion.fields import query_id
 from diversion.models import (
@@ -95,6 +96,8 @@ def open_case(client_id: int) -> Response | str:
                 actor=g.user, client=client, details=details, now=clock.now()
             )
         except RuleBroken as error:
+            if isinstance(error, HeldElsewhere):
+                offers.offer_transfer(error)  # one file per woman: ask for a transfer
             _put_error(form, error)
         else:
             flash(f"Case {case.reference} opened.", "success")

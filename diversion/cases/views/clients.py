@@ -12,10 +12,11 @@ from werkzeug.wrappers import Response
 from diversion import audit, clock, crypto
 from diversion import pdf as pdf_documents
 from diversion.access import CASEWORKERS, allow, found_or_404
-from diversion.cases import queries
+from diversion.cases import flags, offers, queries
 from diversion.cases import services as client_service
 from diversion.cases.forms import ClientForm, ClientSearchForm, display_mobile
-from diversion.models import Client
+from diversion.cases.partnership import HeldElsewhere
+from diversion.models import Client, Organisation
 from diversion.partnership import services as partnership
 from diversion.privacy import subject_access
 
@@ -136,6 +137,7 @@ def add() -> Response | str:
     form = ClientForm(today=today, data=carried)
     same_people: list[Client] = []
     check = partnership.CaseloadCheck()
+    held_by: Organisation | None = None
     if form.validate_on_submit():
         same_people = queries.clients_named(
             organisation_id=g.user.organisation_id,
@@ -165,9 +167,18 @@ def add() -> Response | str:
                 "is a different person"
             ]
         else:
-            client = client_service.add_client(actor=g.user, details=_details(form), today=today)
-            flash("Client added.", "success")
-            return redirect(url_for("clients.show", client_id=client.id))
+            try:
+                client = client_service.add_client(
+                    actor=g.user, details=_details(form), today=today
+                )
+            except HeldElsewhere as refusal:
+                # One file per woman: ask the holder to transfer her instead.
+                offers.offer_transfer(refusal)
+                form.first_name.errors = [refusal.message]
+                held_by = refusal.holder
+            else:
+                flash("Client added.", "success")
+                return redirect(url_for("clients.show", client_id=client.id))
     return render_template(
         "cases/clients/form.html",
         title="Add a client",
@@ -176,6 +187,7 @@ def add() -> Response | str:
         same_people=same_people,
         check=check,
         close=check.here_except(person.id for person in same_people),
+        held_by=held_by,
     )
 
 
@@ -189,6 +201,7 @@ def show(client_id: int) -> str:
         title=client.full_name,
         client=client,
         mobile=display_mobile(client.mobile),
+        flag=flags.active_flag(client.id),
     )
 
 

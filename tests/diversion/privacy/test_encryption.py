@@ -34,6 +34,8 @@ from diversion.models import (
     CaseEvent,
     CaseNote,
     Client,
+    ClientFlag,
+    ClientTransfer,
     ComplianceReport,
     InboundMessage,
     LapsedSession,
@@ -179,6 +181,24 @@ def planted(make: Factory, world: World) -> dict[tuple[str, str], tuple[int, str
             reason="LAPSEMARKER she is already in treatment",
         )
     )
+    flag = make._save(
+        ClientFlag(
+            client_id=client.id,
+            organisation_id=world.project.id,
+            text="FLAGMARKER contact us if she reappears",
+            contact="Wendy",
+            set_by_id=world.worker.id,
+        )
+    )
+    transfer = make._save(
+        ClientTransfer(
+            client_id=client.id,
+            from_organisation_id=world.project.id,
+            to_organisation_id=world.other_project.id,
+            reason="TRANSFERMARKER she moved away from her ex-partner",
+            requested_by_id=world.other_worker.id,
+        )
+    )
     user = fresh(make, User, world.worker.id)
     user.totp_secret = "TOTPSECRETMARKERJBSWY3DPEHPK3PXP"
     make._save(user)
@@ -197,6 +217,8 @@ def planted(make: Factory, world: World) -> dict[tuple[str, str], tuple[int, str
         ("compliance_report", "html"): (report.id, report.html, "STATEMENTMARKER"),
         ("outgoing_mail", "message"): (mail.id, mail.message, "MAILMARKER"),
         ("lapsed_session", "reason"): (lapse.id, lapse.reason, "LAPSEMARKER"),
+        ("client_flag", "text"): (flag.id, flag.text, "FLAGMARKER"),
+        ("client_transfer", "reason"): (transfer.id, transfer.reason, "TRANSFERMARKER"),
     }
 
 

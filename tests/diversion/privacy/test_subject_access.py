@@ -34,6 +34,8 @@ from diversion.models import (
     CaseEvent,
     CaseNote,
     Client,
+    ClientFlag,
+    ClientTransfer,
     ComplianceReport,
     InboundMessage,
     InboundMessageWorker,
@@ -41,6 +43,7 @@ from diversion.models import (
     InvitationPurpose,
     LapsedSession,
     MailStatus,
+    MatchNotice,
     MessageStatus,
     MessageTemplate,
     OutboxMessage,
@@ -51,6 +54,7 @@ from diversion.models import (
     RecoveryCode,
     ReplyAction,
     ReportVariant,
+    TransferStatus,
     UserSession,
     VenueClosure,
     WorkingPeriod,
@@ -89,6 +93,10 @@ MARKERS = {
     # Her row of a sitting-day list that named her and another woman.
     "outgoing_mail_case.her_row_of_the_list": "Zephyrine Quarrendon",
     "audit_event.detail": "ZQauditdetail",
+    "client_flag.text": "ZQflagtext",
+    "client_transfer.reason": "ZQtransferreason",
+    # A notice that another organisation matched her holds no text: its moment is the marker.
+    "match_notice.matched_at": "2026-12-19T09:13:57",
 }
 # The tables that hold data about her: each must be in her export, with her rows.
 EXPORTED_TABLES = frozenset(
@@ -108,6 +116,9 @@ EXPORTED_TABLES = frozenset(
         "audit_event",
         "case_agreement",
         "lapsed_session",
+        "client_flag",
+        "client_transfer",
+        "match_notice",
     }
 )
 # Reference and system tables deliberately left out of her export.
@@ -253,8 +264,37 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         user_id=world.worker.id,
         reason=MARKERS["lapsed_session.reason"],
     )
+    her_flag = ClientFlag(
+        client_id=her.id,
+        organisation_id=world.project.id,
+        text=MARKERS["client_flag.text"],
+        contact="Wendy, 020 7946 0001",
+        set_by_id=world.worker.id,
+    )
+    her_transfer = ClientTransfer(
+        client_id=her.id,
+        from_organisation_id=world.project.id,
+        to_organisation_id=world.other_project.id,
+        status=TransferStatus.DECLINED,
+        reason=MARKERS["client_transfer.reason"],
+        requested_by_id=world.other_worker.id,
+        decided_by_id=world.worker.id,
+        decided_at=NOW,
+    )
+    s.add_all([her_flag, her_transfer])
+    s.flush()
+    her_notice = MatchNotice(
+        organisation_id=world.project.id,
+        worker_id=world.worker.id,
+        client_id=her.id,
+        flag_id=her_flag.id,
+        matched_by_organisation_id=world.other_project.id,
+        matched_by_id=world.other_worker.id,
+        matched_at=datetime(2026, 12, 19, 9, 13, 57, tzinfo=UTC),
+    )
     s.add_all(
         [
+            her_notice,
             her_agreement,
             her_lapse,
             her_event,
@@ -370,6 +410,9 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         "audit_event": {her_audit.id},
         "case_agreement": {her_agreement.id},
         "lapsed_session": {her_lapse.id},
+        "client_flag": {her_flag.id},
+        "client_transfer": {her_transfer.id},
+        "match_notice": {her_notice.id},
     }
     return Seeded(her=her, other=other, mine=mine)
 
