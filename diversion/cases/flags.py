@@ -11,7 +11,7 @@ her and when. The notice holds no text: never why she was matched, nor what was 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, select
@@ -29,6 +29,7 @@ from diversion.models import (
     Role,
     User,
 )
+from diversion.partnership.services import CaseloadCheck
 
 FLAG_TEXT_MAX_LENGTH = 500
 CONTACT_MAX_LENGTH = 200
@@ -246,3 +247,11 @@ def mark_notice_read(*, actor: User, notice: MatchNotice, now: datetime) -> None
             client_id=notice.client_id,
             user_id=actor.id,
         )
+
+
+def flagged(check: CaseloadCheck, *, seen_by: User, now: datetime) -> CaseloadCheck:
+    """The caseload check with the standing flags on the women it matched, in any
+    organisation; each holder whose client another organisation matched is told."""
+    if not check.matched:
+        return check
+    return replace(check, flags=tuple(flags_for_match(check.matched, seen_by=seen_by, now=now)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from diversion import audit
 from diversion.models import Client, User
@@ -55,6 +56,11 @@ class CaseloadCheck:
     ran: bool = False
     here: list[KnownHere] = field(default_factory=list)
     elsewhere: list[KnownElsewhere] = field(default_factory=list)
+    # Every record matched, here or elsewhere: for the standing flags on them
+    # (diversion.cases.flags.flagged). Never shown.
+    matched: tuple[int, ...] = ()
+    # The flags on those records, text and contact only (set by flagged).
+    flags: tuple[Any, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -94,6 +100,7 @@ def check_caseloads(
     clients = queries.clients_by_id(actor.organisation_id, [m.ref for m in own])
     check = CaseloadCheck(
         ran=True,
+        matched=tuple(m.ref for m in matches),
         here=[
             KnownHere(client=clients[m.ref], reason=m.reason, exact=m.exact)
             for m in own

@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 from diversion import audit, clock
 from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
-from diversion.cases import offers, order_services, queries, rules, texts
+from diversion.cases import flags, offers, order_services, queries, rules, texts
 from diversion.cases import services as case_service
 from diversion.cases.forms import (
     CaseForm,
@@ -108,7 +108,11 @@ def open_case(client_id: int) -> Response | str:
         form=form,
         client=client,
         open_cases=queries.open_cases_of(client),
-        check=partnership.check_for_client(actor=g.user, client=client),
+        check=flags.flagged(
+            partnership.check_for_client(actor=g.user, client=client),
+            seen_by=g.user,
+            now=clock.now(),
+        ),
     )
 
 

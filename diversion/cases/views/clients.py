@@ -81,8 +81,12 @@ def search() -> Response | str:
         results = queries.search_clients(
             organisation_id=g.user.organisation_id, text=text, date_of_birth=date_of_birth
         )
-        check = partnership.check_caseloads(
-            actor=g.user, query=partnership.query_for(text, date_of_birth), purpose="search"
+        check = flags.flagged(
+            partnership.check_caseloads(
+                actor=g.user, query=partnership.query_for(text, date_of_birth), purpose="search"
+            ),
+            seen_by=g.user,
+            now=clock.now(),
         )
         audit.record("client_search", detail=f"{len(results)} results")
     return render_template(
@@ -147,14 +151,18 @@ def add() -> Response | str:
         )
         if not form.not_the_same_person.data:
             # Before saving: she may already be known, here or elsewhere in the partnership.
-            check = partnership.check_caseloads(
-                actor=g.user,
-                query=partnership.query_for_names(
-                    form.first_name.data or "",
-                    form.last_name.data or "",
-                    form.date_of_birth.data,
+            check = flags.flagged(
+                partnership.check_caseloads(
+                    actor=g.user,
+                    query=partnership.query_for_names(
+                        form.first_name.data or "",
+                        form.last_name.data or "",
+                        form.date_of_birth.data,
+                    ),
+                    purpose="add_client",
                 ),
-                purpose="add_client",
+                seen_by=g.user,
+                now=clock.now(),
             )
         if same_people and not form.not_the_same_person.data:
             form.not_the_same_person.errors = [

@@ -10,7 +10,7 @@ from wtforms.fields import SelectChoice
 from diversion import audit, clock
 from diversion.access import CASEWORKERS, allow, found_or_404
 from diversion.admin import queries as admin_queries
-from diversion.cases import order_services, queries, rules
+from diversion.cases import flags, order_services, queries, rules
 from diversion.cases.order_forms import AgreementForm, LapseForm, OrderCaseForm
 from diversion.errors import RuleBroken
 from diversion.models import Case, DrugTestResult, Role
@@ -105,7 +105,11 @@ def open_order(client_id: int, requirement_type_id: int) -> Response | str:
         kind=kind,
         order=order,
         open_cases=queries.open_cases_of(client),
-        check=partnership.check_for_client(actor=g.user, client=client),
+        check=flags.flagged(
+            partnership.check_for_client(actor=g.user, client=client),
+            seen_by=g.user,
+            now=clock.now(),
+        ),
     )
 
 

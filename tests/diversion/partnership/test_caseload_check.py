@@ -10,10 +10,10 @@ from html import unescape
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from diversion.db import db
-from diversion.models import AuditEvent, Client, ClientNameKey
+from diversion.models import AuditEvent, Client, ClientFlag, ClientNameKey, MatchNotice
 from diversion.privacy.erasure import anonymise_client
 from tests.conftest import World, signed_in_client
 from tests.factories import Factory
@@ -242,3 +242,38 @@ def test_opening_a_case_shows_whom_to_ask_when_she_is_known_elsewhere(
     assert "Fairbairn" not in text
     [check] = audit_rows(make, "caseload_check")
     assert check.detail.startswith("opening a case: 1 matches")
+
+
+def test_a_flag_on_her_shows_when_another_organisation_finds_her_and_the_holder_is_told(
+    app: Flask, make: Factory, world: World, elsewhere: Client
+) -> None:
+    holder = make.user(organisation=world.other_project, name="Hana Holder")
+    make.session.add(
+        ClientFlag(
+            client_id=elsewhere.id,
+            organisation_id=world.other_project.id,
+            text="Contact the project if she reappears",
+            contact="Hana, 020 7946 0456",
+            set_by_id=holder.id,
+        )
+    )
+    make.session.commit()
+
+    # The project's worker finds her by a nickname and part of her surname.
+    response = search(signed_in_client(app, world.worker), "Beth Lockwood", HER_DOB)
+
+    text = page_text(response)
+    assert "Contact the project if she reappears. Contact: Hana, 020 7946 0456" in text
+    for theirs in ("Elizabeth", "Fairbairn", "Kershaw"):
+        assert theirs not in response.get_data(as_text=True)
+    make.session.expire_all()
+    notice = make.session.scalar(select(MatchNotice))
+    assert notice is not None
+    assert (notice.client_id, notice.organisation_id, notice.matched_by_id) == (
+        elsewhere.id,
+        world.other_project.id,
+        world.worker.id,
+    )
+    # A search with no match shows no flag and tells nobody.
+    search(signed_in_client(app, world.worker), "Zenobia Quartermaine", date(1970, 1, 1))
+    assert make.session.scalar(select(func.count()).select_from(MatchNotice)) == 1
