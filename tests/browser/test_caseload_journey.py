@@ -7,18 +7,24 @@ Mockridge" (also "Beth Amberley", born 8 Mar 1979). Every page is checked with a
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from devtools.demo import DEMO_PASSWORD, load_demo
 from diversion.db import db
-from diversion.models import Client, Organisation, User
+from diversion.models import Client, Organisation, OrganisationKind, User
 from tests.browser.axe import check_accessibility
 from tests.browser.conftest import Site, enter_two_factor_code
+from tests.browser.test_order_journeys import sign_in_as
 from tests.browser.test_worker_journey import fill_date
 
 pytestmark = pytest.mark.browser
+
+BORN = date(1991, 12, 4)
 
 CJIT_CONTACT = "Southbank CJIT: contact the CJIT duty desk (Dee Demo-CJIT), 020 7946 0002"
 # What the CJIT's file says and the project must not see: her name as they spell it, her
@@ -105,3 +111,63 @@ def test_the_demo_s_women_at_the_cjit_are_found_from_the_project_with_only_whom_
     shows_only_whom_to_ask(page, site)
     check_accessibility(page)
     assert clients(site) == before
+
+
+def test_a_transfer_from_the_cjit_to_the_project_end_to_end(page: Page, site: Site) -> None:
+    """The project cannot open a second file for a woman the CJIT holds an open case for: it
+    asks for her, the CJIT accepts, and her record moves with its history."""
+    make = site.make
+    cjit = make.organisation(
+        name="Testbury CJIT", kind=OrganisationKind.CJIT, phone="020 7946 0999"
+    )
+    assessor = make.user(organisation=cjit, name="Carla Assessor", email="carla@example.test")
+    held = make.client(
+        organisation=cjit, first_name="Marnie", last_name="Testwood", date_of_birth=BORN
+    )
+    case = make.case(client=held, court=site.court, worker=assessor)
+
+    sign_in_as(page, site, site.worker)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Clients").click()
+    page.get_by_role("link", name="Add a client").click()
+    page.get_by_label("First name").fill("Marnie")
+    page.get_by_label("Last name").fill("Testwood")
+    fill_date(page.get_by_role("group", name="Date of birth"), BORN.day, BORN.month, BORN.year)
+    page.get_by_role("button", name="Save client").click()
+    expect(page.locator("#known-elsewhere")).to_contain_text("Testbury CJIT")
+    check_accessibility(page)
+    # Even as "a different person", the CJIT's open case holds her file.
+    page.get_by_label("She is a different person: add her as a new client").check()
+    page.get_by_role("button", name="Save client").click()
+    expect(page.locator("#held-elsewhere")).to_contain_text(
+        "Testbury CJIT has an open case for her and holds her file. Call them on 020 7946 0999"
+    )
+    check_accessibility(page)
+    page.get_by_role("link", name="Ask Testbury CJIT to transfer her").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_accessibility(page)
+    page.get_by_label("Why should she move to your organisation?").fill(
+        "She lives near the project and asked to see us."
+    )
+    page.get_by_role("button", name="Ask for the transfer").click()
+    expect(
+        page.get_by_text("Transfer asked for. Testbury CJIT will accept or decline it.")
+    ).to_be_visible()
+    check_accessibility(page)
+
+    # The CJIT: the request waits in its menu; it accepts.
+    sign_in_as(page, site, assessor)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Transfers").click()
+    expect(page.get_by_role("heading", name="Transfers")).to_be_visible()
+    expect(page.get_by_text("She lives near the project and asked to see us.")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Accept the transfer of Marnie Testwood").click()
+    check_accessibility(page)
+    # Her file has gone from the CJIT (asked with the browser's own session and cookies).
+    assert page.request.get(site.at(f"/clients/{held.id}")).status == 404
+
+    # The project holds her file now, with her case.
+    sign_in_as(page, site, site.worker)
+    page.goto(site.at(f"/clients/{held.id}"))
+    expect(page.get_by_role("heading", name="Marnie Testwood")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(case.reference or "CD-"))).to_be_visible()
+    check_accessibility(page)
