@@ -123,7 +123,9 @@ def form_data(values: dict[str, object]) -> dict[str, object]:
 
 # Showing her record again (a refused edit redisplays the form) is audited as a view: that
 # row is expected, and is not a half-saved change.
-VIEW_ACTIONS = ("client_viewed",)
+# Records of what a page showed, not of a change: reading her record, and the caseload
+# check a refused form runs again when it is shown (with what it disclosed).
+VIEW_ACTIONS = ("client_viewed", "caseload_check", "caseload_disclosed", "client_flag_shown")
 
 
 def row_counts(make: Factory) -> dict[str, int]:
