@@ -36,6 +36,9 @@ def fill_date(page: Page, group_name: str, day: date) -> None:
 def open_case_record_outcome_and_book(page: Page, *, court: str) -> None:
     """On her client page: open a case at the last court day, accepted at court, book both."""
     page.get_by_role("link", name="Open a case").click()
+    expect(page.get_by_role("heading", name="What started this case?")).to_be_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="Court diversion (extended bail)").click()
     expect(page.get_by_role("heading", name="Open a case")).to_be_visible()
     check_accessibility(page)
     page.get_by_label("Court", exact=True).select_option(label=court)
