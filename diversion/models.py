@@ -278,6 +278,9 @@ class Court(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     cps_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # A court in Wales: texts to a woman whose language is unknown go in Welsh and English
+    # (the Welsh Language Standards).
+    in_wales: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Venue(Base):
@@ -423,6 +426,19 @@ class Client(Base):
     text_name: Mapped[str | None] = mapped_column(String(50))
     # Set when she replies STOP (or the provider reports she did): no text goes until START.
     texts_opted_out_at: Mapped[datetime | None]
+    # What did it, as her worker reads it on the case page: her own reply ("Stop please") or
+    # the provider's report. Her words, so encrypted at rest.
+    texts_opted_out_by: Mapped[str | None] = mapped_column(EncryptedText)
+    # The language of her texts: "en", "cy" or "both" (Welsh first); None while unknown, when
+    # a court in Wales makes it "both" and any other court English (notifications.store).
+    text_language: Mapped[str | None] = mapped_column(String(4))
+    # She opted in to plainer wording (domain.md): it may name the appointment, never an offence.
+    plain_wording: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Her safe times for texts, on top of the quiet hours: the weekdays (Monday = 0) and the
+    # Europe/London hours a text may reach her. None means any day, or any hour.
+    safe_days: Mapped[list[int] | None] = mapped_column(JSON)
+    safe_from: Mapped[time | None]
+    safe_until: Mapped[time | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
@@ -850,12 +866,17 @@ class InboundMessageWorker(Base):
 
 
 class MessageTemplate(Base):
-    """An administrator's wording for one kind of text; without a row, the default is used."""
+    """An administrator's wording for one kind of text, in one language ("en" or "cy") and
+    one register (discreet, or the plainer wording a woman may opt in to); without a row,
+    the default is used."""
 
     __tablename__ = "message_template"
+    __table_args__ = (UniqueConstraint("kind", "language", "plain"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(4), default="en", server_default="en")
+    plain: Mapped[bool] = mapped_column(default=False, server_default=false())
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -1141,3 +1162,34 @@ class ClientTransfer(Base):
     to_organisation: Mapped[Organisation] = relationship(foreign_keys=[to_organisation_id])
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class WorkerTask(Base):
+    """Something a worker must do about her texts, on her home page until marked done: call
+    her because a reminder did not reach her, or an appointment is not confirmed, 24 hours
+    before it; or because a text could not fall in her safe times (domain.md, "Text
+    messages"). `key` makes each task once: one per appointment or hearing and reason."""
+
+    __tablename__ = "worker_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
+    # The appointment or hearing it is about (UTC), to word the task ("for Tuesday").
+    event_at: Mapped[datetime | None]
+    # What to do and why, in plain words: no message text, no number.
+    detail: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Why it closed: "marked done", "she confirmed", "appointment no longer booked".
+    done_reason: Mapped[str | None] = mapped_column(String(100))
+
+    client: Mapped[Client] = relationship()
+    case: Mapped[Case | None] = relationship()

@@ -315,6 +315,10 @@ def anonymise_client(client: Client, *, now: datetime) -> MailFiles:
     client.housing = None
     client.health_notes = None
     client.text_name = None
+    client.texts_opted_out_by = None
+    client.text_language = None
+    client.plain_wording = False
+    client.safe_days = client.safe_from = client.safe_until = None
     client.consent_to_texts = False
     client.safe_to_text_confirmed_on = None
     client.aliases = []

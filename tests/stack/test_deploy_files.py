@@ -110,7 +110,11 @@ def test_gunicorn_with_two_workers_refuses_per_process_throttling_counts(tmp_pat
         check=False,
     )
 
-    assert started.returncode == 4  # the arbiter stops: "App failed to load"
+    # The arbiter stops with "App failed to load" (status 4); when the second worker dies
+    # while the arbiter is already halting for the first, gunicorn's own HaltServer escapes
+    # the halt and Python exits 1 with the same message.
+    assert started.returncode in (1, 4)
+    assert "App failed to load" in started.stderr
     assert "Refusing to start: RATELIMIT_STORAGE_URI is memory:// with 2 web workers" in (
         started.stderr
     )

@@ -57,6 +57,7 @@ from diversion.models import (
     TransferStatus,
     UserSession,
     VenueClosure,
+    WorkerTask,
     WorkingPeriod,
 )
 from tests.conftest import World, sign_in
@@ -95,6 +96,7 @@ MARKERS = {
     "audit_event.detail": "ZQauditdetail",
     "client_flag.text": "ZQflagtext",
     "client_transfer.reason": "ZQtransferreason",
+    "worker_task.detail": "ZQtaskdetail",
     # A notice that another organisation matched her holds no text: its moment is the marker.
     "match_notice.matched_at": "2026-12-19T09:13:57",
 }
@@ -119,6 +121,7 @@ EXPORTED_TABLES = frozenset(
         "client_flag",
         "client_transfer",
         "match_notice",
+        "worker_task",
     }
 )
 # Reference and system tables deliberately left out of her export.
@@ -292,8 +295,18 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         matched_by_id=world.other_worker.id,
         matched_at=datetime(2026, 12, 19, 9, 13, 57, tzinfo=UTC),
     )
+    her_task = WorkerTask(
+        key=f"not_confirmed:appointment:{her.id}",
+        kind="not_confirmed",
+        organisation_id=world.project.id,
+        worker_id=world.worker.id,
+        client_id=her.id,
+        case_id=case.id,
+        detail=MARKERS["worker_task.detail"],
+    )
     s.add_all(
         [
+            her_task,
             her_notice,
             her_agreement,
             her_lapse,
@@ -413,6 +426,7 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         "client_flag": {her_flag.id},
         "client_transfer": {her_transfer.id},
         "match_notice": {her_notice.id},
+        "worker_task": {her_task.id},
     }
     return Seeded(her=her, other=other, mine=mine)
 
