@@ -38,7 +38,8 @@ from diversion.models import (
     MessageStatus,
     OutboxMessage,
 )
-from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED, next_hearing_at
+from notifications.case_hearing import next_hearing_at
+from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED
 from notifications.policy import (
     Policy,
     ReminderKind,

@@ -11,19 +11,19 @@ instant they are about (event_at), so a row for a hearing that moved is known by
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from diversion.db import db
 from diversion.models import Appointment, Case, MessageStatus, OutboxMessage
-from notifications.hearings import Hearing, next_listed_hearing
+from notifications import tasks
+from notifications.case_hearing import next_hearing_at
 from notifications.policy import (
     Planned,
     ReminderKind,
     Skipped,
-    court_event_at,
     plan_reminders,
 )
 from notifications.store import policy_for
@@ -108,30 +108,10 @@ def on_appointment_changed(
         db.session.flush()
         schedule_for_appointment(appointment, now=now)
     elif change in ENDING_CHANGES:
-        cancel_for_appointment(
-            appointment, reason=f"appointment {change.replace('_', ' ')}", now=now
-        )
-
-
-def next_hearing_of(case: Case) -> Hearing | None:
-    """The case's next court hearing, day and recorded time, or None (notifications.hearings)."""
-    return next_listed_hearing(
-        status=case.status.value,
-        first_court=_hearing(case.first_court_date, case.first_court_at),
-        adjourned_to=_hearing(case.adjourned_to, case.adjourned_to_at),
-        returning=_hearing(case.return_date, case.return_at),
-    )
-
-
-def _hearing(day: date | None, at: time | None) -> Hearing | None:
-    return Hearing(day, at) if day is not None and at is not None else None
-
-
-def next_hearing_at(case: Case) -> datetime | None:
-    """The instant (UTC) of the case's next court hearing: what its court reminders are about,
-    so the outbox plans them and the dispatcher checks them against the same instant."""
-    hearing = next_hearing_of(case)
-    return court_event_at(hearing.day, hearing.at) if hearing is not None else None
+        reason = f"appointment {change.replace('_', ' ')}"
+        cancel_for_appointment(appointment, reason=reason, now=now)
+        # Calls about it are moot once it is no longer booked.
+        tasks.close_for_appointment(appointment.id, reason=reason, now=now)
 
 
 def court_rows_of(case: Case) -> list[OutboxMessage]:
