@@ -51,6 +51,7 @@ __all__ = [
     "SAFE_TIMES",
     "check_ahead",
     "close_for_appointment",
+    "raise_safe_times",
     "raise_task",
 ]
 
@@ -125,6 +126,31 @@ def raise_task(
     )
     log.info("worker task %s raised: %s", task.id, kind)
     return task
+
+
+def raise_safe_times(
+    message: OutboxMessage,
+    *,
+    client: Client,
+    case: Case | None,
+    appointment: Appointment | None,
+    now: datetime,
+) -> WorkerTask | None:
+    """A text her safe times could not fit in time was skipped: her worker is told."""
+    when = appointment.starts_at if appointment is not None else message.event_at
+    about = "appointment" if message.appointment_id is not None else "court date"
+    on = f" on {_day(when)} at {format_time(when)}" if when is not None else ""
+    return raise_task(
+        kind=SAFE_TIMES,
+        key=f"{SAFE_TIMES}:{message.id}",
+        client=client,
+        case=case,
+        appointment=appointment,
+        message=message,
+        event_at=when,
+        detail=f"Call her: a reminder of her {about}{on} could not go in her safe times",
+        now=now,
+    )
 
 
 def close_for_appointment(

@@ -364,6 +364,7 @@ REGISTER: dict[str, Entry] = {
     "outbox_message.provider_id": _kept("Matching Twilio's receipts"),
     "outbox_message.attempts": _system("Retry counter"),
     "outbox_message.event_at": _kept("The hearing a court-date reminder is about"),
+    "outbox_message.sent_at": _kept("When the text went (the next waits a gap)", TEXTING),
     "outbox_message.provider_status": _kept("What Twilio last said"),
     "outbox_message.error_code": _kept("Twilio's error code"),
     "outbox_message.status_updated_at": _kept("When Twilio last said"),

@@ -47,7 +47,7 @@ DEFAULT_FORM: dict[str, str] = {
     "court_day_before_useful_minutes": "0",
     "booking_confirmation_sent": "y",
     "booking_confirmation_useful_hours": "0",
-    "booking_confirmation_useful_minutes": "15",
+    "booking_confirmation_useful_minutes": "0",
     "appointment_day_before_sent": "y",
     "appointment_day_before_days": "1",
     "appointment_day_before_at": "10:00",
