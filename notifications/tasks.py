@@ -142,7 +142,12 @@ def raise_safe_times(
     on = f" on {_day(when)} at {format_time(when)}" if when is not None else ""
     return raise_task(
         kind=SAFE_TIMES,
-        key=f"{SAFE_TIMES}:{message.id}",
+        # One call per appointment or hearing, however many of its texts could not go.
+        key=(
+            f"{SAFE_TIMES}:appointment:{message.appointment_id}"
+            if message.appointment_id is not None
+            else f"{SAFE_TIMES}:hearing:{message.case_id}:{when.isoformat() if when else ''}"
+        ),
         client=client,
         case=case,
         appointment=appointment,
