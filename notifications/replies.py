@@ -192,6 +192,7 @@ def _opt_in(client: Client, *, now: datetime) -> bool:
         return False
     client.texts_opted_out_at = None
     client.texts_opted_out_by = None
+    tasks.close_for_client(client.id, kind=tasks.OPTED_OUT, reason="she opted back in", now=now)
     revived = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.client_id == client.id)

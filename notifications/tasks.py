@@ -51,6 +51,7 @@ __all__ = [
     "SAFE_TIMES",
     "check_ahead",
     "close_for_appointment",
+    "close_for_client",
     "raise_safe_times",
     "raise_task",
 ]
@@ -158,6 +159,32 @@ def raise_safe_times(
     )
 
 
+def close_for_client(client_id: int, *, kind: str, reason: str, now: datetime) -> int:
+    """Close her open tasks of one kind (she opted back in: the opt-out call is moot)."""
+    found = db.session.scalars(
+        select(WorkerTask).where(
+            WorkerTask.client_id == client_id,
+            WorkerTask.kind == kind,
+            WorkerTask.done_at.is_(None),
+        )
+    ).all()
+    for task in found:
+        _close(task, reason=reason, now=now)
+    return len(found)
+
+
+def _close(task: WorkerTask, *, reason: str, now: datetime) -> None:
+    task.done_at = now
+    task.done_reason = reason
+    audit.add(
+        "worker_task_closed",
+        object_type="worker_task",
+        object_id=task.id,
+        client_id=task.client_id,
+        detail=reason,
+    )
+
+
 def close_for_appointment(
     appointment_id: int, *, reason: str, now: datetime, kinds: tuple[str, ...] | None = None
 ) -> int:
@@ -168,18 +195,10 @@ def close_for_appointment(
     )
     if kinds is not None:
         query = query.where(WorkerTask.kind.in_(kinds))
-    tasks = db.session.scalars(query).all()
-    for task in tasks:
-        task.done_at = now
-        task.done_reason = reason
-        audit.add(
-            "worker_task_closed",
-            object_type="worker_task",
-            object_id=task.id,
-            client_id=task.client_id,
-            detail=reason,
-        )
-    return len(tasks)
+    found = db.session.scalars(query).all()
+    for task in found:
+        _close(task, reason=reason, now=now)
+    return len(found)
 
 
 # --- The check, 24 hours ahead ------------------------------------------------------------

@@ -196,6 +196,9 @@ def test_start_clears_what_stopped_her_texts_and_a_later_opt_out_tells_her_worke
     receive(app, "START", sid="SM" + "b" * 32, at=NOW + timedelta(hours=1))
     client = fresh(make, Client, her.client.id)
     assert (client.texts_opted_out_at, client.texts_opted_out_by) == (None, None)
+    # Her opting back in closes the call her opt-out asked for.
+    [closed] = opt_out_tasks(make)
+    assert (closed.done_at, closed.done_reason) == (NOW + timedelta(hours=1), "she opted back in")
 
     receive(app, "End", sid="SM" + "c" * 32, at=NOW + timedelta(hours=2))
 
