@@ -1,7 +1,8 @@
 """Texts in the browser: booking schedules her reminders, and her signed "Y" confirms.
 
 The worker books both appointments for an accepted case and sees, on the case page, the
-confirmation and the reminders with their times. Then Twilio (here: a request signed with
+one confirmation and the reminders with their times; the confirmation goes (one text,
+naming both sessions) and shows under Sent messages. Then Twilio (here: a request signed with
 the real `twilio` RequestValidator, posted to the live server) delivers her reply "Y", and
 the case page and the diary show the appointment as confirmed. axe checks every page.
 """
@@ -17,7 +18,10 @@ import requests
 from playwright.sync_api import Page, expect
 from twilio.request_validator import RequestValidator
 
+from diversion import clock
 from diversion.models import ReceivingNumber, ReceivingNumberKind
+from notifications.dispatcher import dispatch_once
+from notifications.senders import OutboxSender
 from tests.browser.axe import check_accessibility
 from tests.browser.conftest import Site
 from tests.browser.test_worker_journey import sign_in
@@ -90,7 +94,17 @@ def test_booking_schedules_her_reminders_and_her_signed_y_confirms_the_appointme
     expect(messages.locator("tr").filter(has_text="Fri 4 Dec 2026, 08:00")).to_contain_text(
         "Appointment: 2 hours before"
     )
+    # One confirmation for the booking, naming both sessions (one text at a time).
+    expect(messages.locator("tr").filter(has_text="Booking confirmation")).to_have_count(1)
     check_accessibility(page)
+    with site.app.app_context():
+        report = dispatch_once(sender=OutboxSender(), now=clock.now())
+    assert len(report.sent) == 1
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sent messages").click()
+    expect(page.get_by_role("heading", name="Sent messages")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Wed 2 Dec 14:00 and Fri 4 Dec 09:00")
+    check_accessibility(page)
+    page.goto(site.at(f"/cases/{case.id}"))
     expect(page.locator("#appointments")).not_to_contain_text("Confirmed")
 
     # An unsigned post changes nothing.
