@@ -60,12 +60,12 @@ def plain_spelling(name: str) -> str | None:
 
 
 # Latin-1 and Latin Extended, combining accents, Greek and Cyrillic, Latin Extended Additional
-# (Welsh ẁ, ẃ, ẅ, ỳ) and General Punctuation (a curly apostrophe, U+2019): what the
+# (Welsh ẁ, ẃ, ẅ, ỳ), Greek Extended and General Punctuation (a curly apostrophe, U+2019): what the
 # as-you-type check spells plainly as plain_spelling does.
 _SPELT_RANGES: Final = (
     (0x00A0, 0x0250),
     (0x0300, 0x0500),
-    (0x1E00, 0x1F00),
+    (0x1E00, 0x2000),
     (0x2000, 0x2070),
 )
 
