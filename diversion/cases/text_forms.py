@@ -89,23 +89,33 @@ class TextPreferencesForm(FlaskForm):
     # a box left ticked does not agree to a name typed in since.
     text_name_agreed_for = HiddenField(filters=[strip_filter])
 
-    def validate_safe_until(self, field: ClockTimeField) -> None:
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._check_safe_hours() and valid
+
+    def _check_safe_hours(self) -> bool:
+        """Both times or neither, and until after from (no hours past midnight)."""
         start, end = self.safe_from, self.safe_until
-        if start.errors or field.errors:
-            return
+        if start.errors or end.errors:
+            return False
+        problem = None
         if start.data is not None and end.data is None:
-            raise ValidationError("Enter the time texts may reach her until, or remove both times")
-        if start.data is None and end.data is not None:
-            start.errors = [
-                *start.errors,
-                "Enter the time texts may reach her from, or remove both times",
-            ]
-            return
-        if start.data is not None and end.data is not None and end.data <= start.data:
-            raise ValidationError(
-                "The time texts may reach her until must be later than the time from, "
-                "like 09:00 until 15:00"
+            problem = end, "Enter the time texts may reach her until, or remove both times"
+        elif start.data is None and end.data is not None:
+            problem = start, "Enter the time texts may reach her from, or remove both times"
+        elif start.data is not None and end.data is not None and end.data <= start.data:
+            problem = (
+                end,
+                (
+                    "The time texts may reach her until must be later than the time from, "
+                    "like 09:00 until 15:00"
+                ),
             )
+        if problem is None:
+            return True
+        field, message = problem
+        field.errors = [*field.errors, message]
+        return False
 
     def language(self) -> str | None:
         """Her language for texts as chosen: "en", "cy", "both", or None while not known."""
