@@ -284,8 +284,9 @@ def combine_languages(welsh: str, english: str) -> str:
 def text_language(preference: str | None, *, court_in_wales: bool) -> Language:
     """The language of her texts: her own choice when known; while it is not, both (Welsh
     first) at a court in Wales, as the Welsh Language Standards ask, else English."""
-    if preference == "en" or preference == "cy" or preference == "both":
-        return preference
+    for language in TEXT_LANGUAGES:
+        if preference == language:
+            return language
     return "both" if court_in_wales else "en"
 
 

@@ -41,7 +41,7 @@ from diversion.models import (
     Role,
     User,
 )
-from notifications.templates import DEFAULT_TEMPLATES
+from notifications.wording import DEFAULT_TEMPLATES
 from tests.browser.axe import check_accessibility
 from tests.browser.conftest import Site, enter_two_factor_code
 from tests.conftest import set_up_link
