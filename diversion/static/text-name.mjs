@@ -119,10 +119,9 @@ function watch(form, data) {
     field.focus();
   }
 
-  // The server's own offer, shown only with JavaScript: it puts the spelling in the box.
-  for (const button of region.querySelectorAll("button[data-plain-spelling]")) {
-    button.hidden = false;
-    button.addEventListener("click", () => use(button.dataset.plainSpelling));
+  // The server's own offer gets the button that puts the spelling in the box.
+  for (const offer of region.querySelectorAll("p[data-plain-spelling]")) {
+    offer.after(plainButton(offer.dataset.plainSpelling, use));
   }
   said = region.textContent.trim() ? check()?.message || "" : "";
   let timer;
