@@ -273,6 +273,7 @@ def seed(site: Site) -> Seeded:
             "user_id": worker.id,
             "requirement_type_id": make.requirement_type().id,
             "kind": next(iter(DEFAULT_TEMPLATES)),
+            "variant": "cy",
             "report_id": report_id,
             "mail_id": mail_id,
             "message_id": inbox_id,
