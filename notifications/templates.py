@@ -4,7 +4,7 @@ Pure functions only: no Flask, no database, no clock.
 
 - ``encoding``/``segments``/``measure`` size a text the way a phone network does
   (GSM 03.38 basic set plus extension table, else UCS-2).
-- ``forbidden_words`` (notifications.words, imported here for callers) finds words that
+- ``forbidden_words`` (notifications.forbidden, imported here for callers) finds words that
   would say what an appointment is about, in English and Welsh, in every reading of the
   text (diversion.discreet), so disguised spellings are found too.
 - ``character_problems`` refuses what a text cannot show: invisible and control
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from diversion.discreet import is_invisible, lookalike_of
-from notifications.words import forbidden_words as forbidden_words
-from notifications.words import is_offence_word as is_offence_word
-from notifications.words import refused_words
+from notifications.forbidden import forbidden_words as forbidden_words
+from notifications.forbidden import is_offence_word as is_offence_word
+from notifications.forbidden import refused_words
 
 Encoding = Literal["GSM-7", "UCS-2"]
 

@@ -7,7 +7,7 @@ wording then the English (notifications.templates.combine_languages).
 
 Rules every default keeps (tests/notifications/test_templates.py measures each):
 - Discreet wording names no court, bail, police, CPS, drug, prostitution, sex work,
-  diversion or offence, in either language (notifications.words). Plainer wording may name
+  diversion or offence, in either language (notifications.forbidden). Plainer wording may name
   the appointment ("your support appointment", "your court date", "yn y llys") but never
   an offence.
 - Within the language's segment limit with LONG_SAMPLE_VALUES: English 1 text, Welsh 2,
