@@ -95,6 +95,13 @@ CLIENTS = [
     ("Odette", "Placeholder", "Detta", date(1999, 11, 5), None, -14, None),
 ]
 
+# How some of them want their texts (issue 16): in Welsh, only at safe times, plainer.
+TEXT_PREFERENCES: dict[str, dict[str, object]] = {
+    "Rosalind": {"text_language": "cy"},
+    "Tamsin": {"safe_days": [0, 1, 2, 3, 4], "safe_from": time(9, 0), "safe_until": time(15, 0)},
+    "Juniper": {"plain_wording": True},
+}
+
 FRIDAY = 4  # date.weekday()
 CHARGE = "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"
 
@@ -307,6 +314,8 @@ def _clients(orgs: dict[str, Organisation], users: dict[str, User], court: Court
         if _client_named(first, last) is not None:
             continue
         client = _new_client(project, first, last, born, text_name, alias=alias)
+        for field, value in TEXT_PREFERENCES.get(first, {}).items():
+            setattr(client, field, value)
         court_date = calendar.next_sitting_day(
             today + timedelta(days=offset), court.sitting_weekdays, include_today=True
         )

@@ -39,6 +39,7 @@ from diversion.privacy import erasure
 from diversion.privacy.views import audit as audit_views
 from diversion.privacy.views import retention as retention_views
 from notifications import jobs as text_jobs
+from notifications import tasks as text_tasks
 from notifications.views import admin as message_admin_views
 from notifications.views import inbox as inbox_views
 from notifications.views import sent as sent_views
@@ -85,6 +86,9 @@ JOBS: tuple[process.Job, ...] = (
     # Every open case rechecked for room to finish (at risk or no longer): polled every 15
     # minutes, runs once a day after 06:00 London, a missed morning late, once.
     process.Job("at-risk-recheck", 900, at_risk_check.at_risk_job),
+    # 24 hours ahead: a reminder not delivered or an appointment not confirmed is a call to
+    # make on her worker's home page.
+    process.Job("texts-check-ahead", 300, text_tasks.check_ahead_job),
 )
 """Every job of the scheduler process (`flask --app wsgi scheduler`), with its interval."""
 

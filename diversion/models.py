@@ -745,6 +745,8 @@ class OutboxMessage(Base):
     # For a court-date reminder: the hearing instant it is about (appointments have their own).
     event_at: Mapped[datetime | None]
     # What the provider last said (delivery receipts): its status word and error code.
+    # When the provider took it (one text at a time: the next waits the policy's gap).
+    sent_at: Mapped[datetime | None]
     provider_status: Mapped[str | None] = mapped_column(String(20))
     error_code: Mapped[int | None]
     status_updated_at: Mapped[datetime | None]

@@ -25,11 +25,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
 
 from diversion import audit
 from diversion.db import db
-from diversion.formatting import LONDON, format_date, format_time
+from diversion.formatting import LONDON
 from diversion.models import (
     Appointment,
     AppointmentStatus,
@@ -38,16 +37,22 @@ from diversion.models import (
     MessageStatus,
     OutboxMessage,
 )
-from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED, next_hearing_at
+from notifications import spacing, tasks
+from notifications.batch import Batch, load, recent_texts, safe_times_of
+from notifications.case_hearing import next_hearing_at
+from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED
 from notifications.policy import (
+    REASON_SAFE_TOO_LATE,
     Policy,
     ReminderKind,
-    is_quiet,
+    is_allowed,
+    last_useful_at,
     next_allowed_moment,
+    too_late,
+    waiting_reason,
 )
 from notifications.senders import PermanentSendError, TransientSendError
-from notifications.store import policy_for, template_for
-from notifications.templates import TemplateError, forbidden_words, render
+from notifications.templates import TemplateError, render
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +65,7 @@ RECORD_EVERY = 25
 # Provider calls in flight at once within a pass (HTTP round trips dominate a send).
 SEND_CONCURRENCY = 4
 
-# Texts that answer something just done (a booking, her Y reply): still worth sending until
-# the appointment starts, whatever the policy says of reminders.
-IMMEDIATE_KINDS = frozenset({ReminderKind.BOOKING_CONFIRMATION.value, "reply_confirmed"})
+CONFIRMATION = ReminderKind.BOOKING_CONFIRMATION.value
 
 
 class Sender(Protocol):
@@ -85,18 +88,9 @@ class DispatchReport:
     reconciled: list[int] = field(default_factory=list)
 
 
-def _latest_useful(policy: Policy, kind: str) -> timedelta:
-    for rule in policy.rules:
-        if rule.kind.value == kind:
-            return rule.latest_useful
-    return timedelta(0)
-
-
 def _last_useful(message: OutboxMessage, event_at: datetime, policy: Policy) -> datetime:
-    """The last instant the message is worth sending (a send at the event is never useful)."""
-    if message.kind in IMMEDIATE_KINDS:
-        return event_at
-    return event_at - _latest_useful(policy, message.kind)
+    """The last instant the message is worth sending: the one rule the planner uses too."""
+    return last_useful_at(policy, message.kind, event_at)
 
 
 def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
@@ -132,21 +126,6 @@ def claim_due(*, now: datetime, limit: int = 100) -> list[int]:
     )
     session.commit()
     return sorted(claimed, key=due.index)
-
-
-def _values(
-    client: Client, case: Case, appointment: Appointment | None, event_at: datetime
-) -> dict[str, str]:
-    """The placeholders' values; a court reminder names no place (domain.md: discreet)."""
-    local = event_at.astimezone(LONDON)
-    name = client.text_name or client.first_name[:1].upper()
-    return {
-        "name": name,
-        "time": format_time(event_at),
-        "day": format_date(local.date(), "day"),
-        "venue": appointment.venue.neutral_name if appointment is not None else "",
-        "phone": case.organisation.phone or "",
-    }
 
 
 def _event_gate(
@@ -190,7 +169,7 @@ def _gate(
     if stop is not None:
         return stop
     event_at = _event_at(message, appointment)
-    if now > _last_useful(message, event_at, policy) or now >= event_at:
+    if too_late(now, _last_useful(message, event_at, policy), event_at):
         return MessageStatus.SKIPPED, "too late"
     if client.texts_opted_out_at is not None:
         return MessageStatus.SKIPPED, "she opted out of texts"
@@ -201,17 +180,6 @@ def _gate(
     if confirmed is None or (today - confirmed).days > SAFE_TO_TEXT_DAYS:
         return MessageStatus.HELD, "number not confirmed safe to text in the last 90 days"
     return None
-
-
-def _wording(kind: str) -> tuple[str | None, str | None]:
-    """The approved wording of a kind of text, or why there is none to send."""
-    try:
-        template = template_for(kind)
-    except KeyError:
-        return None, "no wording for this kind of text"
-    if forbidden_words(template):
-        return None, "the wording of this kind of text names a word texts must not use"
-    return template, None
 
 
 def _audit_sent(message: OutboxMessage, detail: str | None = None) -> None:
@@ -236,74 +204,38 @@ class _Ready:
 
 
 @dataclass
-class _Batch:
-    """What one pass loaded for its claimed messages, kept in memory so that each object
-    is read once (the session holds loaded objects only weakly)."""
+class _Candidate:
+    """A claimed message whose gates have passed at a moment it may go."""
 
-    messages: list[OutboxMessage]
-    clients: dict[int, Client]
-    appointments: dict[int, Appointment]
-    cases: dict[int, Case]
-    policies: dict[int | None, Policy] = field(default_factory=dict)
-    wordings: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-
-    def policy(self, case: Case | None) -> Policy:
-        key = case.requirement_type_id if case is not None else None
-        if key not in self.policies:
-            self.policies[key] = policy_for(case.requirement_type if case is not None else None)
-        return self.policies[key]
-
-    def wording(self, kind: str) -> tuple[str | None, str | None]:
-        if kind not in self.wordings:
-            self.wordings[kind] = _wording(kind)
-        return self.wordings[kind]
+    message: OutboxMessage
+    client: Client
+    case: Case
+    appointment: Appointment | None
+    event_at: datetime
+    policy: Policy
 
 
-def _load(ids: list[int]) -> _Batch:
-    """The claimed messages with their clients, appointments and cases: four queries."""
-    session = db.session
-    messages = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == MessageStatus.SENDING)
-            .order_by(OutboxMessage.send_at, OutboxMessage.id)
-        )
-    )
-    client_ids = {m.client_id for m in messages}
-    appointment_ids = {m.appointment_id for m in messages if m.appointment_id is not None}
-    case_ids = {m.case_id for m in messages if m.case_id is not None}
-    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
-    appointments = {
-        a.id: a
-        for a in session.scalars(
-            select(Appointment)
-            .where(Appointment.id.in_(appointment_ids))
-            .options(joinedload(Appointment.venue))
-        )
-    }
-    case_ids |= {a.case_id for a in appointments.values()}
-    cases = {
-        c.id: c
-        for c in session.scalars(
-            select(Case)
-            .where(Case.id.in_(case_ids))
-            .options(
-                joinedload(Case.organisation),
-                joinedload(Case.requirement_type),
-                joinedload(Case.court),
-            )
-        )
-    }
-    return _Batch(messages=messages, clients=clients, appointments=appointments, cases=cases)
+def _settle(
+    message: OutboxMessage,
+    status: MessageStatus,
+    reason: str,
+    *,
+    now: datetime,
+    report: DispatchReport,
+) -> None:
+    message.set_status(status, reason, now=now)
+    {
+        MessageStatus.HELD: report.held,
+        MessageStatus.PENDING: report.retry,
+        MessageStatus.FAILED: report.failed,
+    }.get(status, report.skipped).append(message.id)
 
 
-def _prepare(
-    message: OutboxMessage, batch: _Batch, *, now: datetime, report: DispatchReport
-) -> _Ready | None:
-    """Check one claimed message's gates and store its body, or record why it does not go.
-
-    Nothing is committed here: the pass commits every decision and body at once, before any
-    message reaches the provider."""
+def _check(
+    message: OutboxMessage, batch: Batch, *, now: datetime, report: DispatchReport
+) -> _Candidate | None:
+    """Check one claimed message's gates, and that now is a moment it may go (outside quiet
+    hours, inside her safe times); else record why it does not go, or when it will."""
     client = batch.clients[message.client_id]
     appointment = batch.appointments.get(message.appointment_id) if message.appointment_id else None
     case_id = appointment.case_id if appointment is not None else message.case_id
@@ -311,32 +243,88 @@ def _prepare(
     policy = batch.policy(case)
     stop = _gate(message, client, case, appointment, policy, now)
     if stop is not None:
-        message.set_status(*stop, now=now)
-        (report.held if stop[0] is MessageStatus.HELD else report.skipped).append(message.id)
+        _settle(message, *stop, now=now, report=report)
         return None
     assert case is not None
-    event_at = _event_at(message, appointment)
-    if is_quiet(now, policy):
-        later = next_allowed_moment(now, policy)
-        if later > _last_useful(message, event_at, policy) or later >= event_at:
-            message.set_status(MessageStatus.SKIPPED, "quiet hours: would be too late", now=now)
-            report.skipped.append(message.id)
+    candidate = _Candidate(
+        message, client, case, appointment, _event_at(message, appointment), policy
+    )
+    safe = safe_times_of(client)
+    if is_allowed(now, policy, safe):
+        return candidate
+    later = next_allowed_moment(now, policy, safe)
+    last = _last_useful(message, candidate.event_at, policy)
+    if too_late(later, last, candidate.event_at):
+        reason = waiting_reason(now, policy, last, candidate.event_at)
+        _settle(message, MessageStatus.SKIPPED, reason, now=now, report=report)
+        if reason == REASON_SAFE_TOO_LATE:
+            tasks.raise_safe_times(
+                message, client=client, case=case, appointment=appointment, now=now
+            )
+    else:
+        message.send_at = later
+        wait = "quiet hours" if not is_allowed(now, policy) else "her safe times"
+        _settle(message, MessageStatus.PENDING, f"waiting for {wait}", now=now, report=report)
+    return None
+
+
+def _pace(
+    candidates: list[_Candidate], batch: Batch, *, now: datetime, report: DispatchReport
+) -> list[_Candidate]:
+    """One text at a time (notifications.spacing): the candidates that go now; the others
+    wait the gap, or are merged into the text that names their appointment."""
+    if not candidates:
+        return []
+    gap = max(c.policy.min_gap for c in candidates)
+    due = [
+        spacing.Due(
+            message_id=c.message.id,
+            client_id=c.client.id,
+            kind=c.message.kind,
+            event_at=c.event_at,
+            last_useful=_last_useful(c.message, c.event_at, c.policy),
+            names=batch.names(c.message, c.case),
+            appointment_id=c.message.appointment_id,
+        )
+        for c in candidates
+    ]
+    recent = recent_texts({c.client.id for c in candidates}, since=now - gap, now=now)
+    decisions = spacing.space_out(due, recent, now=now, gap=gap)
+    going = []
+    for candidate in candidates:
+        decision = decisions[candidate.message.id]
+        if isinstance(decision, spacing.Send):
+            going.append(candidate)
+        elif isinstance(decision, spacing.Wait):
+            candidate.message.send_at = decision.until
+            _settle(
+                candidate.message, MessageStatus.PENDING, decision.reason, now=now, report=report
+            )
         else:
-            message.send_at = later
-            message.set_status(MessageStatus.PENDING, "waiting for the end of quiet hours", now=now)
-            report.retry.append(message.id)
-        return None
+            _settle(
+                candidate.message, MessageStatus.SKIPPED, decision.reason, now=now, report=report
+            )
+    return going
+
+
+def _render(
+    candidate: _Candidate, batch: Batch, *, now: datetime, report: DispatchReport
+) -> _Ready | None:
+    """Store the body of a message that goes now; an administrator's wording that cannot go
+    out is shown as failed, so someone sees it."""
+    message, client = candidate.message, candidate.client
     template, refusal = batch.wording(message.kind)
     body = None
     if template is not None:
+        values = batch.values(
+            message, client, candidate.case, candidate.appointment, candidate.event_at
+        )
         try:
-            body = render(template, _values(client, case, appointment, event_at))
+            body = render(template, values)
         except TemplateError:
             refusal = "the wording of this kind of text cannot be filled in"
     if body is None:
-        # An administrator's wording that cannot go out: shown as failed, so someone sees it.
-        message.set_status(MessageStatus.FAILED, refusal, now=now)
-        report.failed.append(message.id)
+        _settle(message, MessageStatus.FAILED, refusal or "no wording", now=now, report=report)
         return None
     message.body = body
     # The in-flight clock runs from here, on the dispatcher's `now`.
@@ -388,6 +376,7 @@ def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchRe
         report.failed.append(message.id)
         return
     message.provider_id = getattr(outcome, "provider_id", None)
+    message.sent_at = now
     message.set_status(MessageStatus.SENT, None, now=now)
     _audit_sent(message)
     report.sent.append(message.id)
@@ -411,10 +400,16 @@ def send_batch(
     """
     if not ids:
         return
-    batch = _load(ids)
+    batch = load(ids, now=now)
+    candidates = [
+        item
+        for item in (_check(m, batch, now=now, report=report) for m in batch.messages)
+        if item is not None
+    ]
+    going = _pace(candidates, batch, now=now, report=report)
     ready = [
         item
-        for item in (_prepare(m, batch, now=now, report=report) for m in batch.messages)
+        for item in (_render(c, batch, now=now, report=report) for c in going)
         if item is not None
     ]
     db.session.commit()
@@ -458,6 +453,7 @@ def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport
                 continue  # the provider cannot be asked now: leave it in flight, never resend
         if found is not None:
             message.provider_id = getattr(found, "provider_id", None)
+            message.sent_at = message.sent_at or message.updated_at
             message.set_status(
                 MessageStatus.SENT, "confirmed with the provider after an interruption", now=now
             )

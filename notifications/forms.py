@@ -284,6 +284,16 @@ class PolicyForm(AdminForm):
         noun="time quiet hours end",
         description="Use the 24-hour clock, like 08:00",
     )
+    min_gap = WholeNumberField(
+        "Least time between two texts to her, in minutes",
+        noun="least time between two texts",
+        low=0,
+        high=240,
+        description=(
+            "Texts due together are never sent at once: the later ones wait this long, or are "
+            "left out when the text she has just had already names the appointment"
+        ),
+    )
     submit = SubmitField("Save policy", widget=GovSubmitInput())
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -340,7 +350,10 @@ class PolicyForm(AdminForm):
         assert isinstance(self.quiet_start.data, time)
         assert isinstance(self.quiet_end.data, time)
         return Policy(
-            rules=tuple(rules), quiet_start=self.quiet_start.data, quiet_end=self.quiet_end.data
+            rules=tuple(rules),
+            quiet_start=self.quiet_start.data,
+            quiet_end=self.quiet_end.data,
+            min_gap=timedelta(minutes=self.min_gap.data or 0),
         )
 
 
@@ -355,6 +368,7 @@ def policy_form_data(policy: Policy) -> dict[str, object]:
     data: dict[str, object] = {
         "quiet_start": policy.quiet_start,
         "quiet_end": policy.quiet_end,
+        "min_gap": policy.min_gap // timedelta(minutes=1),
     }
     rules = {rule.kind: rule for rule in policy.rules}
     for spec in POLICY_KINDS:
@@ -489,4 +503,5 @@ def describe_policy(policy: Policy) -> list[tuple[str, str]]:
             f"{policy.quiet_start.strftime('%H:%M')} to {policy.quiet_end.strftime('%H:%M')}",
         )
     )
+    lines.append(("Between two texts to her", f"At least {describe_span(policy.min_gap)}"))
     return lines

@@ -11,19 +11,21 @@ instant they are about (event_at), so a row for a hearing that moved is known by
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from diversion.db import db
-from diversion.models import Appointment, Case, MessageStatus, OutboxMessage
-from notifications.hearings import Hearing, next_listed_hearing
+from diversion.models import Appointment, AppointmentStatus, Case, MessageStatus, OutboxMessage
+from notifications import tasks
+from notifications.batch import CONFIRMATION, safe_times_of
+from notifications.case_hearing import next_hearing_at
 from notifications.policy import (
+    REASON_SAFE_TOO_LATE,
     Planned,
     ReminderKind,
     Skipped,
-    court_event_at,
     plan_reminders,
 )
 from notifications.store import policy_for
@@ -64,40 +66,100 @@ def _row(
     )
 
 
-def schedule_for_appointment(appointment: Appointment, *, now: datetime) -> list[OutboxMessage]:
-    """Write the confirmation and reminders of a newly booked appointment (pending or skipped)."""
-    rows = []
-    results = plan_reminders(
-        event="appointment",
-        event_at=appointment.starts_at,
-        booked_at=now,
-        policy=policy_for(appointment.case.requirement_type),
-        now=now,
+def _pending_confirmation(case_id: int) -> OutboxMessage | None:
+    """The case's booking confirmation still waiting to go, if any."""
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.case_id == case_id)
+        .where(OutboxMessage.kind == CONFIRMATION)
+        .where(OutboxMessage.status.in_(OPEN_STATUSES))
+        .order_by(OutboxMessage.id)
+        .limit(1)
     )
+
+
+def _add_rows(
+    results: list[Planned | Skipped],
+    *,
+    case: Case,
+    appointment: Appointment | None,
+    event_at: datetime | None,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Write the rows of planned and skipped texts; a text her safe times could not fit in
+    time is a call to make for her worker (notifications.tasks)."""
+    rows = []
     for result in results:
         row = _row(
             result,
-            client_id=appointment.case.client_id,
-            case_id=appointment.case_id,
-            appointment_id=appointment.id,
-            event_at=None,
+            client_id=case.client_id,
+            case_id=case.id,
+            appointment_id=appointment.id if appointment is not None else None,
+            event_at=event_at,
             now=now,
         )
         db.session.add(row)
         rows.append(row)
+        if isinstance(result, Skipped) and result.reason == REASON_SAFE_TOO_LATE:
+            db.session.flush()
+            tasks.raise_safe_times(
+                row, client=case.client, case=case, appointment=appointment, now=now
+            )
     return rows
 
 
+def schedule_for_appointment(appointment: Appointment, *, now: datetime) -> list[OutboxMessage]:
+    """Write the confirmation and reminders of a newly booked appointment (pending or skipped).
+
+    Rule (domain.md: one confirmation per booking, naming every session): when the case
+    already has a confirmation waiting to go (this booking's other sessions, or an earlier
+    booking's still held by quiet hours), no second one is written: that one names every
+    session booked when it goes (notifications.batch)."""
+    case = appointment.case
+    results = plan_reminders(
+        event="appointment",
+        event_at=appointment.starts_at,
+        booked_at=now,
+        policy=policy_for(case.requirement_type),
+        now=now,
+        safe=safe_times_of(case.client),
+    )
+    if _pending_confirmation(case.id) is not None:
+        results = [r for r in results if r.kind is not ReminderKind.BOOKING_CONFIRMATION]
+    return _add_rows(results, case=case, appointment=appointment, event_at=None, now=now)
+
+
 def cancel_for_appointment(appointment: Appointment, *, reason: str, now: datetime) -> int:
-    """Cancel every message about an appointment that has not gone yet; return how many."""
+    """Cancel every message about an appointment that has not gone yet; return how many.
+
+    A booking confirmation waiting to go names every session of the case: while another is
+    still booked, it is moved onto the soonest of those instead of being cancelled."""
     rows = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.appointment_id == appointment.id)
         .where(OutboxMessage.status.in_(OPEN_STATUSES))
     ).all()
+    cancelled = 0
     for row in rows:
+        other = _other_session(appointment, now) if row.kind == CONFIRMATION else None
+        if other is not None:
+            row.appointment_id = other.id
+            continue
         row.set_status(MessageStatus.CANCELLED, reason, now=now)
-    return len(rows)
+        cancelled += 1
+    return cancelled
+
+
+def _other_session(appointment: Appointment, now: datetime) -> Appointment | None:
+    """The case's soonest other booked session still to come, if any."""
+    return db.session.scalar(
+        select(Appointment)
+        .where(Appointment.case_id == appointment.case_id, Appointment.id != appointment.id)
+        .where(Appointment.status == AppointmentStatus.BOOKED)
+        .where(Appointment.starts_at > now)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(1)
+    )
 
 
 def on_appointment_changed(
@@ -108,30 +170,10 @@ def on_appointment_changed(
         db.session.flush()
         schedule_for_appointment(appointment, now=now)
     elif change in ENDING_CHANGES:
-        cancel_for_appointment(
-            appointment, reason=f"appointment {change.replace('_', ' ')}", now=now
-        )
-
-
-def next_hearing_of(case: Case) -> Hearing | None:
-    """The case's next court hearing, day and recorded time, or None (notifications.hearings)."""
-    return next_listed_hearing(
-        status=case.status.value,
-        first_court=_hearing(case.first_court_date, case.first_court_at),
-        adjourned_to=_hearing(case.adjourned_to, case.adjourned_to_at),
-        returning=_hearing(case.return_date, case.return_at),
-    )
-
-
-def _hearing(day: date | None, at: time | None) -> Hearing | None:
-    return Hearing(day, at) if day is not None and at is not None else None
-
-
-def next_hearing_at(case: Case) -> datetime | None:
-    """The instant (UTC) of the case's next court hearing: what its court reminders are about,
-    so the outbox plans them and the dispatcher checks them against the same instant."""
-    hearing = next_hearing_of(case)
-    return court_event_at(hearing.day, hearing.at) if hearing is not None else None
+        reason = f"appointment {change.replace('_', ' ')}"
+        cancel_for_appointment(appointment, reason=reason, now=now)
+        # Calls about it are moot once it is no longer booked.
+        tasks.close_for_appointment(appointment.id, reason=reason, now=now)
 
 
 def court_rows_of(case: Case) -> list[OutboxMessage]:
@@ -180,22 +222,10 @@ def sync_court_reminders(case: Case, *, now: datetime) -> list[OutboxMessage]:
         booked_at=None,
         policy=policy_for(case.requirement_type),
         now=now,
+        safe=safe_times_of(case.client),
     )
-    rows = []
-    for result in results:
-        if result.kind.value in written:
-            continue
-        row = _row(
-            result,
-            client_id=case.client_id,
-            case_id=case.id,
-            appointment_id=None,
-            event_at=event_at,
-            now=now,
-        )
-        db.session.add(row)
-        rows.append(row)
-    return rows
+    fresh = [result for result in results if result.kind.value not in written]
+    return _add_rows(fresh, case=case, appointment=None, event_at=event_at, now=now)
 
 
 def on_case_changed(case: Case, *, change: str, now: datetime, **_: Any) -> None:

@@ -9,6 +9,10 @@ rules come from design/domain.md, "Text messages":
 - Quiet hours 20:00 to 08:00: nothing is sent then; what falls inside waits until 08:00
   unless it would then be too late, in which case it is skipped and the skip recorded.
 - A reminder for something already past is never sent.
+- Her safe times narrow the quiet hours for her: a text waits for the next moment outside
+  quiet hours and inside them, or is skipped when that would be too late.
+- How late a text may go is one rule (`last_useful_at`) for the planner and the dispatcher.
+- One text at a time: `min_gap` (default 30 minutes) is applied by notifications.spacing.
 
 All wall-clock times are Europe/London; every instant handed back is UTC (rule 8).
 """
@@ -22,24 +26,33 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from diversion.formatting import LONDON
+from notifications.safe_times import ANY_TIME, SafeTimes
 
 __all__ = [
+    "ANY_TIME",
+    "DEFAULT_GAP",
     "DEFAULT_POLICY",
     "LONDON",
     "REASON_QUIET_TOO_LATE",
+    "REASON_SAFE_TOO_LATE",
     "REASON_TOO_LATE",
     "Event",
     "Planned",
     "Policy",
     "ReminderKind",
     "ReminderRule",
+    "SafeTimes",
     "Skipped",
     "court_event_at",
+    "is_allowed",
     "is_quiet",
+    "last_useful_at",
     "next_allowed_moment",
     "plan_reminders",
     "policy_from_dict",
     "policy_to_dict",
+    "too_late",
+    "waiting_reason",
 ]
 
 # Rule: reminder times are Europe/London wall-clock times (GMT in winter, BST in summer).
@@ -47,6 +60,8 @@ __all__ = [
 REASON_TOO_LATE = "too late"
 REASON_BOOKED_AFTER = "booked after this reminder was due"
 REASON_QUIET_TOO_LATE = "quiet hours: would be too late"
+REASON_SAFE_TOO_LATE = "outside her safe times: would be too late"
+DEFAULT_GAP = timedelta(minutes=30)
 
 Event = Literal["court", "appointment"]
 
@@ -130,6 +145,8 @@ class Policy:
     rules: tuple[ReminderRule, ...]
     quiet_start: time = time(20, 0)
     quiet_end: time = time(8, 0)
+    # The least time between two texts to her: texts due together wait this long each.
+    min_gap: timedelta = DEFAULT_GAP
 
     def __post_init__(self) -> None:
         kinds = [rule.kind for rule in self.rules]
@@ -137,6 +154,13 @@ class Policy:
             raise ValueError("a policy has at most one rule for each kind of message")
         _check_wall_time(self.quiet_start, "quiet_start")
         _check_wall_time(self.quiet_end, "quiet_end")
+        _check_whole_minutes(self.min_gap, "min_gap")
+        if self.min_gap > timedelta(hours=4):
+            raise ValueError("min_gap must be at most 4 hours")
+
+    def rule(self, kind: str) -> ReminderRule | None:
+        """The policy's rule for a kind of text (by its value), or None."""
+        return next((rule for rule in self.rules if rule.kind.value == kind), None)
 
 
 @dataclass(frozen=True)
@@ -159,7 +183,8 @@ class Skipped:
 # - the two-days-before court reminder exists so she can arrange childcare and travel, which
 #   needs a day's notice; after that the day-before reminder does the job;
 # - a day-before or two-hours-before reminder is useless less than 1 hour before the event;
-# - a booking confirmation still tells her where and when up to 15 minutes before.
+# - a booking confirmation still tells her where and when until the appointment starts (and
+#   names her later sessions too).
 DEFAULT_POLICY = Policy(
     rules=(
         ReminderRule(
@@ -184,7 +209,7 @@ DEFAULT_POLICY = Policy(
             at_local=None,
             hours_before=None,
             immediate=True,
-            latest_useful=timedelta(minutes=15),
+            latest_useful=timedelta(0),
         ),
         ReminderRule(
             kind=ReminderKind.APPOINTMENT_DAY_BEFORE,
@@ -213,9 +238,8 @@ def _require_aware(value: datetime, what: str) -> None:
 
 def _at_london(day: date, wall: time) -> datetime:
     """Attach a Europe/London wall-clock time to a day and give the UTC instant."""
-    # fold=0: an ambiguous time (October, 01:00-02:00) is the first (BST) one, and a time
-    # in the March gap (01:00-02:00) moves on by the gap. The default times (08:00, 10:00,
-    # 17:00, 20:00) are never in either.
+    # fold=0: an ambiguous October time is the first (BST) one; a time in the March gap
+    # moves on by the gap. The default times are never in either.
     return datetime.combine(day, wall, tzinfo=LONDON).astimezone(UTC)
 
 
@@ -242,21 +266,42 @@ def is_quiet(instant: datetime, policy: Policy) -> bool:
     return wall >= start or wall < end
 
 
-def next_allowed_moment(instant: datetime, policy: Policy) -> datetime:
-    """Give the first instant (UTC) at or after `instant` outside quiet hours.
-
-    The dispatcher calls this again at send time, since a message can be held up.
-    """
+def is_allowed(instant: datetime, policy: Policy, safe: SafeTimes = ANY_TIME) -> bool:
+    """Whether a text may go at an instant: outside quiet hours and inside her safe times."""
     _require_aware(instant, "instant")
-    if not is_quiet(instant, policy):
+    return not is_quiet(instant, policy) and safe.contains(instant.astimezone(LONDON))
+
+
+def next_allowed_moment(instant: datetime, policy: Policy, safe: SafeTimes = ANY_TIME) -> datetime:
+    """Give the first instant (UTC) at or after `instant` outside quiet hours and inside her
+    safe times (the dispatcher asks again at send time: a message can be held up).
+
+    Rule: what falls inside quiet hours waits until their end (08:00), and with safe times
+    until a moment inside them too. Allowed stretches start at the end of quiet hours, the
+    start of her safe hours or midnight: the first allowed such candidate is the answer."""
+    _require_aware(instant, "instant")
+    if is_allowed(instant, policy, safe):
         return instant.astimezone(UTC)
-    # Rule: what falls inside quiet hours waits until their end (08:00) local time, on the
-    # same local day if that is still ahead, else the next.
     local_day = instant.astimezone(LONDON).date()
-    candidate = _at_london(local_day, policy.quiet_end)
-    if candidate <= instant:
-        candidate = _at_london(local_day + timedelta(days=1), policy.quiet_end)
-    return candidate
+    starts = sorted({time(0, 0), policy.quiet_end, *([safe.start] if safe.start else [])})
+    for offset in range(8):
+        day = local_day + timedelta(days=offset)
+        for wall in starts:
+            candidate = _at_london(day, wall)
+            if candidate > instant and is_allowed(candidate, policy, safe):
+                return candidate
+    raise ValueError("no moment in the next week is outside quiet hours and in her safe times")
+
+
+def last_useful_at(policy: Policy, kind: str, event_at: datetime) -> datetime:
+    """The last instant a text of this kind about an event is worth sending (UTC).
+
+    One rule for the planner and the dispatcher: the event less the kind's `latest_useful`;
+    a kind the policy has no rule for (the thank-you for her Y) goes until the event. A text
+    at or after the event itself is never useful (callers refuse send_at >= event_at)."""
+    rule = policy.rule(kind)
+    span = rule.latest_useful if rule is not None else timedelta(0)
+    return (event_at - span).astimezone(UTC)
 
 
 def _nominal_send_at(rule: ReminderRule, *, event_at: datetime, now: datetime) -> datetime:
@@ -274,21 +319,39 @@ def _nominal_send_at(rule: ReminderRule, *, event_at: datetime, now: datetime) -
     return _at_london(event_day - timedelta(days=rule.days_before), rule.at_local)
 
 
+def too_late(send_at: datetime, last: datetime, event: datetime) -> bool:
+    """Rule: nothing is sent after the event (nor at it), nor once it is no longer useful."""
+    return send_at > last or send_at >= event
+
+
+def waiting_reason(send_at: datetime, policy: Policy, last: datetime, event: datetime) -> str:
+    """Why a text that cannot go in time is skipped: her safe times when quiet hours alone
+    would have let it go in time, else quiet hours."""
+    in_time = not too_late(next_allowed_moment(send_at, policy), last, event)
+    return REASON_SAFE_TOO_LATE if in_time else REASON_QUIET_TOO_LATE
+
+
 def _plan_one(
-    rule: ReminderRule, *, event_at: datetime, policy: Policy, now: datetime
+    rule: ReminderRule,
+    *,
+    event_at: datetime,
+    policy: Policy,
+    safe: SafeTimes,
+    now: datetime,
 ) -> Planned | Skipped:
     send_at = max(_nominal_send_at(rule, event_at=event_at, now=now), now.astimezone(UTC))
-    last_useful = event_at - rule.latest_useful
-    # Rule: nothing is sent after the event (nor at it), nor once it is no longer useful. A
-    # send time already past (a late booking) goes now if still useful.
-    if send_at > last_useful or send_at >= event_at:
+    last_useful = last_useful_at(policy, rule.kind.value, event_at)
+    # A send time already past (a late booking) goes now if still useful.
+    if too_late(send_at, last_useful, event_at):
         return Skipped(kind=rule.kind, reason=REASON_TOO_LATE)
-    if is_quiet(send_at, policy):
-        # Rule: inside quiet hours it waits until 08:00, unless it would then be too late, in
-        # which case it is skipped and the skip recorded.
-        send_at = next_allowed_moment(send_at, policy)
-        if send_at > last_useful or send_at >= event_at:
-            return Skipped(kind=rule.kind, reason=REASON_QUIET_TOO_LATE)
+    if not is_allowed(send_at, policy, safe):
+        # Rule: inside quiet hours (or outside her safe times) it waits for the next allowed
+        # moment, unless it would then be too late: then it is skipped and the skip recorded.
+        later = next_allowed_moment(send_at, policy, safe)
+        if too_late(later, last_useful, event_at):
+            reason = waiting_reason(send_at, policy, last_useful, event_at)
+            return Skipped(kind=rule.kind, reason=reason)
+        send_at = later
     return Planned(kind=rule.kind, send_at=send_at)
 
 
@@ -300,6 +363,7 @@ def plan_reminders(
     policy: Policy,
     now: datetime,
     wants_texts: bool = True,
+    safe: SafeTimes = ANY_TIME,
 ) -> list[Planned | Skipped]:
     """Plan the text messages about one court date or appointment, in policy order.
 
@@ -332,7 +396,7 @@ def plan_reminders(
             # the same moment help nobody. (Downtime is different: see _plan_one.)
             results.append(Skipped(kind=rule.kind, reason=REASON_BOOKED_AFTER))
             continue
-        results.append(_plan_one(rule, event_at=event_at, policy=policy, now=now))
+        results.append(_plan_one(rule, event_at=event_at, policy=policy, safe=safe, now=now))
     return results
 
 
@@ -366,6 +430,7 @@ def policy_to_dict(policy: Policy) -> dict[str, object]:
         ],
         "quiet_start": _hhmm(policy.quiet_start),
         "quiet_end": _hhmm(policy.quiet_end),
+        "min_gap_minutes": _minutes(policy.min_gap),
     }
 
 
@@ -425,8 +490,11 @@ def policy_from_dict(data: Mapping[str, object]) -> Policy:
     rules = _get(data, "rules")
     if not isinstance(rules, list | tuple):
         raise ValueError("rules must be a list")
+    # Policies stored before the gap existed have none: the default applies.
+    gap = data.get("min_gap_minutes", _minutes(DEFAULT_GAP))
     return Policy(
         rules=tuple(_rule_from_dict(rule) for rule in rules),
         quiet_start=_as_time(_get(data, "quiet_start"), "quiet_start"),
         quiet_end=_as_time(_get(data, "quiet_end"), "quiet_end"),
+        min_gap=timedelta(minutes=_as_int(gap, "min_gap_minutes")),
     )

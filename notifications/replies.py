@@ -6,10 +6,19 @@ Rules (domain.md "Text messages", security.md 17 and 19):
   changes nothing, "failed" and "undelivered" are final, and a duplicate receipt adds
   nothing (no change, no audit row). Twilio error 21610 means she has opted out: all
   texts to her stop at once.
-- A reply of STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE) stops all
-  texts to her at once and cancels those waiting; START or UNSTOP (and YES, which Twilio
-  also treats as an opt-in) resumes them.
-- Y or YES confirms her next booked appointment and queues one "reply_confirmed" text.
+- Her words are read by notifications.words: an opt-out keyword (STOP, STOPALL, UNSUBSCRIBE,
+  CANCEL, END, QUIT, OPTOUT, REVOKE) as the whole reply or its first word, or a reply that
+  plainly asks for no more texts ("please stop", "don't text me"), stops all texts to her at
+  once and cancels those waiting; START or UNSTOP (and YES, which Twilio also treats as an
+  opt-in) resumes them.
+- Every opt-out tells her worker: the reply lands in the inbox marked "Stopped texts", her
+  worker gets a call to make on her home page naming the words that did it (the deciding
+  words only: a keyword or an ask, never the rest of her reply), and her record keeps what
+  stopped her texts (her reply, or the provider's report; encrypted) for her case page.
+  Opting back in clears it.
+- A plain confirmation (Y, YES, OK, "yes thanks", 👍) confirms her next booked appointment,
+  queues one "reply_confirmed" text and closes the call her worker had to make because the
+  appointment was not confirmed.
 - A text belongs to the organisation that holds the number it was sent to (the Twilio `To`
   number, or the messaging service when the webhook names one: ReceivingNumber, set by
   administrators), and is matched ONLY against that organisation's clients: a woman known
@@ -30,8 +39,6 @@ Nothing here logs or audits a phone number or a message body (security.md 11).
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from datetime import datetime
 from typing import Final
 
@@ -55,18 +62,14 @@ from diversion.models import (
     User,
 )
 from diversion.phones import normalise_number
-from notifications import routing
+from notifications import routing, tasks, words
 from notifications.policy import ReminderKind
 
 __all__ = [
-    "CONFIRM_WORDS",
-    "OPT_IN_WORDS",
-    "OPT_OUT_WORDS",
     "REASON_OPTED_OUT",
     "REPLY_CONFIRMED",
     "apply_status",
     "failure_reason",
-    "keyword",
     "normalise_number",
     "receive",
 ]
@@ -110,6 +113,7 @@ _ERROR_WORDS: Final[dict[int, str]] = {
 }
 
 REASON_OPTED_OUT: Final = "she opted out of texts"
+_CALL_HER: Final = "No more reminders will reach her: call her about her appointments"
 REPLY_CONFIRMED: Final = "reply_confirmed"
 
 
@@ -145,10 +149,15 @@ def _open_rows(client_id: int) -> list[OutboxMessage]:
     )
 
 
-def _opt_out(client: Client, *, now: datetime, why: str) -> None:
-    """Stop every text to her at once: record when, cancel what is waiting."""
-    if client.texts_opted_out_at is None:
+def _opt_out(client: Client, *, now: datetime, why: str, by: str, told: str) -> bool:
+    """Stop every text to her at once: record when and what did it (`by`, for her case
+    page), cancel what is waiting, and give her worker a call to make (`told`, what it says
+    after "She stopped texts: "). True when she had not opted out before; a second opt-out
+    changes nothing but cancelling what waits. `why` is audited: never her words."""
+    newly = client.texts_opted_out_at is None
+    if newly:
         client.texts_opted_out_at = now
+        client.texts_opted_out_by = by
     cancelled = 0
     for row in _open_rows(client.id):
         row.set_status(MessageStatus.CANCELLED, REASON_OPTED_OUT, now=now)
@@ -160,6 +169,16 @@ def _opt_out(client: Client, *, now: datetime, why: str) -> None:
         client_id=client.id,
         detail=f"{why}; {cancelled} waiting texts cancelled",
     )
+    if newly:
+        tasks.raise_task(
+            kind=tasks.OPTED_OUT,
+            key=f"{tasks.OPTED_OUT}:{client.id}:{now.isoformat()}",
+            client=client,
+            case=routing.open_case(client),
+            detail=f"She stopped texts: {told}. {_CALL_HER}",
+            now=now,
+        )
+    return newly
 
 
 def _opt_in(client: Client, *, now: datetime) -> bool:
@@ -172,6 +191,8 @@ def _opt_in(client: Client, *, now: datetime) -> bool:
     if client.texts_opted_out_at is None:
         return False
     client.texts_opted_out_at = None
+    client.texts_opted_out_by = None
+    tasks.close_for_client(client.id, kind=tasks.OPTED_OUT, reason="she opted back in", now=now)
     revived = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.client_id == client.id)
@@ -246,29 +267,21 @@ def apply_status(
     if error_code == TWILIO_OPTED_OUT:
         client = db.session.get(Client, message.client_id)
         if client is not None:
-            _opt_out(client, now=now, why="the provider reported her opt-out (code 21610)")
+            _opt_out(
+                client,
+                now=now,
+                why="the provider reported her opt-out (code 21610)",
+                by=f"The provider reported she opted out (code 21610) on {format_datetime(now)}",
+                told="the provider reported she opted out (code 21610)",
+            )
     log.info("outbox message %s: provider status %s", message.id, detail)
     return True
 
 
 # --- Incoming texts -------------------------------------------------------------------
 
-# Twilio's standard opt-out and opt-in keywords (the whole message, any case).
-OPT_OUT_WORDS: Final = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
-)
-OPT_IN_WORDS: Final = frozenset({"START", "UNSTOP", "YES"})
-CONFIRM_WORDS: Final = frozenset({"Y", "YES"})
-
-_NOT_WORD: Final = re.compile(r"[\W_]+")
 _MAX_NUMBER: Final = 20
 _MAX_RECEIVING: Final = 64
-
-
-def keyword(body: str) -> str:
-    """The message as a keyword: compatibility-normalised, upper case, with every space and
-    punctuation mark removed ("stop." and " Opt out " read STOP and OPTOUT)."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", body)).upper()
 
 
 def _next_appointment(client: Client, now: datetime) -> Appointment | None:
@@ -301,6 +314,9 @@ def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None
             object_id=appointment.id,
             client_id=client.id,
         )
+    tasks.close_for_appointment(
+        appointment.id, reason="she confirmed", now=now, kinds=(tasks.NOT_CONFIRMED,)
+    )
     queued = db.session.scalar(
         select(OutboxMessage.id)
         .where(OutboxMessage.appointment_id == appointment.id)
@@ -317,6 +333,19 @@ def _confirm(client: Client, appointment: Appointment, *, now: datetime) -> None
                 status=MessageStatus.PENDING,
             )
         )
+
+
+def _opt_out_words(reading: words.Reading) -> tuple[str, str]:
+    """What the audit says of an opt-out reply (never her words), and what her worker's
+    call to make says: the words that decided it, which are a keyword or an ask."""
+    if reading.rule == words.KEYWORD:
+        return "she replied with an opt-out word", f'she replied "{reading.words}"'
+    if reading.rule == words.FIRST_WORD:
+        return "her reply began with an opt-out word", (
+            f'her reply began "{reading.words}", which the provider reads as a request to '
+            "stop all texts"
+        )
+    return "she asked for no more texts", f'she asked "{reading.words}"'
 
 
 def _receive_once(
@@ -347,27 +376,26 @@ def _receive_once(
                 .order_by(Client.id)
             )
         )
-    word = keyword(body)
+    reading = words.read_reply(body)
     action = ReplyAction.INBOX
     appointment: Appointment | None = None
-    if word in OPT_OUT_WORDS:
+    if reading.intent == words.OPT_OUT:
+        why, told = _opt_out_words(reading)
+        by = f'She replied "{words.clean(body)}" on {format_datetime(now)}'
         for client in clients:
-            _opt_out(client, now=now, why="she replied with an opt-out word")
+            _opt_out(client, now=now, why=why, by=by, told=told)
         action = ReplyAction.OPTED_OUT
     else:
         opted_in = False
-        if word in OPT_IN_WORDS:
+        if reading.opts_in:
             opted_in = any([_opt_in(client, now=now) for client in clients])
-            if word != "YES":
-                action = ReplyAction.OPTED_IN
-        if word in CONFIRM_WORDS:
-            if len(clients) == 1:
-                appointment = _next_appointment(clients[0], now)
-            if appointment is not None:
-                _confirm(clients[0], appointment, now=now)
-                action = ReplyAction.CONFIRMED
-            elif opted_in:
-                action = ReplyAction.OPTED_IN
+        if reading.intent == words.CONFIRM and len(clients) == 1:
+            appointment = _next_appointment(clients[0], now)
+        if appointment is not None:
+            _confirm(clients[0], appointment, now=now)
+            action = ReplyAction.CONFIRMED
+        elif reading.intent == words.OPT_IN or opted_in:
+            action = ReplyAction.OPTED_IN
     row = InboundMessage(
         provider_id=provider_id,
         received_at=now,

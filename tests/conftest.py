@@ -15,7 +15,9 @@ from click.testing import Result
 from flask import Flask
 from flask.cli import FlaskGroup
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
 from diversion import clock
@@ -48,9 +50,31 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
 def _postgres_url() -> str:
     url = POSTGRES_URL or ""
-    return (
+    url = (
         "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
     )
+    # A test database need not survive a power cut: commits skip the wait for the disk, which
+    # is most of a test's time on PostgreSQL. (A session setting: the server is untouched.)
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-c%20synchronous_commit%3Doff"
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole run: every test builds an app of its own, and
+    compiling the same templates again for each is most of a page test's time."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = _SharedTemplateCode()
 
 
 def make_app(tmp_path: Path, **overrides: object) -> Flask:
@@ -69,16 +93,41 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
     }
     config.update(overrides)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     engine = app.extensions["diversion.db"][0]
     if POSTGRES_URL:
-        with engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            Base.metadata.create_all(conn)
+        _fresh_postgres(engine)
     else:
         Base.metadata.create_all(engine)
     with app.app_context():
         seed_requirement_types()
     return app
+
+
+# PostgreSQL: the schema is built once per run and emptied between tests (building it costs
+# far more than emptying it). It is built again whenever it is not the models' own: the
+# migration tests replace it with the one the migrations build.
+_schema_built = False
+
+
+def _fresh_postgres(engine: Engine) -> None:
+    global _schema_built
+    tables = {t.name for t in Base.metadata.sorted_tables}
+    if _schema_built and set(inspect(engine).get_table_names()) == tables:
+        names = ", ".join(f'"{name}"' for name in tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        Base.metadata.create_all(conn)
+    _schema_built = True
+
+
+def forget_postgres_schema() -> None:
+    """A test that built the schema some other way (the migrations): the next app rebuilds it."""
+    global _schema_built
+    _schema_built = False
 
 
 def _empty_postgres(app: Flask) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from diversion import clock
-from diversion.access import CASEWORKERS, allow, public
+from diversion.access import CASEWORKERS, allow, found_or_404, public
 from diversion.admin import queries as admin_queries
-from diversion.cases import queries, texts
+from diversion.cases import calls, queries, texts
 from diversion.court.schedule import report_lines
 from diversion.fields import query_id
 from diversion.home import overview as overview_filter
@@ -47,7 +47,18 @@ def caseload() -> str:
         reports=reports,
         text_problems=texts.messages_needing_attention(g.user, now=now),
         unread_replies=texts.unread_reply_count(g.user),
+        calls=calls.open_tasks_for(g.user),
     )
+
+
+@bp.route("/home/calls/<int:task_id>/done", methods=["POST"])
+@allow(*CASEWORKERS)
+def call_done(task_id: int) -> Response:
+    """The worker made the call a task asked for: it leaves her home page."""
+    task = found_or_404(calls.task_for(g.user, task_id), "worker_task", task_id)
+    calls.mark_done(actor=g.user, task=task, now=clock.now())
+    flash("Marked as done.", "success")
+    return redirect(url_for("home.caseload") + "#texts-need-you")
 
 
 @bp.route("/caseload")

@@ -1,6 +1,6 @@
 """texts that reach her: language, plainer wording, safe times, opt-out words, worker tasks
 
-Issue 16. On client: the language of her texts, plainer wording, her safe times, and what
+Issue 16. On outbox_message: when the provider took it. On client: the language of her texts, plainer wording, her safe times, and what
 opted her out. On court: whether it is in Wales. Message templates gain a language and a
 register (discreet or plain), unique together with the kind. A new worker_task table holds
 "call her" tasks. Going back drops them (templates other than English discreet go).
@@ -36,6 +36,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("safe_days", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("safe_from", sa.Time(), nullable=True))
         batch_op.add_column(sa.Column("safe_until", sa.Time(), nullable=True))
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("sent_at", diversion.db.UTCDateTime(timezone=True), nullable=True)
+        )
     with op.batch_alter_table("court", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("in_wales", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -119,6 +123,8 @@ def downgrade() -> None:
         batch_op.drop_column("language")
     with op.batch_alter_table("court", schema=None) as batch_op:
         batch_op.drop_column("in_wales")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("sent_at")
     with op.batch_alter_table("client", schema=None) as batch_op:
         batch_op.drop_column("safe_until")
         batch_op.drop_column("safe_from")

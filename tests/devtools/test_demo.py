@@ -125,7 +125,9 @@ def test_booking_in_the_demo_sends_the_confirmation_to_sent_messages_and_times_r
         ).all()
         assert court_rows
         for row in court_rows:
-            assert row.send_at.astimezone(LONDON).time() == time(17, 0)
+            # Her safe times (weekdays 09:00-15:00, one demo client) move hers to 09:00.
+            safe = db.session.get(Client, row.client_id).safe_from is not None
+            assert row.send_at.astimezone(LONDON).time() == (time(9, 0) if safe else time(17, 0))
         worker = db.session.scalar(select(User).where(User.email == "worker@example.org"))
         case = db.session.scalars(
             select(Case).where(Case.status == CaseStatus.ON_SCHEME, Case.worker_id == worker.id)
@@ -143,6 +145,14 @@ def test_booking_in_the_demo_sends_the_confirmation_to_sent_messages_and_times_r
                 select(OutboxMessage).where(OutboxMessage.appointment_id == first.id)
             )
         }
+        # One confirmation for the booking, on its first session: it names both.
+        [confirmation] = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.kind == "booking_confirmation"
+            )
+        ).all()
+        assert confirmation.appointment_id == booked[0].id and "booking_confirmation" not in rows
+        rows["booking_confirmation"] = confirmation
         assert rows["booking_confirmation"].send_at == NOW
         day_before = rows["appointment_day_before"].send_at.astimezone(LONDON)
         assert (day_before.date(), day_before.time()) == (

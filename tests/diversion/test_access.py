@@ -50,6 +50,7 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "home.index": SIGNED_IN,
     "home.health": PUBLIC,
     "home.caseload": CASEWORK,
+    "home.call_done": CASEWORK,
     "home.overview": CASEWORK,
     "clients.search": CASEWORK,
     "clients.add": CASEWORK,

@@ -47,6 +47,7 @@ from diversion.crypto import looks_like_token
 from diversion.db import Base, UTCDateTime, db
 from diversion.models import Case, OutgoingMail, User
 from scheduling import queries
+from tests.conftest import forget_postgres_schema
 from tests.factories import Factory
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -78,6 +79,7 @@ def migrated_app(tmp_path: Path) -> Iterator[Flask]:
     url = POSTGRES_URL or f"sqlite:///{tmp_path / 'migrated.sqlite'}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret-key"})
     engine: Engine = app.extensions["diversion.db"][0]
+    forget_postgres_schema()  # the next test's app builds the models' schema again
     drop_every_table(engine)
     assert table_names(engine) == set()
     try:

@@ -142,12 +142,13 @@ def message(make: Factory, world: World) -> OutboxMessage:
 
 def more_reminders(make: Factory, message: OutboxMessage, appointments: int) -> None:
     """In place of `message`: for each of `appointments` more appointments of the same case
-    (a minute apart) a booking confirmation and a day-before reminder, all due at DUE. Every
-    body differs, as Twilio tells texts to the same number apart by body alone."""
+    (a minute apart) a booking confirmation and a day-before reminder, all due at DUE, each
+    to a woman of her own (one text at a time: two to one woman would not go together)."""
     template = make.session.get(OutboxMessage, message.id)
     assert template is not None
     first = make.session.get(Appointment, template.appointment_id)
-    assert first is not None
+    her = make.session.get(Client, template.client_id)
+    assert first is not None and her is not None
     booked = [
         Appointment(
             case_id=first.case_id,
@@ -160,18 +161,31 @@ def more_reminders(make: Factory, message: OutboxMessage, appointments: int) -> 
         )
         for i in range(1, appointments + 1)
     ]
-    make.session.add_all(booked)
+    women = [
+        Client(
+            organisation_id=her.organisation_id,
+            first_name=her.first_name,
+            last_name=f"Number{i}",
+            date_of_birth=her.date_of_birth,
+            text_name=her.text_name,
+            mobile=f"+4474{i:08d}",
+            consent_to_texts=True,
+            safe_to_text_confirmed_on=her.safe_to_text_confirmed_on,
+        )
+        for i in range(2 * appointments)
+    ]
+    make.session.add_all([*booked, *women])
     make.session.flush()
     make.session.add_all(
         OutboxMessage(
-            client_id=template.client_id,
+            client_id=women[2 * i + j].id,
             case_id=template.case_id,
             appointment_id=appointment.id,
             kind=kind,
             send_at=DUE,
         )
-        for appointment in booked
-        for kind in ("booking_confirmation", "appointment_day_before")
+        for i, appointment in enumerate(booked)
+        for j, kind in enumerate(("booking_confirmation", "appointment_day_before"))
     )
     make.session.delete(template)
     make.session.commit()
@@ -200,8 +214,8 @@ def assert_each_row_sent_once(
     app: Flask, fake: FakeTwilio, count: int, *, claimed_once: bool = True
 ) -> None:
     """`count` rows, each SENT (after one claim unless not `claimed_once`), and Twilio holding
-    exactly one text for each: the row's provider id names a text Twilio has, to her number,
-    with the row's body. Only counts are compared, so a failure prints no text."""
+    exactly one text for each: the row's provider id names a text Twilio has, to its woman's
+    number, with the row's body. Only counts are compared, so a failure prints no text."""
     with app.app_context():
         rows = db.session.execute(
             select(
@@ -209,8 +223,10 @@ def assert_each_row_sent_once(
                 OutboxMessage.attempts,
                 OutboxMessage.provider_id,
                 OutboxMessage.body,
+                OutboxMessage.client_id,
             ).order_by(OutboxMessage.id)
         ).all()
+        numbers = {client.id: client.mobile for client in db.session.scalars(select(Client))}
     at_twilio = {m["sid"]: (m["to"], m["body"]) for m in fake.messages}
     assert len(rows) == count
     assert texts(fake) == count, "Twilio does not hold one text per row"
@@ -218,7 +234,9 @@ def assert_each_row_sent_once(
     assert sum(row.status is MessageStatus.SENT for row in rows) == count
     if claimed_once:
         assert sum(row.attempts == 1 for row in rows) == count, "a row was claimed twice"
-    matching = sum(at_twilio.get(row.provider_id) == (MOBILE, row.body) for row in rows)
+    matching = sum(
+        at_twilio.get(row.provider_id) == (numbers[row.client_id], row.body) for row in rows
+    )
     assert matching == count, "a row's provider id does not name its own text at Twilio"
 
 

@@ -59,9 +59,14 @@ def test_booking_writes_the_confirmation_and_reminders_at_london_times(app, worl
         by_appointment = {}
         for row in rows():
             by_appointment.setdefault(row.appointment_id, {})[row.kind] = row
-    # Session 2 is Fri 4 Dec 09:00: confirmation now, the day before at 10:00, 07:00 -> 08:00.
+    # One confirmation for the booking, now, on the first session: it names both.
+    assert [row.kind for row in by_appointment[first.id].values()].count(
+        "booking_confirmation"
+    ) == 1
+    assert by_appointment[first.id]["booking_confirmation"].send_at == NOW
+    # Session 2 is Fri 4 Dec 09:00: the day before at 10:00, 07:00 -> 08:00; no confirmation.
     later = by_appointment[second.id]
-    assert later["booking_confirmation"].send_at == NOW
+    assert "booking_confirmation" not in later
     assert later["appointment_day_before"].send_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
     assert later["appointment_two_hours_before"].send_at == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
     assert all(r.status is MessageStatus.PENDING for r in later.values())
@@ -130,7 +135,8 @@ def test_a_booking_follows_the_requirement_types_stored_policy(app, world, ready
     with app.app_context():
         _first, second = book(app, world, case.id, venue.id)
         later = {r.kind: r for r in rows() if r.appointment_id == second.id}
-    assert set(later) == {"booking_confirmation", "appointment_day_before"}
+    # The booking's one confirmation is on the first session; this one has its reminder.
+    assert set(later) == {"appointment_day_before"}
     assert later["appointment_day_before"].send_at == datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     assert all(r.event_at is None for r in later.values())
 

@@ -47,7 +47,7 @@ DEFAULT_FORM: dict[str, str] = {
     "court_day_before_useful_minutes": "0",
     "booking_confirmation_sent": "y",
     "booking_confirmation_useful_hours": "0",
-    "booking_confirmation_useful_minutes": "15",
+    "booking_confirmation_useful_minutes": "0",
     "appointment_day_before_sent": "y",
     "appointment_day_before_days": "1",
     "appointment_day_before_at": "10:00",
@@ -60,6 +60,7 @@ DEFAULT_FORM: dict[str, str] = {
     "appointment_two_hours_before_useful_minutes": "0",
     "quiet_start": "20:00",
     "quiet_end": "08:00",
+    "min_gap": "30",
 }
 
 
@@ -396,3 +397,14 @@ def test_restore_brings_back_the_default_policy(
     )
     assert audit is not None and audit.object_id == order.id
     assert f"Default reminder policy restored: {order.name}." in page(admin.get(LIST))
+
+
+def test_the_gap_between_two_texts_is_edited_with_the_policy(
+    app: Flask, admin: FlaskClient, make: Factory, order: RequirementType
+) -> None:
+    saved = admin.post(EDIT.format(order.id), data=form(min_gap="45"))
+    assert saved.status_code == 302
+    assert policy_of(app, order).min_gap == timedelta(minutes=45)
+    refused = admin.post(EDIT.format(order.id), data=form(min_gap="300"))
+    assert refused.status_code == 200
+    assert "Least time between two texts must be between 0 and 240" in page(refused)

@@ -261,7 +261,15 @@ def test_an_opt_out_word_stops_her_texts_at_once(app, make, her, body):
 
 
 @pytest.mark.parametrize("body", ["Please stop texting me", "stop it", "STOP STOP? no"])
-def test_a_sentence_with_stop_in_it_goes_to_the_inbox(app, make, her, body):
+def test_a_reply_starting_with_stop_or_asking_for_no_more_texts_stops_them(app, make, her, body):
+    row = receive(app, body)
+    assert row.action is ReplyAction.OPTED_OUT
+    assert fresh(make, Client, her.client.id).texts_opted_out_at == NOW
+    assert fresh(make, OutboxMessage, her.pending.id).status is MessageStatus.CANCELLED
+
+
+@pytest.mark.parametrize("body", ["why did you stop texting me?", "don't stop the reminders"])
+def test_a_sentence_with_stop_in_it_that_asks_nothing_goes_to_the_inbox(app, make, her, body):
     row = receive(app, body)
     assert row.action is ReplyAction.INBOX
     assert fresh(make, Client, her.client.id).texts_opted_out_at is None

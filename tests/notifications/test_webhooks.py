@@ -375,11 +375,13 @@ def test_a_21610_receipt_opts_her_out_and_cancels_what_waits(web, make, sent):
     assert waiting.status is MessageStatus.CANCELLED
 
 
-@pytest.mark.parametrize("body", ["STOP", "stop.", "Unsubscribe"])
+@pytest.mark.parametrize("body", ["STOP", "stop.", "Unsubscribe", "Stop please", "no more texts"])
 def test_stop_by_text_opts_her_out(web, make, sent, body):
     assert post(web, "/sms/inbound", inbound_params(body)).status_code == 200
     make.session.expire_all()
-    assert make.session.get(Client, sent.client_id).texts_opted_out_at is not None
+    client = make.session.get(Client, sent.client_id)
+    assert client.texts_opted_out_at is not None
+    assert client.texts_opted_out_by.startswith(f'She replied "{body.strip()}" on ')
     assert make.session.scalars(select(InboundMessage)).one().action is ReplyAction.OPTED_OUT
 
 

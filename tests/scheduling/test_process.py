@@ -19,6 +19,7 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
         "sitting-day-lists",
         "retention",
         "at-risk-recheck",
+        "texts-check-ahead",
     }
     assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
     assert jobs["text-message-dispatcher"].max_instances == 1
@@ -26,6 +27,7 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
     assert jobs["mail-delivery"].trigger.interval == timedelta(seconds=60)
     assert jobs["retention"].trigger.interval == timedelta(minutes=15)
     assert jobs["at-risk-recheck"].trigger.interval == timedelta(minutes=15)
+    assert jobs["texts-check-ahead"].trigger.interval == timedelta(minutes=5)
 
 
 def test_every_job_runs_cleanly_in_an_application_context(app):
