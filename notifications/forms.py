@@ -1,7 +1,8 @@
 """Administrators' forms for text messages: the wording of each kind, and reminder policies.
 
-The rules themselves live in notifications.templates (lint, measure) and
-notifications.policy (Policy, ReminderRule); these forms only collect what is typed and
+The rules themselves live in notifications.templates (lint, measure),
+notifications.wording (what each kind of text may say) and notifications.policy (Policy,
+ReminderRule); these forms only collect what is typed and
 say, in GOV.UK style, what is wrong with it.
 """
 
@@ -24,18 +25,8 @@ from diversion.fields import (
     strip_filter,
 )
 from notifications.policy import DEFAULT_POLICY, Policy, ReminderKind, ReminderRule
-from notifications.templates import (
-    ALLOWED_PLACEHOLDERS,
-    KIND_NAMES,
-    LANGUAGE_NAMES,
-    LONG_SAMPLE_VALUES,
-    TemplateError,
-    combine_languages,
-    lint,
-    placeholders,
-    render,
-    size_problem,
-)
+from notifications.templates import ALLOWED_PLACEHOLDERS, KIND_NAMES
+from notifications.wording import COURT_KINDS
 
 KIND_DESCRIPTIONS: Final[dict[str, str]] = {
     "court_two_days_before": "The first reminder of a court date, in time to arrange "
@@ -59,80 +50,8 @@ PLACEHOLDER_MEANINGS: Final[dict[str, str]] = {
 }
 assert tuple(PLACEHOLDER_MEANINGS) == ALLOWED_PLACEHOLDERS
 
-# Rule (domain.md, "Discreet by default"): a court-date text never names a place, so the
-# venue is not offered for court reminders (the dispatcher has no neutral name to give).
-COURT_KINDS: Final = frozenset({"court_two_days_before", "court_day_before"})
-# Only the booking confirmation names the sessions of a booking (domain.md, "One text at a
-# time"): the other texts are about one appointment, with its {day} and {time}.
-TIMES_KINDS: Final = frozenset({"booking_confirmation"})
-
 # A template longer than this cannot fit two texts with any values; refuse before linting.
 MAX_TEMPLATE_LENGTH: Final = 1000
-
-
-def placeholders_for(kind: str) -> tuple[str, ...]:
-    """The placeholders the wording of this kind of text may use."""
-    refused = {"venue"} if kind in COURT_KINDS else set()
-    if kind not in TIMES_KINDS:
-        refused.add("times")
-    return tuple(p for p in ALLOWED_PLACEHOLDERS if p not in refused)
-
-
-def _braced_list(names: tuple[str, ...]) -> str:
-    braced = ["{" + name + "}" for name in names]
-    return f"{', '.join(braced[:-1])} and {braced[-1]}"
-
-
-def template_problems(
-    kind: str,
-    text: str,
-    *,
-    language: str = "en",
-    plain: bool = False,
-    other_language: str | None = None,
-) -> list[str]:
-    """Why this wording may not be saved for this kind of text; empty when it may.
-
-    Everything ``lint`` refuses for its language and register (empty, malformed or unknown
-    placeholders, forbidden words, more texts than the language allows with long values), a
-    venue in a court-date reminder, the sessions in any text but the booking confirmation;
-    and, given the wording of the other language (``other_language``), a text in both
-    languages longer than their limit."""
-    problems = lint(text, language=language, plain_wording=plain)
-    try:
-        used = placeholders(text)
-    except TemplateError:
-        used = []  # lint has said what is wrong with the placeholders
-    if kind in COURT_KINDS and "venue" in used:
-        problems.append(
-            "Remove {venue}: court date reminders never name a place, and can only use "
-            + _braced_list(placeholders_for(kind))
-        )
-    if kind not in TIMES_KINDS and "times" in used:
-        problems.append(
-            "Remove {times}: only the booking confirmation names every session, and this "
-            "text can only use " + _braced_list(placeholders_for(kind))
-        )
-    if not problems and other_language is not None:
-        problems.extend(_both_problems(text, language=language, other=other_language))
-    return problems
-
-
-def _both_problems(text: str, *, language: str, other: str) -> list[str]:
-    """A text in Welsh and English together must stay within the limit for both."""
-    welsh, english = (text, other) if language == "cy" else (other, text)
-    try:
-        both = render(combine_languages(welsh, english), LONG_SAMPLE_VALUES)
-    except TemplateError:
-        return []  # the other wording is checked when it is saved
-    other_name = LANGUAGE_NAMES["en" if language == "cy" else "cy"]
-    problem = size_problem(
-        both,
-        language="both",
-        sent=f"sent with the {other_name} wording to a woman who reads both languages, "
-        "with a long name and venue",
-    )
-    return [problem] if problem else []
 
 
 def _one_kind_of_line_ending(value: Any) -> Any:

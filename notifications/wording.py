@@ -1,4 +1,5 @@
-"""The default wording of every kind of text: English and Welsh, discreet and plainer (pure).
+"""The default wording of every kind of text: English and Welsh, discreet and plainer, and
+what each kind may say (``placeholders_for``, ``template_problems``, for the editor). Pure.
 
 Each kind of text has four wordings, one per language ("en", "cy") and register (discreet,
 or the plainer wording a woman may opt in to); an administrator may replace any of them
@@ -25,7 +26,19 @@ from __future__ import annotations
 
 from typing import Final
 
-from notifications.templates import KIND_NAMES, Language, combine_languages
+from notifications.templates import (
+    ALLOWED_PLACEHOLDERS,
+    KIND_NAMES,
+    LANGUAGE_NAMES,
+    LONG_SAMPLE_VALUES,
+    Language,
+    TemplateError,
+    combine_languages,
+    lint,
+    placeholders,
+    render,
+    size_problem,
+)
 
 # (language, plain): the four wordings of each kind.
 Variant = tuple[str, bool]
@@ -175,3 +188,78 @@ def default_wording(kind: str, *, language: Language | str, plain: bool) -> str:
     if language == "both":
         return combine_languages(wordings["cy", plain], wordings["en", plain])
     return wordings[language, plain]
+
+
+# What each kind of text may say -------------------------------------------------------
+
+# Rule (domain.md, "Discreet by default"): a court-date text never names a place, so the
+# venue is not offered for court reminders (the dispatcher has no neutral name to give).
+COURT_KINDS: Final = frozenset({"court_two_days_before", "court_day_before"})
+# Only the booking confirmation names the sessions of a booking (domain.md, "One text at a
+# time"): the other texts are about one appointment, with its {day} and {time}.
+TIMES_KINDS: Final = frozenset({"booking_confirmation"})
+
+
+def placeholders_for(kind: str) -> tuple[str, ...]:
+    """The placeholders the wording of this kind of text may use."""
+    refused = {"venue"} if kind in COURT_KINDS else set()
+    if kind not in TIMES_KINDS:
+        refused.add("times")
+    return tuple(p for p in ALLOWED_PLACEHOLDERS if p not in refused)
+
+
+def _braced_list(names: tuple[str, ...]) -> str:
+    braced = ["{" + name + "}" for name in names]
+    return f"{', '.join(braced[:-1])} and {braced[-1]}"
+
+
+def template_problems(
+    kind: str,
+    text: str,
+    *,
+    language: str = "en",
+    plain: bool = False,
+    other_language: str | None = None,
+) -> list[str]:
+    """Why this wording may not be saved for this kind of text; empty when it may.
+
+    Everything ``lint`` refuses for its language and register (empty, malformed or unknown
+    placeholders, forbidden words, more texts than the language allows with long values), a
+    venue in a court-date reminder, the sessions in any text but the booking confirmation;
+    and, given the wording of the other language (``other_language``), a text in both
+    languages longer than their limit."""
+    problems = lint(text, language=language, plain_wording=plain)
+    try:
+        used = placeholders(text)
+    except TemplateError:
+        used = []  # lint has said what is wrong with the placeholders
+    if kind in COURT_KINDS and "venue" in used:
+        problems.append(
+            "Remove {venue}: court date reminders never name a place, and can only use "
+            + _braced_list(placeholders_for(kind))
+        )
+    if kind not in TIMES_KINDS and "times" in used:
+        problems.append(
+            "Remove {times}: only the booking confirmation names every session, and this "
+            "text can only use " + _braced_list(placeholders_for(kind))
+        )
+    if not problems and other_language is not None:
+        problems.extend(_both_problems(text, language=language, other=other_language))
+    return problems
+
+
+def _both_problems(text: str, *, language: str, other: str) -> list[str]:
+    """A text in Welsh and English together must stay within the limit for both."""
+    welsh, english = (text, other) if language == "cy" else (other, text)
+    try:
+        both = render(combine_languages(welsh, english), LONG_SAMPLE_VALUES)
+    except TemplateError:
+        return []  # the other wording is checked when it is saved
+    other_name = LANGUAGE_NAMES["en" if language == "cy" else "cy"]
+    problem = size_problem(
+        both,
+        language="both",
+        sent=f"sent with the {other_name} wording to a woman who reads both languages, "
+        "with a long name and venue",
+    )
+    return [problem] if problem else []

@@ -31,9 +31,7 @@ from notifications.forms import (
     RestoreTemplateForm,
     TemplateForm,
     describe_policy,
-    placeholders_for,
     policy_form_data,
-    template_problems,
 )
 from notifications.store import policy_for
 from notifications.templates import (
@@ -52,6 +50,8 @@ from notifications.wording import (
     TRANSLATION_TO_REVIEW,
     VARIANT_NAMES,
     VARIANTS,
+    placeholders_for,
+    template_problems,
 )
 
 bp = Blueprint("message_admin", __name__, url_prefix="/admin/messages")

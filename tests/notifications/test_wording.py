@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from notifications.forms import COURT_KINDS, TIMES_KINDS, template_problems
 from notifications.templates import (
     LONG_SAMPLE_VALUES,
     SEGMENT_LIMITS,
@@ -20,10 +19,13 @@ from notifications.templates import (
     render,
 )
 from notifications.wording import (
+    COURT_KINDS,
     DEFAULT_TEMPLATES,
+    TIMES_KINDS,
     TRANSLATION_TO_REVIEW,
     VARIANTS,
     default_wording,
+    template_problems,
 )
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
