@@ -1,7 +1,8 @@
 """Administrators' forms for text messages: the wording of each kind, and reminder policies.
 
-The rules themselves live in notifications.templates (lint, measure) and
-notifications.policy (Policy, ReminderRule); these forms only collect what is typed and
+The rules themselves live in notifications.templates (lint, measure),
+notifications.wording (what each kind of text may say) and notifications.policy (Policy,
+ReminderRule); these forms only collect what is typed and
 say, in GOV.UK style, what is wrong with it.
 """
 
@@ -24,19 +25,15 @@ from diversion.fields import (
     strip_filter,
 )
 from notifications.policy import DEFAULT_POLICY, Policy, ReminderKind, ReminderRule
-from notifications.templates import (
-    ALLOWED_PLACEHOLDERS,
-    KIND_NAMES,
-    TemplateError,
-    lint,
-    placeholders,
-)
+from notifications.templates import ALLOWED_PLACEHOLDERS, KIND_NAMES
+from notifications.wording import COURT_KINDS
 
 KIND_DESCRIPTIONS: Final[dict[str, str]] = {
     "court_two_days_before": "The first reminder of a court date, in time to arrange "
     "childcare and travel.",
     "court_day_before": "The last reminder of a court date.",
-    "booking_confirmation": "Sent as soon as an appointment is booked.",
+    "booking_confirmation": "Sent as soon as appointments are booked: one text for the "
+    "booking, naming every session.",
     "appointment_day_before": "The day before an appointment. A reply of Y confirms it.",
     "appointment_two_hours_before": "A few hours before an appointment.",
     "reply_confirmed": "Sent when she replies Y to confirm her next appointment.",
@@ -49,46 +46,12 @@ PLACEHOLDER_MEANINGS: Final[dict[str, str]] = {
     "day": "the day, like Wed 3 Dec",
     "venue": "the venue's name for text messages, like High Street office",
     "phone": "the project's phone number",
+    "times": "every session the booking made, like Tue 8 Dec 10:00 and Tue 15 Dec 10:30",
 }
 assert tuple(PLACEHOLDER_MEANINGS) == ALLOWED_PLACEHOLDERS
 
-# Rule (domain.md, "Discreet by default"): a court-date text never names a place, so the
-# venue is not offered for court reminders (the dispatcher has no neutral name to give).
-COURT_KINDS: Final = frozenset({"court_two_days_before", "court_day_before"})
-
 # A template longer than this cannot fit two texts with any values; refuse before linting.
 MAX_TEMPLATE_LENGTH: Final = 1000
-
-
-def placeholders_for(kind: str) -> tuple[str, ...]:
-    """The placeholders the wording of this kind of text may use."""
-    if kind in COURT_KINDS:
-        return tuple(p for p in ALLOWED_PLACEHOLDERS if p != "venue")
-    return ALLOWED_PLACEHOLDERS
-
-
-def _braced_list(names: tuple[str, ...]) -> str:
-    braced = ["{" + name + "}" for name in names]
-    return f"{', '.join(braced[:-1])} and {braced[-1]}"
-
-
-def template_problems(kind: str, text: str) -> list[str]:
-    """Why this wording may not be saved for this kind of text; empty when it may.
-
-    Everything ``lint`` refuses (empty, malformed or unknown placeholders, forbidden words,
-    more than two texts with long values), and a venue in a court-date reminder."""
-    problems = lint(text)
-    if kind in COURT_KINDS:
-        try:
-            used = placeholders(text)
-        except TemplateError:
-            used = []  # lint has said what is wrong with the placeholders
-        if "venue" in used:
-            problems.append(
-                "Remove {venue}: court date reminders never name a place, and can only use "
-                + _braced_list(placeholders_for(kind))
-            )
-    return problems
 
 
 def _one_kind_of_line_ending(value: Any) -> Any:
@@ -122,9 +85,7 @@ class TemplateForm(AdminForm):
             ),
             no_control_characters,
         ],
-        description="Keep to one text (160 characters) where you can: the most is 2. "
-        "A curly apostrophe or quotation mark, or an accent not on a phone keypad, "
-        "makes every text hold 70 characters instead of 160.",
+        description="How many texts it may take depends on its language (shown below).",
     )
     preview = SubmitField("Preview", widget=GovSubmitInput())
     save = SubmitField("Save wording", widget=GovSubmitInput())

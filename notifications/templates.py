@@ -4,8 +4,9 @@ Pure functions only: no Flask, no database, no clock.
 
 - ``encoding``/``segments``/``measure`` size a text the way a phone network does
   (GSM 03.38 basic set plus extension table, else UCS-2).
-- ``forbidden_words`` finds words that would say what an appointment is about, in every
-  reading of the text (diversion.discreet), so disguised spellings are found too.
+- ``forbidden_words`` (notifications.forbidden, imported here for callers) finds words that
+  would say what an appointment is about, in English and Welsh, in every reading of the
+  text (diversion.discreet), so disguised spellings are found too.
 - ``character_problems`` refuses what a text cannot show: invisible and control
   characters, characters beyond the Basic Multilingual Plane (emoji), and letters of other
   scripts that only look like Latin ones. Other characters outside GSM 03.38 are allowed;
@@ -13,19 +14,26 @@ Pure functions only: no Flask, no database, no clock.
 - ``render`` fills ``{name}``-style placeholders without ever evaluating anything: the
   template is split with ``string.Formatter().parse`` and the pieces are concatenated.
   Attribute access, indexing, conversions, format specs and positional fields are refused.
-- ``lint`` returns GOV.UK-style messages for the template editor.
+- ``lint`` returns GOV.UK-style messages for the template editor, measuring against the
+  segment limit of the text's language (English 1, Welsh 2, both 3).
+- ``combine_languages`` makes the one text a woman who reads both languages gets: the
+  Welsh wording first, a blank line, then the English (domain.md, "Language").
+
+The default wording of every kind of text is in notifications.wording.
 """
 
 from __future__ import annotations
 
-import re
 import string
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from diversion.discreet import is_invisible, lookalike_of, readings
+from diversion.discreet import is_invisible, lookalike_of
+from notifications.forbidden import forbidden_words as forbidden_words
+from notifications.forbidden import is_offence_word as is_offence_word
+from notifications.forbidden import refused_words
 
 Encoding = Literal["GSM-7", "UCS-2"]
 
@@ -44,17 +52,32 @@ GSM_PART: Final = 153
 UCS2_SINGLE: Final = 70
 UCS2_PART: Final = 67
 
-MAX_SEGMENTS: Final = 2
+# The languages a text may be in: English, Welsh, or both in one text, Welsh first.
+Language = Literal["en", "cy", "both"]
+TEXT_LANGUAGES: Final[tuple[Language, ...]] = ("en", "cy", "both")
+# The languages wording is written in; "both" is made of the two (combine_languages).
+WORDING_LANGUAGES: Final[tuple[Language, ...]] = ("en", "cy")
+LANGUAGE_NAMES: Final[Mapping[str, str]] = {
+    "en": "English",
+    "cy": "Welsh",
+    "both": "Welsh and English",
+}
+# Rule (domain.md, "Language"): the most parts a text may take, with the longest values.
+SEGMENT_LIMITS: Final[Mapping[str, int]] = {"en": 1, "cy": 2, "both": 3}
+# Between the Welsh and the English wording of a text in both languages.
+LANGUAGE_SEPARATOR: Final = "\n\n"
 
-ALLOWED_PLACEHOLDERS: Final = ("name", "time", "day", "venue", "phone")
+ALLOWED_PLACEHOLDERS: Final = ("name", "time", "day", "venue", "phone", "times")
 
-# Longest plausible values: a template must stay within MAX_SEGMENTS with these.
+# Longest plausible values: a template must stay within its language's limit with these.
 LONG_SAMPLE_VALUES: Final[Mapping[str, str]] = {
     "name": "Christabelle",  # 12 characters
     "time": "10:30",
     "day": "Wed 30 Dec",
     "venue": "The Riverside Community Centre",  # 30 characters
     "phone": "020 7946 0000",
+    # Every session one booking made (up to three), as the booking confirmation names them.
+    "times": "Wed 30 Dec 10:30, Wed 6 Jan 10:30 and Wed 13 Jan 10:30",  # 54 characters
 }
 
 EMPTY_MESSAGE: Final = "Enter the text of the message"
@@ -122,83 +145,6 @@ class Measure:
 def measure(text: str) -> Measure:
     enc = encoding(text)
     return Measure(characters=sum(_units(text, enc)), encoding=enc, segments=segments(text))
-
-
-# --- Forbidden words ------------------------------------------------------------------
-
-# Words that would say what the appointment is about. Offence words stay forbidden even
-# when a woman has opted in to plainer wording. Words are matched whole, with a simple
-# plural, in every reading of the text (diversion.discreet), so a zero-width space, a soft
-# hyphen, a look-alike letter, a digit for a letter or spaced letters do not hide them.
-# "charge" stays forbidden: "in charge" or "free of charge" costs a rewording, while "the
-# soliciting charge" would out her.
-DISCREET_WORDS: Final = (
-    "court",
-    "bail",
-    "bailed",
-    "police",
-    "cps",
-    "crown prosecution",
-    "hearing",
-    "judge",
-    "drug",
-    "heroin",
-    "crack",
-    "methadone",
-    "prostitution",
-    "prostitute",
-    "sex work",
-    "sex worker",
-    "diversion",
-)
-OFFENCE_WORDS: Final = (
-    "offence",
-    "offense",
-    "arrest",
-    "arrested",
-    "charge",
-    "charged",
-    "soliciting",
-    "loitering",
-    "probation",
-    "magistrate",
-)
-
-# Between the words of a phrase: nothing ("sexwork"), spaces, hyphens, dots or underscores.
-_PHRASE_GAP: Final = r"[\s\-_.]*"
-
-
-def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    # Longest first so "sex worker" wins over "sex work"; an optional "s" covers simple
-    # plurals. Matched against a reading: lower case, no accents, Latin letters.
-    alternatives = sorted(words, key=len, reverse=True)
-    body = "|".join(_PHRASE_GAP.join(map(re.escape, w.split())) for w in alternatives)
-    return re.compile(rf"\b(?:{body})s?\b")
-
-
-_DISCREET_RE: Final = _word_pattern(DISCREET_WORDS)
-_OFFENCE_RE: Final = _word_pattern(OFFENCE_WORDS)
-_ALL_RE: Final = _word_pattern(DISCREET_WORDS + OFFENCE_WORDS)
-
-
-def forbidden_words(text: str) -> list[str]:
-    """Forbidden words found in ``text``: whole words, any case, simple plurals included,
-    however they are disguised (see diversion.discreet).
-
-    Returned as read (lower case, Latin letters, spacing tidied: "c0urt" is "court"),
-    each once, in order of first appearance in the plainest reading that has them."""
-    found: list[str] = []
-    for read in readings(text):
-        for match in _ALL_RE.finditer(read):
-            word = " ".join(re.split(r"[\s\-_.]+", match.group(0)))
-            if word not in found:
-                found.append(word)
-    return found
-
-
-def is_offence_word(word: str) -> bool:
-    """True for a word (as returned by ``forbidden_words``) that names an offence."""
-    return _OFFENCE_RE.fullmatch(word) is not None
 
 
 # --- Characters a text can show -------------------------------------------------------
@@ -326,6 +272,64 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+# --- Languages ------------------------------------------------------------------------
+
+
+def combine_languages(welsh: str, english: str) -> str:
+    """The one text a woman who reads both languages gets: the Welsh wording first, a blank
+    line, then the English (domain.md, "Language"). Works on templates and on texts."""
+    return f"{welsh}{LANGUAGE_SEPARATOR}{english}"
+
+
+def text_language(preference: str | None, *, court_in_wales: bool) -> Language:
+    """The language of her texts: her own choice when known; while it is not, both (Welsh
+    first) at a court in Wales, as the Welsh Language Standards ask, else English."""
+    for language in TEXT_LANGUAGES:
+        if preference == language:
+            return language
+    return "both" if court_in_wales else "en"
+
+
+def ucs2_characters(text: str) -> list[str]:
+    """The characters that make a text UCS-2, each once, with their Unicode names, like
+    "\u0175 (latin small letter w with circumflex)"."""
+    found: list[str] = []
+    for ch in text:
+        if ch in GSM_BASIC or ch in GSM_EXTENSION:
+            continue
+        shown = ch if ch.isprintable() and not ch.isspace() else ""
+        entry = f"{shown} ({_name(ch)})" if shown else _name(ch)
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
+_LIMIT_IN: Final[Mapping[str, str]] = {
+    "en": "in English",
+    "cy": "in Welsh",
+    "both": "for Welsh and English together",
+}
+
+
+def size_problem(
+    text: str, *, language: str, sent: str = "with a long name and venue"
+) -> str | None:
+    """Why a filled-in text is too long for its language, or None: more parts than the
+    language's limit (SEGMENT_LIMITS), naming what made it UCS-2 when something did."""
+    parts = segments(text)
+    limit = SEGMENT_LIMITS[language]
+    if parts <= limit:
+        return None
+    message = (
+        f"Shorten the message: {sent} it would take {parts} texts, "
+        f"and the most {_LIMIT_IN[language]} is {limit}"
+    )
+    because = ucs2_characters(text)
+    if because:
+        message += f". Each text holds 70 characters instead of 160 because of {', '.join(because)}"
+    return message
+
+
 # --- Linting --------------------------------------------------------------------------
 
 
@@ -334,11 +338,12 @@ def _forbidden_message(word: str) -> str:
     return f"Remove the {noun} '{word}': texts must not say what the appointment is about"
 
 
-def lint(template: str, *, plain_wording: bool = False) -> list[str]:
+def lint(template: str, *, language: str = "en", plain_wording: bool = False) -> list[str]:
     """Problems to show in the template editor, in GOV.UK style; empty when it is fine.
 
-    With ``plain_wording`` (a woman has opted in to plainer wording) only offence words
-    are refused."""
+    The text is measured with LONG_SAMPLE_VALUES against the limit of its language ("en",
+    "cy", or "both" for a combined template). With ``plain_wording`` (a woman has opted in
+    to plainer wording) only offence words are refused."""
     if not template.strip():
         return [EMPTY_MESSAGE]
     problems = character_problems(template)
@@ -353,51 +358,14 @@ def lint(template: str, *, plain_wording: bool = False) -> list[str]:
         wording = " ".join(literal for literal, _ in parsed.pieces)
     else:
         wording = template
-    for word in forbidden_words(wording):
-        if plain_wording and not is_offence_word(word):
-            continue
-        problems.append(_forbidden_message(word))
+    problems.extend(
+        _forbidden_message(word) for word in refused_words(wording, plain_wording=plain_wording)
+    )
     if parsed is not None and not parsed.refused:
-        parts = segments(render(template, LONG_SAMPLE_VALUES))
-        if parts > MAX_SEGMENTS:
-            problems.append(
-                f"Shorten the message: with a long name and venue it would take {parts} "
-                f"texts, and the most is {MAX_SEGMENTS}"
-            )
+        too_long = size_problem(render(template, LONG_SAMPLE_VALUES), language=language)
+        if too_long is not None:
+            problems.append(too_long)
     return problems
-
-
-# --- Default templates ----------------------------------------------------------------
-
-# Discreet, plain English, one GSM-7 segment with LONG_SAMPLE_VALUES. Straight
-# apostrophes only: a curly one would switch the whole text to UCS-2 (70 characters).
-# Court reminders do not ask for a Y reply: Y confirms her next project appointment.
-DEFAULT_TEMPLATES: Final[dict[str, str]] = {
-    "court_two_days_before": (
-        "Hi {name}, a reminder you're due on {day} at {time}. "
-        "Call {phone} if you need help with childcare or travel. Reply STOP to opt out"
-    ),
-    "court_day_before": (
-        "Hi {name}, just a reminder you're due on {day} at {time}. "
-        "Call {phone} if you need help getting there. Reply STOP to opt out"
-    ),
-    "booking_confirmation": (
-        "Hi {name}, you're booked in at {venue} on {day} at {time}. "
-        "Call {phone} to change it. Reply STOP to opt out"
-    ),
-    "appointment_day_before": (
-        "Hi {name}, see you at {venue} on {day} at {time}. "
-        "Reply Y to confirm or call {phone} to change it"
-    ),
-    "appointment_two_hours_before": (
-        "Hi {name}, see you today at {time} at {venue}. "
-        "Call {phone} if you're running late. Reply STOP to opt out"
-    ),
-    "reply_confirmed": (
-        "Thanks {name}, that's confirmed for {day} at {time}. "
-        "Call {phone} if anything changes. Reply STOP to opt out"
-    ),
-}
 
 
 # Plain-English names of the kinds of text, in the order the editor lists them.

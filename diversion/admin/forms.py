@@ -138,6 +138,12 @@ class CourtForm(AdminForm):
         default=True,
         description="Only courts in use can be chosen when a case is opened",
     )
+    in_wales = BooleanField(
+        "This court is in Wales",
+        widget=GovCheckboxInput(),
+        description="Texts to a woman whose case is at this court go in Welsh and English "
+        "(Welsh first) until her worker records the language she wants",
+    )
     submit = SubmitField("Save court", widget=GovSubmitInput())
 
 

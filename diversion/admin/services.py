@@ -125,6 +125,8 @@ class CourtDetails:
     organisation_id: int | None
     cps_organisation_id: int | None
     active: bool
+    # Texts to a woman whose language is unknown go in Welsh and English (notifications.store).
+    in_wales: bool = False
 
 
 COURT_NAME_TAKEN = "There is already a court with this name"
@@ -175,6 +177,7 @@ def _apply_court(court: Court, details: CourtDetails) -> None:
     court.organisation_id = details.organisation_id
     court.cps_organisation_id = details.cps_organisation_id
     court.active = details.active
+    court.in_wales = details.in_wales
 
 
 @transactional
@@ -190,7 +193,8 @@ def add_court(*, details: CourtDetails) -> Court:
 
 @transactional
 def update_court(*, court: Court, details: CourtDetails) -> Court:
-    """Change a court's sitting days, report deadline, addresses or status."""
+    """Change a court's sitting days, report deadline, addresses, status or whether it is in
+    Wales."""
     _apply_court(court, details)
     flush_unique(field="name", message=COURT_NAME_TAKEN)
     audit.add("court_updated", object_type="court", object_id=court.id)

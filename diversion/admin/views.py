@@ -99,6 +99,7 @@ def _court_details(form: CourtForm) -> admin_service.CourtDetails:
         organisation_id=form.organisation_id.data,
         cps_organisation_id=form.cps_organisation_id.data,
         active=bool(form.active.data),
+        in_wales=bool(form.in_wales.data),
     )
 
 

@@ -19,6 +19,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from diversion.cases.services import NOTE_MAX_LENGTH
+from diversion.cases.text_forms import TextPreferencesForm
 from diversion.fields import (
     ClockTimeField,
     GovDateField,
@@ -298,8 +299,8 @@ class ClientSearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-class ClientForm(FlaskForm):
-    """Add or edit a client."""
+class ClientForm(TextPreferencesForm):
+    """Add or edit a client (the questions about her texts are in TextPreferencesForm)."""
 
     first_name = _name("First name", "Enter her first name")
     last_name = _name("Last name", "Enter her last name")
@@ -323,7 +324,8 @@ class ClientForm(FlaskForm):
         "",
         required=False,
         max_length=30,
-        description="Her chosen first name or an initial. Never her full name.",
+        description="Her chosen first name or an initial. Never her full name. Leave empty "
+        "to use her first initial.",
     )
     mobile = StringField(
         "Mobile number (optional)",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from diversion import audit, clock
 from diversion.cases import partnership, rules
+from diversion.cases.text_preferences import TextPreferences, apply_text_preferences
 from diversion.court_wording import CASE_CLOSED_WORDING
 from diversion.db import db, transactional
 from diversion.errors import RuleBroken
@@ -432,6 +433,8 @@ class ClientDetails:
     safe_to_text: bool
     housing: str | Unchanged | None = UNCHANGED
     health_notes: str | Unchanged | None = UNCHANGED
+    # Her language, plainer wording and safe times for texts.
+    texts: TextPreferences | Unchanged = UNCHANGED
 
 
 def _apply(client: Client, details: ClientDetails, *, today: date) -> None:
@@ -454,6 +457,8 @@ def _apply(client: Client, details: ClientDetails, *, today: date) -> None:
         client.housing = details.housing or None
     if details.health_notes is not UNCHANGED:
         client.health_notes = details.health_notes or None
+    if details.texts is not UNCHANGED:
+        apply_text_preferences(client, details.texts)
     wanted = list(dict.fromkeys(a for a in details.aliases if a))
     existing = {alias.name: alias for alias in client.aliases}
     client.aliases = [existing.get(name) or ClientAlias(name=name) for name in wanted]

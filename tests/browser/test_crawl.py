@@ -41,7 +41,7 @@ from diversion.models import (
     Role,
     User,
 )
-from notifications.templates import DEFAULT_TEMPLATES
+from notifications.wording import DEFAULT_TEMPLATES
 from tests.browser.axe import check_accessibility
 from tests.browser.conftest import Site, enter_two_factor_code
 from tests.conftest import set_up_link
@@ -273,6 +273,7 @@ def seed(site: Site) -> Seeded:
             "user_id": worker.id,
             "requirement_type_id": make.requirement_type().id,
             "kind": next(iter(DEFAULT_TEMPLATES)),
+            "variant": "cy",
             "report_id": report_id,
             "mail_id": mail_id,
             "message_id": inbox_id,

@@ -42,7 +42,8 @@ from notifications.policy import (
     policy_to_dict,
 )
 from notifications.senders import OutboxSender
-from notifications.templates import DEFAULT_TEMPLATES, forbidden_words
+from notifications.templates import forbidden_words
+from notifications.wording import DEFAULT_TEMPLATES
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 
@@ -498,7 +499,8 @@ def test_a_court_reminder_goes_with_the_court_wording_day_and_time_and_no_giveaw
 
 def test_the_default_court_wording_names_no_place():
     for kind in (TWO, ONE):
-        assert "{venue}" not in DEFAULT_TEMPLATES[kind]
+        for wording in DEFAULT_TEMPLATES[kind].values():
+            assert "{venue}" not in wording
 
 
 def test_a_stored_template_changes_the_next_messages_wording(app, make, world, her):

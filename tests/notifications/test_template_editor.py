@@ -21,22 +21,29 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from diversion.models import AuditEvent, MessageTemplate
-from notifications.store import template_for
+from notifications.store import template_for, wording_for
 from notifications.templates import (
-    DEFAULT_TEMPLATES,
     GSM_BASIC,
     GSM_EXTENSION,
     LONG_SAMPLE_VALUES,
     measure,
 )
 from notifications.views.admin import describe_measure
+from notifications.wording import DEFAULT_TEMPLATES, VARIANTS
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 
 KINDS = list(DEFAULT_TEMPLATES)
+# The English discreet default of each kind: what /admin/messages/<kind>/edit edits.
+ENGLISH = {kind: wordings["en", False] for kind, wordings in DEFAULT_TEMPLATES.items()}
 EDIT = "/admin/messages/{}/edit"
 RESTORE = "/admin/messages/{}/restore"
-UNKNOWN = "Remove {}: messages can only use {{name}}, {{time}}, {{day}}, {{venue}} and {{phone}}"
+EDIT_VARIANT = "/admin/messages/{}/{}/edit"
+RESTORE_VARIANT = "/admin/messages/{}/{}/restore"
+UNKNOWN = (
+    "Remove {}: messages can only use {{name}}, {{time}}, {{day}}, {{venue}}, {{phone}} "
+    "and {{times}}"
+)
 COUNTER = Path(__file__).parents[2] / "diversion" / "static" / "sms-counter.mjs"
 
 
@@ -128,13 +135,21 @@ def test_the_list_shows_every_kind_by_name_with_its_wording_and_size(admin: Flas
         "Reply to Y",
     ):
         assert name in text
-    for kind, template in DEFAULT_TEMPLATES.items():
+    for kind, wordings in DEFAULT_TEMPLATES.items():
+        # English discreet at the address it always had; the others by language and register.
         assert f'href="{EDIT.format(kind)}"' in text
-        assert template in text
-    assert text.count("Default wording") == len(KINDS)
+        for variant in ("en-plain", "cy", "cy-plain"):
+            assert f'href="{EDIT_VARIANT.format(kind, variant)}"' in text
+        for template in wordings.values():
+            assert template in text
+    for name in ("English", "English, plainer wording", "Welsh", "Welsh, plainer wording"):
+        assert text.count(f"{name}<span") == len(KINDS)
+    assert text.count("Default wording</strong>") == 4 * len(KINDS)
+    assert text.count("Translation to be reviewed") == 2 * len(KINDS)
     assert "Edited" not in text
-    # Each default is one GSM-7 text even with a long name and venue.
-    assert text.count("GSM-7, 1 text message") == len(KINDS)
+    # Each English default is one GSM-7 text even with a long name and venue.
+    assert text.count("GSM-7, 1 text message (the most is 1)") >= 2 * len(KINDS)
+    assert "(the most is 2)" in text and "(the most is 3)" in text
 
 
 def test_the_list_shows_which_wording_was_edited(admin: FlaskClient) -> None:
@@ -142,8 +157,10 @@ def test_the_list_shows_which_wording_was_edited(admin: FlaskClient) -> None:
     text = page(admin.get("/admin/messages"))
     assert "Thanks {name}, see you" in text
     assert text.count("Edited") == 1
-    assert text.count("Default wording") == len(KINDS) - 1
-    assert "With a long name and venue: 28 characters, GSM-7, 1 text message" in text
+    assert text.count("Default wording</strong>") == 4 * len(KINDS) - 1
+    assert "With a long name and venue: 28 characters, GSM-7, 1 text message (the most is 1)" in (
+        text
+    )
 
 
 # The edit page and preview ------------------------------------------------------------------
@@ -152,21 +169,23 @@ def test_the_list_shows_which_wording_was_edited(admin: FlaskClient) -> None:
 def test_the_edit_page_shows_the_wording_the_placeholders_and_its_size(admin: FlaskClient) -> None:
     response = admin.get(EDIT.format("booking_confirmation"))
     assert response.status_code == 200
-    assert textarea(response) == DEFAULT_TEMPLATES["booking_confirmation"]
+    assert textarea(response) == ENGLISH["booking_confirmation"]
     text = page(response)
-    for placeholder in ("{name}", "{time}", "{day}", "{venue}", "{phone}"):
+    for placeholder in ("{name}", "{time}", "{day}", "{venue}", "{phone}", "{times}"):
         assert f"<code>{placeholder}</code>" in text
     assert 'name="preview"' in text and 'name="save"' in text
-    size = measure(DEFAULT_TEMPLATES["booking_confirmation"].format(**LONG_SAMPLE_VALUES))
+    assert "In English the most is 1 text (160 characters)" in text
+    size = measure(ENGLISH["booking_confirmation"].format(**LONG_SAMPLE_VALUES))
     assert live_region(response) == f"With a long name and venue: {describe_measure(size)}"
     assert "/static/sms-counter.mjs" in text
     assert "Restore the default wording" not in text  # nothing to restore yet
 
 
-def test_court_reminders_do_not_offer_the_venue(admin: FlaskClient) -> None:
+def test_court_reminders_do_not_offer_the_venue_nor_the_sessions(admin: FlaskClient) -> None:
     text = page(admin.get(EDIT.format("court_two_days_before")))
     assert "<code>{name}</code>" in text
     assert "<code>{venue}</code>" not in text
+    assert "<code>{times}</code>" not in text
 
 
 def test_preview_fills_in_sample_values_and_counts_gsm7(admin: FlaskClient, make: Factory) -> None:
@@ -192,22 +211,44 @@ def test_preview_counts_a_curly_apostrophe_as_ucs2(admin: FlaskClient) -> None:
     body = "Hi {name}, you\u2019re booked at {time}"
     response = admin.post(EDIT.format("booking_confirmation"), data={"body": body, "preview": "y"})
     text = page(response)
-    assert "There is a problem" not in text
-    # "Hi Christabelle, you\u2019re booked at 10:30": 39 UTF-16 units.
+    # "Hi Christabelle, you\u2019re booked at 10:30": 39 UTF-16 units, one text in English.
     assert live_region(response) == (
         "With a long name and venue: 39 characters, UCS-2, 1 text message"
     )
     assert "Each text holds 70 characters instead of 160, because of: \u2019 (right single " in text
+    # But it turns the text in both languages UCS-2 too: the editor says so, and why.
+    assert (
+        "Shorten the message: sent with the Welsh wording to a woman who reads both languages, "
+        "with a long name and venue it would take 4 texts, and the most for Welsh and English "
+        "together is 3. Each text holds 70 characters instead of 160 because of \u2019 (right "
+        "single quotation mark)"
+    ) in text
 
 
-def test_preview_of_a_long_text_shows_two_text_messages(admin: FlaskClient) -> None:
+def test_preview_of_a_long_welsh_text_shows_two_text_messages(admin: FlaskClient) -> None:
+    body = "Helo {name}. " + "a" * 150  # 169 characters with the long name
+    response = admin.post(
+        EDIT_VARIANT.format("booking_confirmation", "cy"), data={"body": body, "preview": "y"}
+    )
+    assert "There is a problem" not in page(response)
+    assert live_region(response) == (
+        "With a long name and venue: 169 characters, GSM-7, 2 text messages"
+    )
+    assert re.search(r"Text messages</dt>\s*<dd[^>]*>2 \(the most is 2\)</dd>", page(response))
+    # With the English default, in both languages: three texts, the most.
+    assert re.search(r"Text messages</dt>\s*<dd[^>]*>3 \(the most is 3\)</dd>", page(response))
+
+
+def test_an_english_text_of_two_parts_is_refused(admin: FlaskClient) -> None:
     body = "Hi {name}. " + "a" * 150  # 167 characters with the long name
     response = admin.post(EDIT.format("booking_confirmation"), data={"body": body, "preview": "y"})
-    assert "There is a problem" not in page(response)
     assert live_region(response) == (
         "With a long name and venue: 167 characters, GSM-7, 2 text messages"
     )
-    assert re.search(r"Text messages</dt>\s*<dd[^>]*>2</dd>", page(response))
+    assert (
+        "Shorten the message: with a long name and venue it would take 2 texts, and the most "
+        "in English is 1"
+    ) in page(response)
 
 
 def test_preview_shows_problems_as_an_error_summary(admin: FlaskClient, make: Factory) -> None:
@@ -252,9 +293,13 @@ def test_preview_shows_problems_as_an_error_summary(admin: FlaskClient, make: Fa
         ("Hi {name.__class__}", UNKNOWN.format("{name.__class__}")),
         ("Hi {name!r}", UNKNOWN.format("{name!r}")),
         (
-            "Hi {name}. " + "a" * 300,
-            "Shorten the message: with a long name and venue it would take 3 texts, "
-            "and the most is 2",
+            "Hi {name}. " + "a" * 150,
+            "Shorten the message: with a long name and venue it would take 2 texts, "
+            "and the most in English is 1",
+        ),
+        (
+            "Hi {name}, see you at {times}",
+            "Remove {times}: only the booking confirmation names every session",
         ),
         ("", "Enter the text of the message"),
         ("   ", "Enter the text of the message"),
@@ -274,7 +319,7 @@ def test_save_refuses_what_lint_refuses_and_keeps_what_was_typed(
     assert message in text
     assert textarea(response) == body.strip()
     assert stored_rows(make) == 0
-    assert wording(app, "appointment_day_before") == DEFAULT_TEMPLATES["appointment_day_before"]
+    assert wording(app, "appointment_day_before") == ENGLISH["appointment_day_before"]
 
 
 def test_a_court_reminder_may_not_name_the_venue(admin: FlaskClient, make: Factory) -> None:
@@ -303,7 +348,7 @@ def test_save_stores_the_wording_for_the_next_text(
         world.admin.id,
     )
     # Other kinds keep their defaults.
-    assert wording(app, "booking_confirmation") == DEFAULT_TEMPLATES["booking_confirmation"]
+    assert wording(app, "booking_confirmation") == ENGLISH["booking_confirmation"]
     audit = make.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "message_template_saved")
     )
@@ -311,9 +356,12 @@ def test_save_stores_the_wording_for_the_next_text(
     assert (audit.user_id, audit.object_id, audit.detail) == (
         world.admin.id,
         row.id,
-        "appointment_day_before",
+        "appointment_day_before, en, discreet",
     )
-    assert "Wording saved: Appointment: the day before." in page(admin.get("/admin/messages"))
+    assert (row.language, row.plain) == ("en", False)
+    assert "Wording saved: Appointment: the day before: English." in page(
+        admin.get("/admin/messages")
+    )
     assert textarea(admin.get(EDIT.format("appointment_day_before"))) == expected
 
 
@@ -336,13 +384,13 @@ def test_restore_brings_back_the_default_wording(
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/messages"
     assert stored_rows(make) == 0
-    assert wording(app, "court_day_before") == DEFAULT_TEMPLATES["court_day_before"]
+    assert wording(app, "court_day_before") == ENGLISH["court_day_before"]
     audit = make.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "message_template_restored")
     )
-    assert audit is not None and audit.detail == "court_day_before"
+    assert audit is not None and audit.detail == "court_day_before, en, discreet"
     text = page(admin.get("/admin/messages"))
-    assert "Default wording restored: Court date: the day before." in text
+    assert "Default wording restored: Court date: the day before: English." in text
     assert "Edited" not in text
 
 
@@ -358,10 +406,14 @@ def test_restoring_a_default_that_was_never_changed_does_nothing(
 
 def test_every_default_is_saved_unchanged(app: Flask, admin: FlaskClient) -> None:
     """The defaults pass the editor's own checks, so saving one as it stands works."""
-    for kind, template in DEFAULT_TEMPLATES.items():
-        response = admin.post(EDIT.format(kind), data={"body": template, "save": "y"})
-        assert response.status_code == 302, kind
-        assert wording(app, kind) == template
+    for kind, wordings in DEFAULT_TEMPLATES.items():
+        for variant, (language, plain) in VARIANTS.items():
+            template = wordings[language, plain]
+            address = EDIT.format(kind) if variant == "en" else EDIT_VARIANT.format(kind, variant)
+            response = admin.post(address, data={"body": template, "save": "y"})
+            assert response.status_code == 302, (kind, variant)
+            with app.app_context():
+                assert wording_for(kind, language=language, plain=plain) == template
 
 
 # The as-you-type counter (diversion/static/sms-counter.mjs) ---------------------------------
@@ -382,7 +434,8 @@ COUNTER_SAMPLES = [
     "\N{SMILING FACE WITH SMILING EYES}" * 35,
     "a" * 66 + "\N{SMILING FACE WITH SMILING EYES}" + "a" * 10,
     "Line one\nLine two\r\n{[~]}|^\\\f",
-    DEFAULT_TEMPLATES["booking_confirmation"],
+    ENGLISH["booking_confirmation"],
+    DEFAULT_TEMPLATES["booking_confirmation"]["cy", True],
 ]
 
 
@@ -416,7 +469,8 @@ def _run_counter(payload: dict[str, Any]) -> Any:
 
 
 def test_the_javascript_counter_follows_the_same_rules() -> None:
-    templates = [*DEFAULT_TEMPLATES.values(), "{{name}} {name} {foo} {{ }}"]
+    defaults = [body for wordings in DEFAULT_TEMPLATES.values() for body in wordings.values()]
+    templates = [*defaults, "{{name}} {name} {foo} {{ }}"]
     out = _run_counter(
         {"texts": COUNTER_SAMPLES, "templates": templates, "values": dict(LONG_SAMPLE_VALUES)}
     )
@@ -430,6 +484,6 @@ def test_the_javascript_counter_follows_the_same_rules() -> None:
             expected.segments,
         ), text
         assert said == describe_measure(expected)
-    for template, filled in zip(DEFAULT_TEMPLATES.values(), out["filled"], strict=False):
+    for template, filled in zip(defaults, out["filled"], strict=False):
         assert filled == template.format(**LONG_SAMPLE_VALUES)
     assert out["filled"][-1] == "{name} Christabelle {foo} { }"

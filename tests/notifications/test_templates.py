@@ -1,4 +1,5 @@
-"""Tests for notifications.templates: design/domain.md, "Text messages".
+"""Tests for notifications.templates and the default wording (notifications.wording):
+design/domain.md, "Text messages".
 
 Sizes follow GSM 03.38 (160 septets, 153 per concatenated part; extension characters
 count 2) and UCS-2 (70 UTF-16 code units, 67 per part).
@@ -14,7 +15,6 @@ from hypothesis import strategies as st
 
 from notifications.templates import (
     ALLOWED_PLACEHOLDERS,
-    DEFAULT_TEMPLATES,
     EMPTY_MESSAGE,
     GSM_BASIC,
     GSM_EXTENSION,
@@ -31,6 +31,10 @@ from notifications.templates import (
     render,
     segments,
 )
+from notifications.wording import DEFAULT_TEMPLATES
+
+# Every default wording, one string each (four per kind of text).
+ALL_DEFAULTS = [body for wordings in DEFAULT_TEMPLATES.values() for body in wordings.values()]
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SAMPLE_VALUES = {
@@ -39,8 +43,12 @@ SAMPLE_VALUES = {
     "day": "Wed 3 Dec",
     "venue": "The Orchard Centre",
     "phone": "020 7946 0000",
+    "times": "Tue 8 Dec 10:00 and Tue 15 Dec 10:30",
 }
-UNKNOWN = "Remove {}: messages can only use {{name}}, {{time}}, {{day}}, {{venue}} and {{phone}}"
+UNKNOWN = (
+    "Remove {}: messages can only use {{name}}, {{time}}, {{day}}, {{venue}}, {{phone}} "
+    "and {{times}}"
+)
 EMOJI = "\N{SMILING FACE WITH SMILING EYES}"  # outside the BMP: 2 UTF-16 code units
 
 
@@ -392,7 +400,7 @@ def test_render_inserts_values_verbatim(parts: list[tuple[str, str]], vals: dict
     assert render(template, vals) == expected
 
 
-@given(st.sampled_from(sorted(DEFAULT_TEMPLATES.values())), values)
+@given(st.sampled_from(sorted(ALL_DEFAULTS)), values)
 def test_defaults_render_for_any_values(template: str, vals: dict[str, str]) -> None:
     assert isinstance(render(template, vals), str)
 
@@ -429,7 +437,7 @@ class Tripwire(str):
 
 def test_render_never_formats_or_inspects_values() -> None:
     vals = {name: Tripwire(name.upper()) for name in ALLOWED_PLACEHOLDERS}
-    for template in DEFAULT_TEMPLATES.values():
+    for template in ALL_DEFAULTS:
         render(template, vals)
     with pytest.raises(TemplateError):
         render("{name.upper}", vals)
@@ -474,7 +482,7 @@ def test_lint_unknown_placeholders_once_each() -> None:
 
 def test_lint_unknown_placeholder_message_wording() -> None:
     assert lint("Hi {foo}") == [
-        "Remove {foo}: messages can only use {name}, {time}, {day}, {venue} and {phone}"
+        "Remove {foo}: messages can only use {name}, {time}, {day}, {venue}, {phone} and {times}"
     ]
 
 
@@ -510,12 +518,42 @@ def test_lint_ignores_placeholder_names_and_split_words() -> None:
     assert lint("cou{name}rt") == []
 
 
-def test_lint_too_long_with_long_sample_values() -> None:
-    # Two GSM-7 parts is 306 septets; the long name is 12 characters.
-    assert lint("{name}" + "a" * 294) == []
-    assert lint("{name}" + "a" * 295) == [
-        "Shorten the message: with a long name and venue it would take 3 texts, and the most is 2"
+def test_lint_measures_english_against_one_text() -> None:
+    # One GSM-7 text is 160 septets; the long name is 12 characters.
+    assert lint("{name}" + "a" * 148) == []
+    assert lint("{name}" + "a" * 149) == [
+        "Shorten the message: with a long name and venue it would take 2 texts, "
+        "and the most in English is 1"
     ]
+
+
+def test_lint_measures_welsh_against_two_texts() -> None:
+    # Two GSM-7 parts are 306 septets.
+    assert lint("{name}" + "a" * 294, language="cy") == []
+    assert lint("{name}" + "a" * 295, language="cy") == [
+        "Shorten the message: with a long name and venue it would take 3 texts, "
+        "and the most in Welsh is 2"
+    ]
+
+
+def test_lint_measures_both_languages_against_three_texts() -> None:
+    # Three GSM-7 parts are 459 septets.
+    assert lint("{name}" + "a" * 447, language="both") == []
+    assert lint("{name}" + "a" * 448, language="both") == [
+        "Shorten the message: with a long name and venue it would take 4 texts, "
+        "and the most for Welsh and English together is 3"
+    ]
+
+
+def test_lint_says_which_character_made_a_welsh_text_ucs2() -> None:
+    # "Dŵr": the w with a circumflex is not in GSM 03.38, so each part holds 67.
+    template = "Helo {name}, mae'r dŵr yn oer. " + "a" * 120
+    assert lint(template, language="cy") == [
+        "Shorten the message: with a long name and venue it would take 3 texts, and the most "
+        "in Welsh is 2. Each text holds 70 characters instead of 160 because of ŵ (latin "
+        "small letter w with circumflex)"
+    ]
+    assert lint("Helo {name}, mae'r dŵr yn oer", language="cy") == []
 
 
 def test_long_sample_values_are_the_longest_plausible() -> None:
@@ -525,59 +563,84 @@ def test_long_sample_values_are_the_longest_plausible() -> None:
         "phone": 13,
         "day": 10,
         "time": 5,
+        "times": 54,
     }
     assert LONG_SAMPLE_VALUES["phone"] == "020 7946 0000"
     assert LONG_SAMPLE_VALUES["day"] == "Wed 30 Dec"
     assert LONG_SAMPLE_VALUES["time"] == "10:30"
+    # Three sessions, the most one booking names.
+    assert LONG_SAMPLE_VALUES["times"] == "Wed 30 Dec 10:30, Wed 6 Jan 10:30 and Wed 13 Jan 10:30"
 
 
-# --- Default templates ----------------------------------------------------------------
+# --- Welsh words ----------------------------------------------------------------------
 
-DEFAULT_KEYS = (
-    "court_two_days_before",
-    "court_day_before",
-    "booking_confirmation",
-    "appointment_day_before",
-    "appointment_two_hours_before",
-    "reply_confirmed",
+
+def _refused(word: str) -> str:
+    noun = "words" if " " in word else "word"
+    return f"Remove the {noun} '{word}': texts must not say what the appointment is about"
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Helo {name}, welwn ni chi yn y llys ar {day}", "llys"),  # court
+        ("Helo {name}, ewch i'r Llys Ynadon", "llys"),
+        ("Helo {name}, ei lys hi ar {day}", "lys"),  # soft mutation
+        ("Helo {name}, amodau eich mechnïaeth", "mechniaeth"),  # bail, read without accent
+        ("Helo {name}, ei fechnïaeth hi", "fechniaeth"),
+        ("Helo {name}, ffoniwch yr heddlu", "heddlu"),  # police
+        ("Helo {name}, gwelodd y plismon chi", "plismon"),
+        ("Helo {name}, am y cyffuriau", "cyffuriau"),  # drugs
+        ("Helo {name}, fy nghyffuriau", "nghyffuriau"),  # nasal mutation
+        ("Helo {name}, ei chyffuriau hi", "chyffuriau"),  # aspirate mutation
+        ("Helo {name}, eich gwrandawiad ar {day}", "gwrandawiad"),  # hearing
+        ("Helo {name}, y barnwr", "barnwr"),  # judge
+        ("Helo {name}, cymorth gwaith rhyw", "gwaith rhyw"),  # sex work
+        ("Helo {name}, y cynllun dargyfeirio", "dargyfeirio"),  # diversion
+        ("Helo {name}, Gwasanaeth Erlyn y Goron", "erlyn"),  # CPS
+        ("Helo {name}, l-l-y-s ar {day}", "llys"),  # disguised
+        ("Helo {name}, LL\u200bYS ar {day}", "llys"),
+    ],
 )
+def test_welsh_words_that_say_what_the_appointment_is_about_are_forbidden(
+    text: str, word: str
+) -> None:
+    assert _refused(word) in lint(text, language="cy")
+    # Plainer wording may name the court in Welsh, as in English.
+    assert _refused(word) not in lint(text, language="cy", plain_wording=True)
 
 
-def test_default_template_keys() -> None:
-    assert tuple(DEFAULT_TEMPLATES) == DEFAULT_KEYS
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Helo {name}, y drosedd", "drosedd"),  # offence, soft mutation
+        ("Helo {name}, eich trosedd", "trosedd"),
+        ("Helo {name}, pan gawsoch eich arestio", "arestio"),  # arrest
+        ("Helo {name}, ei harestio hi", "harestio"),
+        ("Helo {name}, y cyhuddiad", "cyhuddiad"),  # charge
+        ("Helo {name}, ei chyhuddo hi", "chyhuddo"),
+        ("Helo {name}, yr ynadon", "ynadon"),  # magistrates
+        ("Helo {name}, y swyddog prawf", "swyddog prawf"),  # probation
+    ],
+)
+def test_welsh_offence_words_are_refused_even_in_plainer_wording(text: str, word: str) -> None:
+    assert _refused(word) in lint(text, language="cy")
+    assert _refused(word) in lint(text, language="cy", plain_wording=True)
 
 
-@pytest.mark.parametrize("key", DEFAULT_KEYS)
-def test_default_lints_clean_and_fits_one_gsm7_segment(key: str) -> None:
-    template = DEFAULT_TEMPLATES[key]
-    assert lint(template) == []
-    assert forbidden_words(template) == []
-    assert "{name}" in template
-    rendered = render(template, LONG_SAMPLE_VALUES)
-    m = measure(rendered)
-    assert m.encoding == "GSM-7"
-    assert m.segments == 1
-    assert m.characters <= 160
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Helo {name}, welwn ni chi yn {venue} ar {day} am {time}",
+        "Diolch {name}, mae hynny wedi'i gadarnhau",
+        "Helo {name}, mae eich apwyntiad cymorth heddiw",
+        "Helo {name}, help gyda gofal plant neu deithio",
+        "Helo {name}, prawf llygaid ar {day}",  # "prawf" alone is a test, not probation
+    ],
+)
+def test_ordinary_welsh_is_not_read_as_forbidden(text: str) -> None:
+    assert lint(text, language="cy") == []
 
 
-@pytest.mark.parametrize("key", [k for k in DEFAULT_KEYS if k.startswith("court_")])
-def test_court_reminders_do_not_name_a_venue(key: str) -> None:
-    # The venue for a court date would be the court itself.
-    assert "venue" not in placeholders(DEFAULT_TEMPLATES[key])
-
-
-@pytest.mark.parametrize("key", DEFAULT_KEYS)
-def test_default_matches_snapshot(key: str) -> None:
-    path = SNAPSHOTS / f"{key}.txt"
-    assert path.exists(), f"missing snapshot {path}"
-    assert render(DEFAULT_TEMPLATES[key], SAMPLE_VALUES) + "\n" == path.read_text("utf-8")
-
-
-def test_no_stale_snapshots() -> None:
-    assert sorted(p.stem for p in SNAPSHOTS.glob("*.txt")) == sorted(DEFAULT_KEYS)
-
-
-def test_every_default_kind_has_a_plain_english_name() -> None:
-    from notifications.templates import KIND_NAMES
-
-    assert set(KIND_NAMES) == set(DEFAULT_TEMPLATES)
+def test_a_welsh_word_in_english_wording_is_refused_too() -> None:
+    assert lint("Hi {name}, see you at the Llys on {day}") == [_refused("llys")]

@@ -12,10 +12,12 @@ from werkzeug.wrappers import Response
 from diversion import audit, clock, crypto
 from diversion import pdf as pdf_documents
 from diversion.access import CASEWORKERS, allow, found_or_404
-from diversion.cases import flags, offers, queries
+from diversion.cases import flags, offers, queries, text_names
 from diversion.cases import services as client_service
 from diversion.cases.forms import ClientForm, ClientSearchForm, display_mobile
 from diversion.cases.partnership import HeldElsewhere
+from diversion.cases.text_names import NameWarning
+from diversion.cases.text_preferences import TextPreferences
 from diversion.models import Client, Organisation
 from diversion.partnership import services as partnership
 from diversion.privacy import subject_access
@@ -130,7 +132,50 @@ def _details(form: ClientForm) -> client_service.ClientDetails:
         safe_to_text=bool(form.safe_to_text.data),
         housing=form.housing.data or None,
         health_notes=form.health_notes.data or None,
+        texts=TextPreferences(
+            language=form.language(),
+            plain_wording=bool(form.plain_wording.data),
+            safe_days=tuple(form.safe_day_list() or ()) or None,
+            safe_from=form.safe_hours()[0],
+            safe_until=form.safe_hours()[1],
+        ),
     )
+
+
+# --- the name texts use (issue 16) ---------------------------------------------------------
+
+
+def _court_in_wales(client: Client | None) -> bool:
+    """Whether her latest case is at a court in Wales: then texts go in both languages
+    while her own language is not known."""
+    return client is not None and bool(client.cases) and client.cases[0].court.in_wales
+
+
+def _name_warning(
+    form: ClientForm, check: text_names.NameCheck | None, *, in_wales: bool
+) -> NameWarning | None:
+    """What the name texts would use does to her texts, in her language and register."""
+    if check is None:
+        return None
+    return check.warning(
+        form.text_name_name(),
+        language=form.language(),
+        plain=bool(form.plain_wording.data),
+        court_in_wales=in_wales,
+    )
+
+
+def _name_page(
+    check: text_names.NameCheck | None,
+    warning: NameWarning | None,
+    *,
+    in_wales: bool,
+) -> dict[str, Any]:
+    """What the form shows about the name texts use, and what its script needs."""
+    return {
+        "name_warning": warning,
+        "name_data": check.page_data(court_in_wales=in_wales) if check is not None else None,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -142,7 +187,11 @@ def add() -> Response | str:
     same_people: list[Client] = []
     check = partnership.CaseloadCheck()
     held_by: Organisation | None = None
+    name_check = text_names.name_check()
+    warning: NameWarning | None = None
     if form.validate_on_submit():
+        warning = _name_warning(form, name_check, in_wales=False)
+        name_agreed = form.check_text_name(warning)
         same_people = queries.clients_named(
             organisation_id=g.user.organisation_id,
             first_name=form.first_name.data or "",
@@ -174,6 +223,8 @@ def add() -> Response | str:
                 "She may already be known. Check the matches below, or tick the box if she "
                 "is a different person"
             ]
+        elif not name_agreed:
+            pass  # the agreement box says what to do
         else:
             try:
                 client = client_service.add_client(
@@ -187,6 +238,8 @@ def add() -> Response | str:
             else:
                 flash("Client added.", "success")
                 return redirect(url_for("clients.show", client_id=client.id))
+    if warning is None and form.is_submitted():
+        warning = _name_warning(form, name_check, in_wales=False)
     return render_template(
         "cases/clients/form.html",
         title="Add a client",
@@ -196,6 +249,7 @@ def add() -> Response | str:
         check=check,
         close=check.here_except(person.id for person in same_people),
         held_by=held_by,
+        **_name_page(name_check, warning, in_wales=False),
     )
 
 
@@ -219,15 +273,27 @@ def edit(client_id: int) -> Response | str:
     client = _client_or_404(client_id)
     today = clock.today()
     form = ClientForm(today=today, obj=client if request.method == "GET" else None)
+    name_check = text_names.name_check()
+    in_wales = _court_in_wales(client)
+    warning: NameWarning | None = None
     if request.method == "GET":
         form.aliases.data = "\n".join(alias.name for alias in client.aliases)
         form.mobile.data = display_mobile(client.mobile)
         form.safe_to_text.data = client.safe_to_text_confirmed_on is not None
         form.safe_number.data = client.mobile if form.safe_to_text.data else ""
+        warning = _name_warning(form, name_check, in_wales=in_wales)
+        if warning is not None and client.text_name:
+            # The spelling she uses was saved with her agreement: show it ticked, for it.
+            form.text_name_agreed.data = True
+            form.text_name_agreed_for.data = client.text_name
     if form.validate_on_submit():
-        client_service.update_client(client=client, details=_details(form), today=today)
-        flash("Client details saved.", "success")
-        return redirect(url_for("clients.show", client_id=client.id))
+        warning = _name_warning(form, name_check, in_wales=in_wales)
+        if form.check_text_name(warning):
+            client_service.update_client(client=client, details=_details(form), today=today)
+            flash("Client details saved.", "success")
+            return redirect(url_for("clients.show", client_id=client.id))
+    elif form.is_submitted():
+        warning = _name_warning(form, name_check, in_wales=in_wales)
     # The form shows her health notes, housing and number: a view of her record.
     audit.record(
         "client_viewed",
@@ -237,7 +303,11 @@ def edit(client_id: int) -> Response | str:
         detail="edit page",
     )
     return render_template(
-        "cases/clients/form.html", title=f"Edit {client.full_name}", form=form, client=client
+        "cases/clients/form.html",
+        title=f"Edit {client.full_name}",
+        form=form,
+        client=client,
+        **_name_page(name_check, warning, in_wales=in_wales),
     )
 
 
