@@ -26,10 +26,10 @@ from diversion.models import (
     OutboxMessage,
 )
 from notifications import spacing
+from notifications.forbidden import refused_words
 from notifications.policy import Policy, ReminderKind
 from notifications.safe_times import SafeTimes
-from notifications.store import policy_for, template_for
-from notifications.templates import forbidden_words
+from notifications.store import language_for, policy_for, wording_for
 
 CONFIRMATION = ReminderKind.BOOKING_CONFIRMATION.value
 
@@ -40,13 +40,14 @@ def safe_times_of(client: Client) -> SafeTimes:
     return SafeTimes(days=days, start=client.safe_from, end=client.safe_until)
 
 
-def _wording(kind: str) -> tuple[str | None, str | None]:
-    """The approved wording of a kind of text, or why there is none to send."""
+def _wording(kind: str, language: str, plain: bool) -> tuple[str | None, str | None]:
+    """The approved wording of a kind of text in her language and register, or why there is
+    none to send. Plainer wording may name the appointment, never an offence."""
     try:
-        template = template_for(kind)
+        template = wording_for(kind, language=language, plain=plain)
     except KeyError:
         return None, "no wording for this kind of text"
-    if forbidden_words(template):
+    if refused_words(template, plain_wording=plain):
         return None, "the wording of this kind of text names a word texts must not use"
     return template, None
 
@@ -70,7 +71,9 @@ class Batch:
     # Each case's booked sessions still to come, soonest first.
     sessions: dict[int, list[Appointment]]
     policies: dict[int | None, Policy] = field(default_factory=dict)
-    wordings: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    wordings: dict[tuple[str, str, bool], tuple[str | None, str | None]] = field(
+        default_factory=dict
+    )
 
     def policy(self, case: Case | None) -> Policy:
         key = case.requirement_type_id if case is not None else None
@@ -78,10 +81,13 @@ class Batch:
             self.policies[key] = policy_for(case.requirement_type if case is not None else None)
         return self.policies[key]
 
-    def wording(self, kind: str) -> tuple[str | None, str | None]:
-        if kind not in self.wordings:
-            self.wordings[kind] = _wording(kind)
-        return self.wordings[kind]
+    def wording(self, kind: str, client: Client, case: Case) -> tuple[str | None, str | None]:
+        """Her wording of a kind of text: her language (notifications.store.language_for:
+        Welsh and English at a court in Wales while hers is unknown) and her register."""
+        key = (kind, language_for(client, case.court), client.plain_wording)
+        if key not in self.wordings:
+            self.wordings[key] = _wording(*key)
+        return self.wordings[key]
 
     def names(self, message: OutboxMessage, case: Case) -> frozenset[int]:
         """The appointments a text names: a confirmation every booked session of its case."""

@@ -313,7 +313,7 @@ def _render(
     """Store the body of a message that goes now; an administrator's wording that cannot go
     out is shown as failed, so someone sees it."""
     message, client = candidate.message, candidate.client
-    template, refusal = batch.wording(message.kind)
+    template, refusal = batch.wording(message.kind, client, candidate.case)
     body = None
     if template is not None:
         values = batch.values(

@@ -87,6 +87,8 @@ OPT_IN_WORDS: Final = frozenset({"START", "UNSTOP", "YES"})
 CONFIRM_WORDS: Final = frozenset(
     {"y", "yes", "yess", "yep", "yeah", "yea", "yeh", "yup", "ok", "okay", "okey", "sure"}
     | {"confirm", "confirmed"}
+    # Welsh, for a woman texted in Welsh: "ie" (yes), "iawn" (fine), "ydw" (I am).
+    | {"ie", "iawn", "ydw"}
 )
 # Words that may come with a confirmation and change nothing.
 _POLITE: Final = frozenset(
@@ -94,6 +96,7 @@ _POLITE: Final = frozenset(
     | {"you", "u", "ya", "see", "then", "there", "soon", "x", "xx", "xxx", "and", "all"}
     | {"i", "ill", "im", "will", "be", "do", "that", "thats", "is", "its", "sounds", "good"}
     | {"great", "fine", "perfect", "lovely", "love", "coming", "come"}
+    | {"diolch", "plis", "da", "hwyl"}  # Welsh: thanks, please, good, bye
 )
 _CONFIRMING: Final = CONFIRM_WORDS | _POLITE
 _CONFIRM_EMOJI: Final = frozenset("\U0001f44d\U0001f44c\u2705\u2714\u2611")  # 👍 👌 ✅ ✔ ☑

@@ -359,3 +359,48 @@ def test_a_failed_court_reminder_is_a_call_to_make_the_day_before(app, make, wor
     assert task.detail.startswith(
         "Call her: the reminder of her court date on Wednesday 30 December"
     )
+
+
+# --- Her language and her register -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "in_wales", "plain", "starts"),
+    [
+        ("cy", False, False, ["Helo Mari, welwn ni chi"]),
+        (None, True, False, ["Helo Mari, welwn ni chi", "Hi Mari, see you"]),
+        ("en", True, False, ["Hi Mari, see you"]),
+        (None, False, True, ["Hi Mari, your support appointment"]),
+        ("cy", False, True, ["Helo Mari, mae eich apwyntiad cymorth"]),
+    ],
+    ids=["welsh", "unknown-at-a-welsh-court", "english-at-a-welsh-court", "plain", "welsh-plain"],
+)
+def test_the_text_goes_in_her_language_and_register(
+    app, make, world, fake, her_case, language, in_wales, plain, starts
+):
+    client = her_case.client
+    client.text_language, client.plain_wording = language, plain
+    make._save(client)
+    court = her_case.court
+    court.in_wales = in_wales
+    make._save(court)
+    venue = make.venue(organisation=world.project, neutral_name="Elm Road")
+    appointment = make.appointment(
+        case=her_case, venue=venue, worker=world.worker, starts_at=at(8, 10), ends_at=at(8, 11)
+    )
+    make._save(
+        OutboxMessage(
+            client_id=client.id,
+            case_id=her_case.id,
+            appointment_id=appointment.id,
+            kind="appointment_day_before",
+            send_at=at(7, 10),
+        )
+    )
+
+    assert len(run_dispatcher(app, fake, at(7, 10)).sent) == 1
+
+    [text] = fake.messages
+    parts = text["body"].split("\n\n")
+    assert [part[: len(start)] for part, start in zip(parts, starts, strict=True)] == starts
+    assert "Tue 8 Dec" in text["body"] and "Elm Road" in text["body"]

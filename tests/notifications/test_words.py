@@ -85,6 +85,8 @@ REPLIES = [
     ("OK", OK, "OK"),
     ("okay", OK, "okay"),
     ("yes thanks", OK, "yes thanks"),
+    ("Ie", OK, "Ie"),  # Welsh: yes
+    ("Iawn diolch", OK, "Iawn diolch"),  # Welsh: fine, thanks
     ("Yes please", OK, "Yes please"),
     ("ok see you then", OK, "ok see you then"),
     ("Yes I'll be there x", OK, "Yes I'll be there x"),
