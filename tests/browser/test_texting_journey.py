@@ -16,15 +16,17 @@ from urllib.parse import urlencode
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from diversion import clock
-from diversion.models import ReceivingNumber, ReceivingNumberKind
+from diversion.db import db
+from diversion.models import Client, ReceivingNumber, ReceivingNumberKind
 from notifications.dispatcher import dispatch_once
 from notifications.senders import OutboxSender
 from tests.browser.axe import check_accessibility
 from tests.browser.conftest import Site
-from tests.browser.test_worker_journey import sign_in
+from tests.browser.test_worker_journey import fill_date, sign_in, summary_value
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +102,7 @@ def test_booking_schedules_her_reminders_and_her_signed_y_confirms_the_appointme
     with site.app.app_context():
         report = dispatch_once(sender=OutboxSender(), now=clock.now())
     assert len(report.sent) == 1
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sent messages").click()
+    page.goto(site.at("/messages/sent"))
     expect(page.get_by_role("heading", name="Sent messages")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Wed 2 Dec 14:00 and Fri 4 Dec 09:00")
     check_accessibility(page)
@@ -134,4 +136,57 @@ def test_booking_schedules_her_reminders_and_her_signed_y_confirms_the_appointme
         has=page.get_by_role("link", name=re.compile("14:00"))
     )
     expect(entry).to_contain_text("Confirmed")
+    check_accessibility(page)
+
+
+def test_a_welsh_client_with_an_accented_name_gets_her_text_in_welsh(
+    page: Page, site: Site
+) -> None:
+    """The worker adds her with Welsh for texts; typing "Zoë" warns that texts would take
+    more parts, and the button puts the plain spelling in the box; her booking's one
+    confirmation goes in Welsh and shows under Sent messages."""
+    sign_in(page, site)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Clients").click()
+    page.get_by_role("link", name="Add a client").click()
+    expect(page.get_by_role("heading", name="Add a client")).to_be_visible()
+    page.get_by_label("First name").fill("Zoë")
+    page.get_by_label("Last name").fill("Pryderi")
+    fill_date(page.get_by_role("group", name="Date of birth"), 9, 7, 1994)
+    page.get_by_label("Mobile number (optional)").fill("07400 123456")
+    page.get_by_label("She agrees to receive text message reminders").check()
+    page.get_by_label("I have checked with her that this number is safe to text").check()
+    page.get_by_role("group", name="Her language for texts").get_by_label(
+        "Welsh", exact=True
+    ).check()
+    page.get_by_label("Name to use in text messages (optional)").fill("Zoë")
+    warning = page.locator("#text-name-warning")
+    expect(warning).to_contain_text("because of ë")
+    check_accessibility(page)
+    page.get_by_role("button", name="Use Zoe in texts").click()
+    expect(page.get_by_label("Name to use in text messages (optional)")).to_have_value("Zoe")
+    page.get_by_role("button", name="Save client").click()
+
+    expect(page.get_by_role("heading", name="Zoë Pryderi")).to_be_visible()
+    expect(summary_value(page, "Name in texts")).to_have_text("Zoe")
+    expect(summary_value(page, "Language for texts")).to_have_text("Welsh")
+    check_accessibility(page)
+
+    with site.app.app_context():
+        client = db.session.scalar(select(Client).where(Client.last_name == "Pryderi"))
+        assert client is not None and client.text_language == "cy"
+        client_id = client.id
+    case = site.make.accepted_case(
+        client=site.make.session.get(Client, client_id), court=site.court, worker=site.worker
+    )
+    page.goto(site.at(f"/cases/{case.id}"))
+    page.get_by_role("link", name="Book appointments").click()
+    page.get_by_role("button", name="Book appointments").click()
+    expect(page.get_by_text("Appointments booked.")).to_be_visible()
+    with site.app.app_context():
+        report = dispatch_once(sender=OutboxSender(), now=clock.now())
+    assert len(report.sent) == 1
+    page.goto(site.at("/messages/sent"))
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Helo Zoe")
+    expect(main).to_contain_text("Wed 2 Dec 14:00 and Fri 4 Dec 09:00")
     check_accessibility(page)
