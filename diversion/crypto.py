@@ -31,6 +31,8 @@ from functools import cached_property
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
@@ -48,6 +50,9 @@ class Keyring:
 
     fernets: tuple[Fernet, ...]
     hash_key: bytes
+    # AES-SIV keys for sealed choices (diversion.sealed), one derived from each Fernet key,
+    # newest first.
+    seal_keys: tuple[bytes, ...] = ()
 
     @cached_property
     def _multi(self) -> MultiFernet:
@@ -155,7 +160,15 @@ def keyring_from(config: Mapping[str, Any]) -> Keyring:
     return Keyring(
         fernets=tuple(fernets),
         hash_key=hash_key.encode("utf-8") if isinstance(hash_key, str) else bytes(hash_key),
+        seal_keys=tuple(_seal_key(key) for key in keys),
     )
+
+
+def _seal_key(fernet_key: str) -> bytes:
+    """A 512-bit AES-SIV key derived from a Fernet key (HKDF-SHA256), for sealed choices."""
+    return HKDF(
+        algorithm=SHA256(), length=64, salt=None, info=b"diversion sealed choice v1"
+    ).derive(base64.urlsafe_b64decode(fernet_key.encode("ascii")))
 
 
 _keyring: Keyring | None = None

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from diversion import clock
 from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.crypto import EncryptedBytes, EncryptedText, lookup_hash
+from diversion.sealed import SealedChoice
 from diversion.db import Base
 
 # A court's list starts at 10:00 unless its administrator says otherwise.
@@ -74,6 +75,8 @@ class Role(LabelledEnum):
     COURT_LIAISON = "court_liaison"
     CPS = "cps"
     ADMIN = "admin"
+    # Sees the partnership's monitoring figures (suppressed aggregates), nothing else.
+    COMMISSIONER = "commissioner"
 
     @property
     def label(self) -> str:
@@ -83,6 +86,7 @@ class Role(LabelledEnum):
             "court_liaison": "Court liaison officer",
             "cps": "Crown Prosecution Service",
             "admin": "Administrator",
+            "commissioner": "Commissioner",
         }[self.value]
 
 
@@ -747,6 +751,9 @@ class OutboxMessage(Base):
     # What the provider last said (delivery receipts): its status word and error code.
     # When the provider took it (one text at a time: the next waits the policy's gap).
     sent_at: Mapped[datetime | None]
+    # Which wording went: language, register and a short hash of the template, such as
+    # "cy:plain:1a2b3c4d" (the monitoring report compares attendance by wording).
+    wording: Mapped[str | None] = mapped_column(String(40))
     provider_status: Mapped[str | None] = mapped_column(String(20))
     error_code: Mapped[int | None]
     status_updated_at: Mapped[datetime | None]
@@ -1195,3 +1202,34 @@ class WorkerTask(Base):
 
     client: Mapped[Client] = relationship()
     case: Mapped[Case | None] = relationship()
+
+
+class MonitoringRecord(Base):
+    """Her standard monitoring data (the guide, section 11.2; domain.md, "Monitoring"), as
+    recorded at an assessment. Each recording is a new row, so the rows are her dated
+    history; the report reads the latest as of its period's end.
+
+    Special category data: every answer is sealed at rest (diversion.sealed), never shown
+    to the court or the CPS, and counted only in suppressed aggregates. Each answer is a
+    code from diversion.monitoring.choices, "prefer_not_to_say" or "not_asked"."""
+
+    __tablename__ = "monitoring_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"))
+    recorded_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+    work_pattern: Mapped[str] = mapped_column(SealedChoice("work_pattern"))
+    contacts: Mapped[str] = mapped_column(SealedChoice("contacts"))
+    housing_status: Mapped[str] = mapped_column(SealedChoice("housing_status"))
+    known_previously: Mapped[str] = mapped_column(SealedChoice("known_previously"))
+    age_band: Mapped[str] = mapped_column(SealedChoice("age_band"))
+    ethnicity: Mapped[str] = mapped_column(SealedChoice("ethnicity"))
+    # Codes joined by "," in a fixed order (she may use more than one drug).
+    drug_use: Mapped[str] = mapped_column(SealedChoice("drug_use"))
+
+    client: Mapped[Client] = relationship()
+    recorded_by: Mapped[User] = relationship()

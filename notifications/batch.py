@@ -8,6 +8,7 @@ filled here: a court reminder names no place (domain.md: discreet).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,13 +82,16 @@ class Batch:
             self.policies[key] = policy_for(case.requirement_type if case is not None else None)
         return self.policies[key]
 
-    def wording(self, kind: str, client: Client, case: Case) -> tuple[str | None, str | None]:
+    def wording(self, kind: str, client: Client, case: Case) -> tuple[str | None, str | None, str]:
         """Her wording of a kind of text: her language (notifications.store.language_for:
-        Welsh and English at a court in Wales while hers is unknown) and her register."""
+        Welsh and English at a court in Wales while hers is unknown) and her register; with
+        why there is none, and the label the outbox row keeps ("cy:plain:1a2b3c4d")."""
         key = (kind, language_for(client, case.court), client.plain_wording)
         if key not in self.wordings:
             self.wordings[key] = _wording(*key)
-        return self.wordings[key]
+        template, refusal = self.wordings[key]
+        digest = hashlib.sha256((template or "").encode("utf-8")).hexdigest()[:8]
+        return template, refusal, f"{key[1]}:{'plain' if key[2] else 'discreet'}:{digest}"
 
     def names(self, message: OutboxMessage, case: Case) -> frozenset[int]:
         """The appointments a text names: a confirmation every booked session of its case."""

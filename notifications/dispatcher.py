@@ -313,7 +313,7 @@ def _render(
     """Store the body of a message that goes now; an administrator's wording that cannot go
     out is shown as failed, so someone sees it."""
     message, client = candidate.message, candidate.client
-    template, refusal = batch.wording(message.kind, client, candidate.case)
+    template, refusal, label = batch.wording(message.kind, client, candidate.case)
     body = None
     if template is not None:
         values = batch.values(
@@ -327,6 +327,7 @@ def _render(
         _settle(message, MessageStatus.FAILED, refusal or "no wording", now=now, report=report)
         return None
     message.body = body
+    message.wording = label
     # The in-flight clock runs from here, on the dispatcher's `now`.
     message.updated_at = now
     assert client.mobile is not None

@@ -57,6 +57,7 @@ from diversion.models import (
     LapsedSession,
     MailStatus,
     MessageStatus,
+    MonitoringRecord,
     OutboxMessage,
     OutgoingMail,
     UserSession,
@@ -332,6 +333,12 @@ def anonymise_client(client: Client, *, now: datetime) -> MailFiles:
     )
     session.execute(
         delete(CaseNote).where(CaseNote.case_id.in_(case_ids)).execution_options(**sync)
+    )
+    # Her monitoring answers go: the report's counts of past periods keep nothing of her.
+    session.execute(
+        delete(MonitoringRecord)
+        .where(MonitoringRecord.client_id == client.id)
+        .execution_options(**sync)
     )
     session.execute(
         update(CaseEvent)

@@ -274,6 +274,17 @@ def test_the_case_page_and_client_form_work_on_a_narrow_screen_by_keyboard_alone
         press_tab_and_expect_focus(page, checkbox)
         page.keyboard.press("Space")
         expect(page.locator(f"#{checkbox}")).to_be_checked()
+    # Her language for texts: Tab reaches the chosen answer ("Not known yet"); the arrow
+    # keys choose Welsh. Then plainer wording, the safe days, and the safe hours.
+    press_tab_and_expect_focus(page, "text_language-4")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#text_language-2")).to_be_checked()
+    press_tab_and_expect_focus(page, "plain_wording")
+    tab_to(page, "safe_from", most=10)
+    page.keyboard.type("09:00")
+    press_tab_and_expect_focus(page, "safe_until")
+    page.keyboard.type("15:00")
     # For the project only: her housing and health, never shared with the court.
     press_tab_and_expect_focus(page, "housing")
     page.keyboard.type("Staying with a friend")
@@ -284,6 +295,8 @@ def test_the_case_page_and_client_form_work_on_a_narrow_screen_by_keyboard_alone
     expect(page.get_by_role("heading", name="Keira Stone")).to_be_visible()
     expect(summary_value(page, "Date of birth")).to_have_text("Saturday 2 July 1988")
     expect(summary_value(page, "Texts")).to_contain_text("Agreed; number confirmed safe")
+    expect(summary_value(page, "Language for texts")).to_have_text("Welsh")
+    expect(summary_value(page, "Safe times for texts")).to_contain_text("09:00")
     assert scroll_width(page) <= NARROW["width"]
     check_accessibility(page)
 

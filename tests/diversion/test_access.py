@@ -215,6 +215,9 @@ def objects(world: World, make: Factory) -> Objects:
         Role.COURT_LIAISON.value: world.liaison,
         Role.CPS.value: world.cps,
         Role.ADMIN.value: world.admin,
+        Role.COMMISSIONER.value: make.user(
+            organisation=world.project, role=Role.COMMISSIONER, name="Cora Commissioner"
+        ),
     }
     return Objects(own=own, others=others, users=users)
 

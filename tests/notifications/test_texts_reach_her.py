@@ -401,6 +401,11 @@ def test_the_text_goes_in_her_language_and_register(
     assert len(run_dispatcher(app, fake, at(7, 10)).sent) == 1
 
     [text] = fake.messages
+    [row] = [r for r in rows(app) if r.status is MessageStatus.SENT]
+    language = language or ("both" if in_wales else "en")
+    assert re.fullmatch(
+        rf"{language}:{'plain' if plain else 'discreet'}:[0-9a-f]{{8}}", row.wording
+    )
     parts = text["body"].split("\n\n")
     assert [part[: len(start)] for part, start in zip(parts, starts, strict=True)] == starts
     assert "Tue 8 Dec" in text["body"] and "Elm Road" in text["body"]

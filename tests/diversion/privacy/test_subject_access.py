@@ -46,6 +46,7 @@ from diversion.models import (
     MatchNotice,
     MessageStatus,
     MessageTemplate,
+    MonitoringRecord,
     OutboxMessage,
     OutgoingMail,
     OutgoingMailCase,
@@ -97,6 +98,8 @@ MARKERS = {
     "client_flag.text": "ZQflagtext",
     "client_transfer.reason": "ZQtransferreason",
     "worker_task.detail": "ZQtaskdetail",
+    # Her monitoring answers are codes: one unusual code is the marker.
+    "monitoring_record.ethnicity": "zq_marker_ethnicity",
     # A notice that another organisation matched her holds no text: its moment is the marker.
     "match_notice.matched_at": "2026-12-19T09:13:57",
 }
@@ -122,6 +125,7 @@ EXPORTED_TABLES = frozenset(
         "client_transfer",
         "match_notice",
         "worker_task",
+        "monitoring_record",
     }
 )
 # Reference and system tables deliberately left out of her export.
@@ -304,8 +308,23 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         case_id=case.id,
         detail=MARKERS["worker_task.detail"],
     )
+    her_monitoring = MonitoringRecord(
+        client_id=her.id,
+        organisation_id=world.project.id,
+        case_id=case.id,
+        recorded_on=date(2026, 12, 3),
+        recorded_by_id=world.worker.id,
+        work_pattern="not_asked",
+        contacts="not_asked",
+        housing_status="prefer_not_to_say",
+        known_previously="not_asked",
+        age_band="not_asked",
+        ethnicity=MARKERS["monitoring_record.ethnicity"],
+        drug_use="not_asked",
+    )
     s.add_all(
         [
+            her_monitoring,
             her_task,
             her_notice,
             her_agreement,
@@ -427,6 +446,7 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         "client_transfer": {her_transfer.id},
         "match_notice": {her_notice.id},
         "worker_task": {her_task.id},
+        "monitoring_record": {her_monitoring.id},
     }
     return Seeded(her=her, other=other, mine=mine)
 
