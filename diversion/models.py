@@ -23,8 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from diversion import clock
 from diversion.court_wording import DEFAULT_COURT_WORDINGS
 from diversion.crypto import EncryptedBytes, EncryptedText, lookup_hash
-from diversion.sealed import SealedChoice
 from diversion.db import Base
+from diversion.sealed import SealedChoice
 
 # A court's list starts at 10:00 unless its administrator says otherwise.
 DEFAULT_LIST_TIME = time(10, 0)
