@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import func, insert, select
 
+from devtools.monitoring_data import PLAIN_INBOUND, PLAIN_MONITORING
 from diversion.db import db
 from diversion.formatting import LONDON
 from diversion.models import (
@@ -308,8 +309,15 @@ class Batch:
     appointments: list[Row] = field(default_factory=list)
     messages: list[Row] = field(default_factory=list)
     reports: list[Row] = field(default_factory=list)
+    # What the monitoring report counts (devtools.monitoring_data): her monitoring records
+    # and her replies, their answers and texts sealed or encrypted there.
+    records: list[Row] = field(default_factory=list)
+    replies: list[Row] = field(default_factory=list)
 
     def write(self) -> None:
+        for message in self.messages:
+            for name in ("sent_at", "wording"):
+                message.setdefault(name, None)
         for model, rows in (
             (Client, self.clients),
             (ClientAlias, self.aliases),
@@ -318,6 +326,8 @@ class Batch:
             (Appointment, self.appointments),
             (OutboxMessage, self.messages),
             (ComplianceReport, self.reports),
+            (PLAIN_MONITORING, self.records),
+            (PLAIN_INBOUND, self.replies),
         ):
             if rows:
                 # render_nulls: a None goes as NULL, so that every row of a table has the same

@@ -16,6 +16,8 @@ What it makes:
   of all their names), each with a history of closed (or declined) cases over the two years before
   the list day, at the court's sitting days, which hold the appointments: mostly attended,
   some missed and rebooked, some cancelled, at most four a day for each worker;
+- for every appointment, its reminders and what became of them (with their wording), some
+  confirmed by her "Y", and most clients' monitoring records (devtools.monitoring_data);
 - the lists: exactly `list_cases` cases on the list day (half first appearances, a tenth of
   those adjourned to it and most reminded by text; half returning from extended bail, with
   their attendance and, for some, a signed-off report), and a tenth as many on the sitting
@@ -67,6 +69,7 @@ from devtools.bulk import (
     plan_lists,
     spread,
 )
+from devtools.monitoring_data import MonitoringData
 from diversion.admin.reference import seed_requirement_types
 from diversion.db import db
 from diversion.models import (
@@ -75,6 +78,8 @@ from diversion.models import (
     Client,
     ComplianceReport,
     Court,
+    InboundMessage,
+    MonitoringRecord,
     Organisation,
     OrganisationKind,
     OutboxMessage,
@@ -264,6 +269,8 @@ def _fix_sequences() -> None:
         Appointment,
         OutboxMessage,
         ComplianceReport,
+        MonitoringRecord,
+        InboundMessage,
     ):
         table = model.__tablename__
         db.session.execute(
@@ -289,13 +296,17 @@ def generate(sizes: Sizes, *, progress: Callable[[str], None] = lambda _: None) 
     staff = make_staff(sizes, ids)
     progress(f"staff and places: {sizes.workers} caseworkers, 2 managers, 1 court")
     builder = Builder(sizes, staff, ids, rng)
+    monitoring = MonitoringData(sizes.seed, ids.take)
     started = stopwatch.perf_counter()
     made = Generated(court_id=staff.court_id, list_day=sizes.list_day, small_day=sizes.small_day)
-    totals = dict.fromkeys(("clients", "cases", "appointments", "messages", "reports"), 0)
+    totals = dict.fromkeys(
+        ("clients", "cases", "appointments", "messages", "reports", "records", "replies"), 0
+    )
     for chunk in _chunks(sizes.clients, CLIENTS_PER_BATCH):
         batch = Batch()
         for index in chunk:
             builder.client(index, counts[index], planted.get(index), batch)
+        monitoring.add(batch)
         batch.write()
         db.session.commit()
         for name in totals:
@@ -358,7 +369,8 @@ def generate_data_command(
     click.echo(
         f"Generated in {elapsed:.0f} s: {counts['clients']:,} clients, {counts['cases']:,} cases, "
         f"{counts['appointments']:,} appointments, {counts['messages']:,} reminder texts, "
-        f"{counts['reports']:,} reports, {counts['workers']:,} caseworkers."
+        f"{counts['reports']:,} reports, {counts['records']:,} monitoring records, "
+        f"{counts['replies']:,} replies, {counts['workers']:,} caseworkers."
     )
     click.echo(
         f"Lists at court {made.court_id} ({COURT_NAME}): {made.list_day.isoformat()} with "

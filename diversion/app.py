@@ -34,6 +34,7 @@ from diversion.db import db as database
 from diversion.extensions import csrf
 from diversion.home import views as home_views
 from diversion.mail import queue as mail_queue
+from diversion.monitoring import report_views as monitoring_views
 from diversion.partnership import name_keys  # noqa: F401  (keeps the search keys in step)
 from diversion.privacy import erasure
 from diversion.privacy.views import audit as audit_views
@@ -67,6 +68,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     message_admin_views.bp,
     inbox_views.bp,
     webhook_views.bp,
+    monitoring_views.bp,
 )
 """Every blueprint of the web app, registered in this order by create_app."""
 

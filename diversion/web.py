@@ -96,6 +96,14 @@ def navigation() -> list[dict[str, Any]]:
         items += [("Availability", "/availability"), ("Audit", "/audit")]
     if user.role is Role.MANAGER:
         items.append(("Retention", "/retention"))
+    if user.role in (Role.MANAGER, Role.COMMISSIONER):
+        # Aggregate figures (suppressed): her organisation's, or the partnership's.
+        items.append(
+            (
+                "Monitoring",
+                "/monitoring" if user.role is Role.MANAGER else "/monitoring/partnership",
+            )
+        )
     if user.role is Role.ADMIN:
         items += [("Administration", "/admin")]
     # Her account and signing out are in the header, not here: see header_links.

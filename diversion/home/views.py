@@ -26,6 +26,8 @@ def index() -> Response:
         return redirect(url_for("home.caseload"))
     if user.role is Role.ADMIN:
         return redirect(url_for("admin.index"))
+    if user.role is Role.COMMISSIONER:
+        return redirect(url_for("monitoring.partnership"))
     # Court liaison and the CPS: the sitting-day lists of their courts.
     return redirect(url_for("court.index"))
 
