@@ -175,7 +175,7 @@ class MonitoringData:
         }.get(outcome)
         wording = None
         if outcome in ("delivered", "sent"):
-            wording = self.rng.choices(*zip(*WORDINGS, strict=True))[0]
+            wording = self.rng.choices([w for w, _ in WORDINGS], [n for _, n in WORDINGS])[0]
         return {
             "id": message_id,
             "client_id": case["client_id"],

@@ -180,6 +180,10 @@ QUERY_PARAMETERS = {
     "clients.add": ("from",),
     "home.overview": ("worker", "show"),
     "cases.record_outcome": ("use_suggested",),
+    "monitoring.organisation": ("from", "to", "reminder"),
+    "monitoring.partnership": ("from", "to", "reminder"),
+    "monitoring.organisation_csv": ("table", "from", "to", "reminder"),
+    "monitoring.partnership_csv": ("table", "from", "to", "reminder"),
 }
 HOSTILE_QUERY = [
     str(2**63 - 1),

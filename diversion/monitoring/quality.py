@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from diversion.cases.queries import OPEN_STATUSES
 from diversion.db import db
@@ -45,7 +45,7 @@ def _person(client: Client) -> Person:
     return Person(client.id, client.full_name)
 
 
-def _current(organisation_id: int) -> list[object]:
+def _current(organisation_id: int) -> list[ColumnElement[bool]]:
     return [Client.organisation_id == organisation_id, Client.anonymised_at.is_(None)]
 
 

@@ -265,7 +265,9 @@ def reply_counts(scope: Scope, period: Period) -> list[tuple[int, str, int]]:
         )
         .group_by(InboundMessage.organisation_id, InboundMessage.action)
     )
-    return [(org, action.value, n) for org, action, n in db.session.execute(query)]
+    return [
+        (org, action.value, n) for org, action, n in db.session.execute(query) if org is not None
+    ]
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def _by(
 
 def _reminders(sessions: list[Sessions], *, any_reminder: bool) -> list[Spec]:
     counts: Counter[tuple[object, str]] = Counter()
-    by_wording: Counter[tuple[object, str]] = Counter()
+    by_wording: Counter[tuple[str, str]] = Counter()
     for line in sessions:
         counts[(line.reminder, line.status)] += line.count
         if line.reminder == "delivered":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from diversion.monitoring.suppression import Cell, Grid, Suppression, suppress
 
@@ -137,7 +138,7 @@ class Table:
 
 
 def grid_of(
-    counts: Mapping[tuple[object, str], int], rows: Sequence[object], columns: Sequence[str]
+    counts: Mapping[tuple[Any, str], int], rows: Sequence[object], columns: Sequence[str]
 ) -> tuple[tuple[int, ...], ...]:
     """Counts keyed by (row, column) as a grid in the order given (0 where none)."""
     return tuple(tuple(counts.get((row, column), 0) for column in columns) for row in rows)

@@ -111,6 +111,14 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "partnership.request_transfer": CASEWORK,
     "partnership.accept": CASEWORK,
     "partnership.decline": CASEWORK,
+    # Monitoring (aggregates, suppressed): a manager's organisation; the partnership for
+    # managers and commissioners; each table as CSV. The data-quality lists name women:
+    # managers of her organisation only.
+    "monitoring.organisation": frozenset({Role.MANAGER}),
+    "monitoring.organisation_csv": frozenset({Role.MANAGER}),
+    "monitoring.partnership": frozenset({Role.MANAGER, Role.COMMISSIONER}),
+    "monitoring.partnership_csv": frozenset({Role.MANAGER, Role.COMMISSIONER}),
+    "monitoring.data_quality": frozenset({Role.MANAGER}),
     # Twilio's callbacks: no session, but the X-Twilio-Signature is the credential.
     "webhooks.sms_status": SIGNED_WEBHOOK,
     "webhooks.sms_inbound": SIGNED_WEBHOOK,
