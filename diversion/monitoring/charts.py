@@ -23,13 +23,15 @@ __all__ = ["Bar", "bar_chart", "wrap"]
 WIDTH = 320
 LEFT = 4
 VALUE_ROOM = 100  # room after the longest bar for its figure ("fewer than 5")
-FONT = 14
-LINE = 17
+FONT = 15
+LINE = 19
 BAR = 16
 GAP = 12
-WRAP_AT = 38  # characters a label line holds at this width
+WRAP_AT = 36  # characters a label line holds at this width
 BAR_COLOUR = "#1d70b8"  # GOV.UK blue: 4.5:1 and more against white
 TEXT_COLOUR = "#0b0c0c"
+# The service's own font stack (diversion/static/src/app.scss), so the chart reads like the page.
+FONT_FAMILY = "system-ui, -apple-system, Segoe UI, Roboto, helvetica, arial, sans-serif"
 SAFE_ID = re.compile(r"[^a-z0-9-]")
 
 
@@ -102,7 +104,8 @@ def bar_chart(
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" focusable="false">'
+        f'width="100%" preserveAspectRatio="xMinYMin meet" focusable="false" '
+        f'font-family="{FONT_FAMILY}">'
         f'<title id="{title_id}">{escape(title)}</title>'
         f'<desc id="{desc_id}">{escape(description)}</desc>'
         f"{''.join(parts)}</svg>"

@@ -85,5 +85,5 @@ def test_long_labels_wrap_at_word_boundaries() -> None:
     lines = wrap(label)
 
     assert " ".join(lines) == label
-    assert all(len(line) <= 38 for line in lines)
+    assert all(len(line) <= 36 for line in lines)
     assert len(chart(bars=[Bar(label, 3.0, "3")]).findall(f"{SVG}text")) == len(lines) + 1
