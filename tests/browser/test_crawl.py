@@ -61,6 +61,8 @@ SKIPPED = {
     "clients.export_json": "a subject-access download (.json)",
     "clients.export_pdf": "a subject-access download (.pdf)",
     "court.sitting_list_csv": "a spreadsheet (.csv) download",
+    "monitoring.organisation_csv": "a spreadsheet (.csv) download",
+    "monitoring.partnership_csv": "a spreadsheet (.csv) download",
     "reports.pdf": "a report (.pdf) download",
     "reports.eml": "an email file (.eml) download",
 }
