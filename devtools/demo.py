@@ -72,6 +72,13 @@ USERS = [
     ),
     ("cps@example.org", "Fay Demo-Prosecutor", Role.CPS, "CPS London South (demo)"),
     ("admin@example.org", "Gail Demo-Admin", Role.ADMIN, "Riverside Women's Project"),
+    # The partnership's monitoring figures only (suppressed aggregates).
+    (
+        "commissioner@example.org",
+        "Hana Demo-Commissioner",
+        Role.COMMISSIONER,
+        "Riverside Women's Project",
+    ),
 ]
 
 # Each demo account's two-factor secret (base32), fixed so that `make run` can print it: add
@@ -84,6 +91,7 @@ DEMO_TOTP_SECRETS = {
     "liaison@example.org": "DEMOTOTPLIAISONEVEAAAAAAAAAAAAAA",
     "cps@example.org": "DEMOTOTPCPSFAYAAAAAAAAAAAAAAAAAA",
     "admin@example.org": "DEMOTOTPADMINGAILAAAAAAAAAAAAAAA",
+    "commissioner@example.org": "DEMOTOTPCOMMISSIONERHANAAAAAAAAA",
 }
 
 # (first, last, alias, born, text name, days from today to her court date, outcome)

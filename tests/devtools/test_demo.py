@@ -49,6 +49,7 @@ def test_the_demo_loads_twice_without_duplicates_and_has_a_sign_in_for_every_rol
         "Court liaison officer",
         "Crown Prosecution Service",
         "Administrator",
+        "Commissioner",
     }
 
 
