@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from devtools.demo_monitoring import load_demo_monitoring
 from diversion import clock
 from diversion.accounts.passwords import hash_password
 from diversion.admin.reference import seed_requirement_types
@@ -427,4 +428,5 @@ def load_demo() -> list[tuple[str, str]]:
     seed_requirement_types()
     users = _load()
     _order_cases()
+    load_demo_monitoring()
     return users
