@@ -142,10 +142,7 @@ class MonitoringForm(AdminForm):
     )
     drug_use = AnswersField(
         DRUG_USE,
-        description=(
-            "Select all that apply. 'No drug use', 'Prefer not to say' and 'Not asked' go on "
-            "their own."
-        ),
+        description="Select all that apply, or one of the answers after 'or' on its own.",
     )
     submit = SubmitField("Save monitoring data", widget=GovSubmitInput())
 
