@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from diversion.db import Base
-from diversion.models import AuditEvent, CaseStatus, Client, CourtOutcome, DrugTestResult
-from diversion.monitoring.choices import QUESTION_OF
+from diversion.models import AuditEvent, Client, CourtOutcome, DrugTestResult
 from tests.conftest import World, sign_in
 from tests.factories import PASSWORD, Factory
 
@@ -362,88 +361,6 @@ def test_the_outcome_form_never_fails_on_any_input(
     check_answer(worker_web, make, response, before)
     assert worker_web.get(f"/cases/{case.id}/outcome").status_code in (200, 302)
     assert worker_web.get("/home").status_code == 200
-
-
-def answer(field: str) -> st.SearchStrategy[str | None]:
-    return choice(*QUESTION_OF[field].codes)
-
-
-@fuzz
-@given(
-    recorded_on=any_date,
-    case_id=st.one_of(st.none(), st.sampled_from(["", "own", "closed", "other"]), text),
-    work_pattern=answer("work_pattern"),
-    contacts=answer("contacts"),
-    housing_status=answer("housing_status"),
-    known_previously=answer("known_previously"),
-    age_band=answer("age_band"),
-    ethnicity=answer("ethnicity"),
-    drug_use=st.one_of(
-        st.none(),
-        st.lists(st.one_of(st.sampled_from(QUESTION_OF["drug_use"].codes), text), max_size=4),
-    ),
-)
-@example(
-    recorded_on=["25", "11", "2026"],
-    case_id="own",
-    work_pattern="street",
-    contacts="none",
-    housing_status="settled",
-    known_previously="no",
-    age_band="25_34",
-    ethnicity="white_british",
-    drug_use=["crack", "heroin"],
-)
-def test_the_monitoring_form_never_fails_or_half_saves(
-    worker_web: FlaskClient,
-    make: Factory,
-    world: World,
-    recorded_on: list[str] | None,
-    case_id: str | None,
-    work_pattern: str | None,
-    contacts: str | None,
-    housing_status: str | None,
-    known_previously: str | None,
-    age_band: str | None,
-    ethnicity: str | None,
-    drug_use: list[str] | None,
-) -> None:
-    client = make.client(organisation=world.project)
-    cases = {
-        "own": make.accepted_case(client=client, court=world.court),
-        "closed": make.case(client=client, court=world.court, status=CaseStatus.CLOSED),
-        "other": make.accepted_case(
-            client=make.client(organisation=world.other_project), court=world.court
-        ),
-    }
-    if case_id in cases:
-        case_id = str(cases[case_id].id)
-    before = row_counts(make)
-
-    response = worker_web.post(
-        f"/clients/{client.id}/monitoring",
-        data=form_data(
-            {
-                "recorded_on": recorded_on,
-                "case_id": case_id,
-                "work_pattern": work_pattern,
-                "contacts": contacts,
-                "housing_status": housing_status,
-                "known_previously": known_previously,
-                "age_band": age_band,
-                "ethnicity": ethnicity,
-                "drug_use": drug_use,
-            }
-        ),
-    )
-
-    assert response.status_code in (200, 303), response.status_code
-    if response.status_code == 200:
-        check_answer(worker_web, make, response, before)
-    else:
-        after = row_counts(make)
-        assert after["monitoring_record"] == before["monitoring_record"] + 1
-        assert worker_web.get(response.headers["Location"]).status_code == 200
 
 
 @fuzz
