@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from devtools.demo_monitoring import load_demo_monitoring
 from diversion import clock
 from diversion.accounts.passwords import hash_password
 from diversion.admin.reference import seed_requirement_types
@@ -72,6 +73,13 @@ USERS = [
     ),
     ("cps@example.org", "Fay Demo-Prosecutor", Role.CPS, "CPS London South (demo)"),
     ("admin@example.org", "Gail Demo-Admin", Role.ADMIN, "Riverside Women's Project"),
+    # The partnership's monitoring figures only (suppressed aggregates).
+    (
+        "commissioner@example.org",
+        "Hana Demo-Commissioner",
+        Role.COMMISSIONER,
+        "Riverside Women's Project",
+    ),
 ]
 
 # Each demo account's two-factor secret (base32), fixed so that `make run` can print it: add
@@ -84,6 +92,7 @@ DEMO_TOTP_SECRETS = {
     "liaison@example.org": "DEMOTOTPLIAISONEVEAAAAAAAAAAAAAA",
     "cps@example.org": "DEMOTOTPCPSFAYAAAAAAAAAAAAAAAAAA",
     "admin@example.org": "DEMOTOTPADMINGAILAAAAAAAAAAAAAAA",
+    "commissioner@example.org": "DEMOTOTPCOMMISSIONERHANAAAAAAAAA",
 }
 
 # (first, last, alias, born, text name, days from today to her court date, outcome)
@@ -419,4 +428,5 @@ def load_demo() -> list[tuple[str, str]]:
     seed_requirement_types()
     users = _load()
     _order_cases()
+    load_demo_monitoring()
     return users

@@ -35,6 +35,7 @@ from diversion.extensions import csrf
 from diversion.home import views as home_views
 from diversion.mail import queue as mail_queue
 from diversion.monitoring import report_views as monitoring_views
+from diversion.monitoring import views as monitoring_record_views
 from diversion.partnership import name_keys  # noqa: F401  (keeps the search keys in step)
 from diversion.privacy import erasure
 from diversion.privacy.views import audit as audit_views
@@ -58,6 +59,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     case_views.bp,
     order_views.bp,
     partnership_views.bp,
+    monitoring_record_views.bp,
     report_views.bp,
     court_list_views.bp,
     admin_views.bp,

@@ -279,6 +279,8 @@ ACTION_WORDS = {
     "transfer_accepted": "Accepted a transfer: the client's record moved",
     "transfer_declined": "Declined a transfer",
     "transfers_viewed": "Viewed transfer requests",
+    "monitoring_viewed": "Viewed a client's monitoring data",
+    "monitoring_recorded": "Recorded a client's monitoring data",
     "monitoring_exported": "Downloaded a monitoring table (CSV)",
     "data_quality_viewed": "Viewed the data-quality lists (no number, failed, held twice)",
 }

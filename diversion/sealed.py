@@ -68,8 +68,8 @@ def sealed_forms(question: str, answer: str) -> list[str]:
 class SealedChoice(TypeDecorator[str]):
     """A choice (a short code such as "prefer_not_to_say") sealed at rest; None stays None.
 
-    Equal answers to the same question are equal in SQL (GROUP BY works); compare with a
-    value through `sealed_forms`, never with a plain answer."""
+    Equal answers to the same question are equal in SQL (GROUP BY works); compare with
+    `column.in_(sealed_forms(question, answer))` (a sealed value binds as it is)."""
 
     impl = Text
     cache_ok = True
@@ -83,6 +83,9 @@ class SealedChoice(TypeDecorator[str]):
             return None
         if not isinstance(value, str):
             raise TypeError("a sealed column holds a choice's code")
+        if value.startswith(PREFIX):
+            # Already sealed (a query comparing with sealed_forms): compared as it is.
+            return value
         return seal(self.question, value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:

@@ -157,8 +157,26 @@ def test_every_form_answers_hostile_input_without_a_server_error(
         fuzzed.append(rule.endpoint)
     # The walk really reached the service's forms (a route map change must not empty it).
     assert len(fuzzed) > 30, fuzzed
-    for endpoint in ("clients.add", "cases.add_note", "message_admin.edit_template"):
+    for endpoint in (
+        "clients.add",
+        "cases.add_note",
+        "message_admin.edit_template",
+        "monitoring_records.record",
+    ):
         assert endpoint in fuzzed
+
+
+def test_the_monitoring_form_answers_hostile_input_without_a_server_error(
+    app: Flask, world: World, ids: dict[str, int]
+) -> None:
+    """The walk above, for the monitoring form alone (`-k monitoring`)."""
+    url = f"/clients/{ids['client_id']}/monitoring"
+    page = signed_in_client(app, world.worker).get(url)
+    assert page.status_code == 200
+    fields = sorted(set(FIELD.findall(page.get_data(as_text=True))) - {"csrf_token"})
+    assert {"recorded_on", "case_id", "work_pattern", "ethnicity", "drug_use"} <= set(fields)
+
+    fuzz_form(app, url, world.worker, fields)
 
 
 # --- addresses and query strings ---------------------------------------------------------------

@@ -6,6 +6,12 @@ EncryptedBytes value (emails to the court and the CPS included) is
 re-encrypted under the newest key, a batch per transaction; a value already under it is
 left alone, so the command can be stopped and run again.
 
+Sealed monitoring answers (SealedChoice, diversion.sealed) are re-sealed under the AES-SIV
+key derived from the newest key. Sealing is deterministic, so a column holds only a few
+distinct values: each is opened once and every row holding it is updated in one statement
+(where the column still holds it), a transaction per value. Until the command has run, the
+monitoring report still counts both forms of an answer together (`sealed_forms`).
+
 Rotating LOOKUP_HASH_KEY needs no old key: the same command recomputes every
 Client.mobile_hash from her decrypted number. Until it has run, replies from her number are
 not matched to her (they land in the managers' inbox), so run it straight after the change.
@@ -28,6 +34,7 @@ from sqlalchemy import (
     TableClause,
     Text,
     column,
+    func,
     select,
     table,
     update,
@@ -37,6 +44,7 @@ from diversion import audit
 from diversion.crypto import CLEAR_MARKERS, ENCRYPTED_TYPES, DecryptionError, keyring
 from diversion.db import Base, db
 from diversion.models import Client
+from diversion.sealed import SealedChoice, open_sealed, seal
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +67,15 @@ def encrypted_columns() -> Iterator[tuple[Table, Column[str]]]:
         for model_column in model_table.columns:
             if isinstance(model_column.type, ENCRYPTED_TYPES):
                 yield model_table, model_column
+
+
+def sealed_columns() -> Iterator[tuple[Table, Column[str], str]]:
+    """Every column of the model holding sealed choices (SealedChoice), with its table and
+    the question its answers are sealed to."""
+    for model_table in Base.metadata.sorted_tables:
+        for model_column in model_table.columns:
+            if isinstance(model_column.type, SealedChoice):
+                yield model_table, model_column, model_column.type.question
 
 
 def _raw(table_name: str, column_name: str) -> TableClause:
@@ -113,6 +130,33 @@ def _rotate_column(table_name: str, column_name: str, *, batch_size: int) -> tup
     return rotated, current
 
 
+def _reseal_column(table_name: str, column_name: str, question: str) -> tuple[int, int]:
+    """Re-seal one column's values under the newest key: (rows re-sealed, rows current)."""
+    raw = _raw(table_name, column_name)
+    id_column, value = raw.c.id, raw.c[column_name]
+    counts = db.session.execute(
+        select(value, func.count(id_column)).where(value.is_not(None)).group_by(value)
+    ).all()
+    resealed = current = 0
+    for stored, rows in counts:
+        try:
+            wanted = seal(question, open_sealed(question, stored))
+        except DecryptionError as error:
+            db.session.rollback()
+            first = db.session.scalar(select(func.min(id_column)).where(value == stored))
+            raise DecryptionError(f"{table_name}.{column_name} row {first}: {error}") from error
+        if wanted == stored:
+            current += rows
+            continue
+        result = db.session.execute(
+            update(raw).where(value == stored).values({column_name: wanted})
+        )
+        resealed += result.rowcount  # type: ignore[attr-defined]
+        db.session.commit()
+    db.session.commit()
+    return resealed, current
+
+
 def _recompute_mobile_hashes(*, batch_size: int) -> int:
     ring = keyring()
     raw = table(
@@ -148,13 +192,19 @@ def _recompute_mobile_hashes(*, batch_size: int) -> int:
 
 
 def rotate_keys(*, batch_size: int = DEFAULT_BATCH_SIZE) -> RotationResult:
-    """Re-encrypt every encrypted value under the newest key and recompute number hashes."""
+    """Re-encrypt every encrypted value (and re-seal every sealed one) under the newest key,
+    and recompute number hashes."""
     rotated = current = 0
     for model_table, model_column in encrypted_columns():
         done, skipped = _rotate_column(model_table.name, model_column.name, batch_size=batch_size)
         rotated += done
         current += skipped
         log.info("key rotation: %s.%s done", model_table.name, model_column.name)
+    for model_table, model_column, question in sealed_columns():
+        done, skipped = _reseal_column(model_table.name, model_column.name, question)
+        rotated += done
+        current += skipped
+        log.info("key rotation: %s.%s re-sealed", model_table.name, model_column.name)
     hashes = _recompute_mobile_hashes(batch_size=batch_size)
     result = RotationResult(reencrypted=rotated, already_current=current, hashes_recomputed=hashes)
     audit.add(

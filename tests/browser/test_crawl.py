@@ -108,6 +108,9 @@ def seed(site: Site) -> Seeded:
             organisation=court_org, role=Role.COURT_LIAISON, name="Lena Liaison"
         ),
         Role.CPS: make.user(organisation=cps_org, role=Role.CPS, name="Priya Prosecutor"),
+        Role.COMMISSIONER: make.user(
+            organisation=site.project, role=Role.COMMISSIONER, name="Carys Commissioner"
+        ),
     }
     newcomer = make.user(organisation=site.project, name="Nadia Newcomer", totp_secret=None)
     venue = make.venue(organisation=site.project, name="Riverside rooms")

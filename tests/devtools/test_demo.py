@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import time_machine
 from sqlalchemy import func, select
 
 from devtools.demo import DEMO_PASSWORD, load_demo
+from devtools.demo_monitoring import DEMO_MONITORING
 from diversion.db import db
 from diversion.formatting import LONDON
 from diversion.models import (
     Case,
     CaseStatus,
     Client,
+    MonitoringRecord,
     OrganisationKind,
     OutboxMessage,
     RequirementType,
@@ -49,6 +52,7 @@ def test_the_demo_loads_twice_without_duplicates_and_has_a_sign_in_for_every_rol
         "Court liaison officer",
         "Crown Prosecution Service",
         "Administrator",
+        "Commissioner",
     }
 
 
@@ -170,3 +174,25 @@ def test_booking_in_the_demo_sends_the_confirmation_to_sent_messages_and_times_r
     sign_in(web, worker, password=DEMO_PASSWORD)
     page = web.get("/messages/sent").get_data(as_text=True)
     assert body and body.replace("'", "&#39;") in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_demo_has_monitoring_answers_for_the_report_recorded_once(app, web):
+    with app.app_context():
+        load_demo()
+        load_demo()
+        records = db.session.scalars(
+            select(MonitoringRecord).order_by(MonitoringRecord.recorded_on)
+        ).all()
+        assert len(records) == len(DEMO_MONITORING) == 6
+        per_client = Counter(record.client_id for record in records)
+        assert sorted(per_client.values()) == [1, 1, 1, 1, 2]  # one assessed twice
+        assert all(record.recorded_on <= NOW.date() for record in records)
+        assert all(record.case_id is not None for record in records)
+        twice = db.session.get(Client, per_client.most_common(1)[0][0])
+        worker = db.session.scalar(select(User).where(User.email == "worker@example.org"))
+        twice_id = twice.id
+    sign_in(web, worker, password=DEMO_PASSWORD)
+    page = web.get(f"/clients/{twice_id}/monitoring").get_data(as_text=True)
+    assert page.count('class="govuk-summary-card"') == 2
+    assert "Temporary accommodation" in page and "Sleeping rough" in page

@@ -56,6 +56,9 @@ POLICY: dict[str, str | frozenset[Role]] = {
     "clients.add": CASEWORK,
     "clients.show": CASEWORK,
     "clients.edit": CASEWORK,
+    # Her monitoring answers (special category data): her caseworkers only; never the court,
+    # the CPS, administrators or commissioners (who see suppressed counts, not people).
+    "monitoring_records.record": CASEWORK,
     # Subject access: everything held about her, downloaded (and audited) by her caseworkers.
     "clients.export_json": CASEWORK,
     "clients.export_pdf": CASEWORK,
@@ -133,7 +136,14 @@ MUST_EXIST = {
 ORGANISATION_SCOPED = ("client_id", "case_id", "appointment_id")
 
 # Pages that show case or configuration content: never for court liaison or CPS.
-CONTENT_BLUEPRINTS = {"clients", "cases", "admin", "scheduling", "partnership"}
+CONTENT_BLUEPRINTS = {
+    "clients",
+    "cases",
+    "admin",
+    "scheduling",
+    "partnership",
+    "monitoring_records",
+}
 
 
 def policy_for(endpoint: str) -> str | frozenset[Role] | None:

@@ -125,7 +125,14 @@ def form_data(values: dict[str, object]) -> dict[str, object]:
 # row is expected, and is not a half-saved change.
 # Records of what a page showed, not of a change: reading her record, and the caseload
 # check a refused form runs again when it is shown (with what it disclosed).
-VIEW_ACTIONS = ("client_viewed", "caseload_check", "caseload_disclosed", "client_flag_shown")
+# Her monitoring page shows her history again with a refused form: a view, too.
+VIEW_ACTIONS = (
+    "client_viewed",
+    "caseload_check",
+    "caseload_disclosed",
+    "client_flag_shown",
+    "monitoring_viewed",
+)
 
 
 def row_counts(make: Factory) -> dict[str, int]:

@@ -123,6 +123,22 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
     check_accessibility(page)
     open_case_record_outcome_and_book(page, court=court.name)
 
+    # Her language and name for texts, over HTTPS: the live name check (a script nginx
+    # serves, asking gunicorn) warns of "ë" and offers the plain spelling, which is saved.
+    page.goto(stack.at(f"/clients/{client.id}"))
+    page.get_by_role("link", name=re.compile("^Change her details")).click()
+    page.get_by_role("group", name="Her language for texts").get_by_label(
+        "Welsh", exact=True
+    ).check()
+    page.get_by_label("Name to use in text messages (optional)").fill("Zoë")
+    expect(page.locator("#text-name-warning")).to_contain_text("because of ë")
+    check_accessibility(page)
+    page.get_by_role("button", name="Use Zoe in texts").click()
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.get_by_role("heading", name="Rhea Stanton")).to_be_visible()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Zoe")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Welsh")
+
     page.goto(stack.at("/sign-out"))
     expect(page.get_by_role("heading", name="Sign out")).to_be_visible()
     check_accessibility(page)

@@ -34,6 +34,7 @@ from diversion.models import (
     User,
     WorkingPeriod,
 )
+from diversion.monitoring.choices import QUESTIONS
 from notifications import dispatcher
 from scheduling.queries import feed_token_hash
 from tests.conftest import POSTGRES_URL, World, make_app, sign_in, signed_in_client
@@ -537,6 +538,31 @@ def do_audit_viewed(s: Scene) -> tuple[User | None, int | None]:
     return s.world.manager, None
 
 
+def do_monitoring_viewed(s: Scene) -> tuple[User | None, int | None]:
+    _ok(s.web(s.world.worker).get(f"/clients/{s.client_id}/monitoring"), 200)
+    return s.world.worker, s.client_id
+
+
+def do_monitoring_recorded(s: Scene) -> tuple[User | None, int | None]:
+    answers = {question.field: "not_asked" for question in QUESTIONS}
+    page = s.web(s.world.worker).post(
+        f"/clients/{s.client_id}/monitoring",
+        data={"recorded_on": ["8", "12", "2026"], "case_id": "", **answers},
+    )
+    _ok(page, 303)
+    return s.world.worker, s.client_id
+
+
+def do_monitoring_exported(s: Scene) -> tuple[User | None, int | None]:
+    _ok(s.web(s.world.manager).get("/monitoring.csv?table=texts"), 200)
+    return s.world.manager, None
+
+
+def do_data_quality_viewed(s: Scene) -> tuple[User | None, int | None]:
+    _ok(s.web(s.world.manager).get("/monitoring/data-quality"), 200)
+    return s.world.manager, None
+
+
 ACTIONS: list[tuple[str, Callable[[Scene], tuple[User | None, int | None]]]] = [
     ("sign_in", do_sign_in),
     ("sign_in_failed", do_sign_in_failed),
@@ -563,6 +589,10 @@ ACTIONS: list[tuple[str, Callable[[Scene], tuple[User | None, int | None]]]] = [
     ("absence_added", do_absence),
     ("court_created", do_admin_edit),
     ("audit_viewed", do_audit_viewed),
+    ("monitoring_viewed", do_monitoring_viewed),
+    ("monitoring_recorded", do_monitoring_recorded),
+    ("monitoring_exported", do_monitoring_exported),
+    ("data_quality_viewed", do_data_quality_viewed),
 ]
 
 
