@@ -136,8 +136,8 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
     page.get_by_role("button", name="Use Zoe in texts").click()
     page.get_by_role("button", name=re.compile("^Save")).click()
     expect(page.get_by_role("heading", name="Rhea Stanton")).to_be_visible()
-    expect(page.locator(".govuk-summary-list")).to_contain_text("Zoe")
-    expect(page.locator(".govuk-summary-list")).to_contain_text("Welsh")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Zoe")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Welsh")
 
     page.goto(stack.at("/sign-out"))
     expect(page.get_by_role("heading", name="Sign out")).to_be_visible()
