@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time as clock
 from collections.abc import Callable
@@ -44,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask
 from sqlalchemy import func, select
 
-from diversion.app import create_app
+from devtools.bench_support import bench_app, flask_command, log
 from diversion.db import db
 from diversion.models import Client, ClientAlias, ClientNameKey, Organisation, OrganisationKind
 from diversion.partnership import matching, queries
@@ -57,30 +55,6 @@ APPOINTMENTS = 100_000
 SEED = 1
 ROUNDS = 5
 TARGET = {"median_ms": "<= 20", "p95_ms": "<= 50", "recall_top10": ">= 0.95"}
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def database_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def flask_command(path: Path, *args: str) -> None:
-    """One of the project's flask commands on the benchmark's database (output to stderr)."""
-    env = {**os.environ, "DATABASE_URL": database_url(path)}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=sys.stderr,
-        check=True,
-    )
-
-
-def bench_app(path: Path) -> Flask:
-    return create_app({"DATABASE_URL": database_url(path), "RATELIMIT_ENABLED": False})
 
 
 def counts(app: Flask) -> dict[str, int]:

@@ -30,9 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import statistics
-import subprocess
 import sys
 import time as clock
 from collections.abc import Callable, Iterator
@@ -46,8 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask
 from sqlalchemy import event, func, select
 
+from devtools.bench_support import bench_app, flask_command, log
 from devtools.bulk import LIST_DAY, NO_PASSWORD
-from diversion.app import create_app
 from diversion.db import db
 from diversion.models import (
     Appointment,
@@ -75,30 +73,6 @@ COMMISSIONER_EMAIL = "commissioner@generated.example.org"
 # Two years of the partnership, to the generated list day.
 PERIOD = Period(LIST_DAY - timedelta(days=729), LIST_DAY)
 MONTH = Period(date(2025, 6, 1), date(2025, 6, 30))
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def database_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def flask_command(path: Path, *args: str) -> None:
-    """One of the project's flask commands on the benchmark's database (output to stderr)."""
-    env = {**os.environ, "DATABASE_URL": database_url(path)}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=sys.stderr,
-        check=True,
-    )
-
-
-def bench_app(path: Path) -> Flask:
-    return create_app({"DATABASE_URL": database_url(path), "RATELIMIT_ENABLED": False})
 
 
 def describe(app: Flask) -> dict[str, int]:
