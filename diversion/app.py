@@ -35,6 +35,7 @@ from diversion.extensions import csrf
 from diversion.home import views as home_views
 from diversion.mail import queue as mail_queue
 from diversion.monitoring import report_views as monitoring_views
+from diversion.monitoring import summary as monitoring_summary
 from diversion.monitoring import views as monitoring_record_views
 from diversion.partnership import name_keys  # noqa: F401  (keeps the search keys in step)
 from diversion.privacy import erasure
@@ -93,6 +94,8 @@ JOBS: tuple[process.Job, ...] = (
     # 24 hours ahead: a reminder not delivered or an appointment not confirmed is a call to
     # make on her worker's home page.
     process.Job("texts-check-ahead", 300, text_tasks.check_ahead_job),
+    # The monitoring report's counts per day: counted again hourly and after midnight.
+    process.Job("monitoring-summary", 300, monitoring_summary.summary_job),
 )
 """Every job of the scheduler process (`flask --app wsgi scheduler`), with its interval."""
 

@@ -7,9 +7,20 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    MetaData,
+    cast,
+    create_engine,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -54,7 +65,27 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+LONDON_ZONE = "Europe/London"
+
+
+def _london_day_of(stored: str | None) -> str | None:
+    """SQLite's london_day(): the Europe/London date of a stored UTC instant, as ISO text."""
+    if stored is None:
+        return None
+    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return instant.astimezone(ZoneInfo(LONDON_ZONE)).date().isoformat()
+
+
+def london_day(column: Any) -> ColumnElement[Any]:
+    """The Europe/London date of an instant column, in SQL: PostgreSQL converts with its own
+    zone data; SQLite, which has none, calls the Python function every connection registers."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.timezone(LONDON_ZONE, column), Date)
+    return func.london_day(column, type_=Date)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function("london_day", 1, _london_day_of, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")

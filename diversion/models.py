@@ -1233,3 +1233,38 @@ class MonitoringRecord(Base):
 
     client: Mapped[Client] = relationship()
     recorded_by: Mapped[User] = relationship()
+
+
+class MonitoringSummary(Base):
+    """The monitoring report's counts per Europe/London day, built by the scheduler
+    (diversion.monitoring.summary) so that a report over years sums a few thousand rows
+    instead of grouping every appointment and text again.
+
+    Counts only: no person's id. `measure` says what a row counts and what its keys hold
+    (diversion.monitoring.summary.MEASURES); a monitoring answer stays sealed (k2)."""
+
+    __tablename__ = "monitoring_summary"
+    __table_args__ = (Index("ix_monitoring_summary_day", "day", "measure"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    measure: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    requirement_type_id: Mapped[int | None] = mapped_column(ForeignKey("requirement_type.id"))
+    k1: Mapped[str | None] = mapped_column(String(64))
+    k2: Mapped[str | None] = mapped_column(Text)
+    k3: Mapped[str | None] = mapped_column(String(64))
+    c1: Mapped[int] = mapped_column(default=0)
+    c2: Mapped[int] = mapped_column(default=0)
+    c3: Mapped[int] = mapped_column(default=0)
+
+
+class MonitoringSummaryRun(Base):
+    """When the monitoring summary was last counted, and the last whole day it holds."""
+
+    __tablename__ = "monitoring_summary_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    built_at: Mapped[datetime]
+    through_day: Mapped[date]
+    rows: Mapped[int]

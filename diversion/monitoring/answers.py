@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 from diversion.crypto import DecryptionError
-from diversion.monitoring import queries
 from diversion.monitoring.choices import (
     ETHNIC_GROUP_OF,
     NOT_ASKED,
@@ -22,7 +23,6 @@ from diversion.monitoring.choices import (
     QUESTIONS,
     Question,
 )
-from diversion.monitoring.queries import Period, Scope
 from diversion.monitoring.tables import Derived, Spec, grid_of
 from diversion.sealed import open_sealed
 
@@ -73,10 +73,12 @@ def _opened(question: str, sealed: str | None, cache: dict[tuple[str, str], str]
     return cache[key]
 
 
-def answer_tables(scope: Scope, period: Period) -> list[Spec]:
+def answer_tables(answers: Sequence[tuple[Any, ...]]) -> list[Spec]:
+    """One table per question from the counts by sealed answer (diversion.monitoring.
+    queries.answer_counts: lines to add up, corrections included)."""
     totals: dict[str, Counter[tuple[str, str]]] = {q.field: Counter() for q in QUESTIONS}
     cache: dict[tuple[str, str], str] = {}
-    for field, sealed, referrals, attended, missed in queries.answer_counts(scope, period):
+    for field, sealed, referrals, attended, missed in answers:
         question = QUESTION_OF[field]
         code = _opened(field, sealed, cache)
         row = _answer_row(question, code) if code else ""

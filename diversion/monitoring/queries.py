@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -30,8 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from diversion.db import db
-from diversion.formatting import LONDON
+from diversion.db import db, london_day
 from diversion.models import (
     AgreedWhen,
     Appointment,
@@ -50,10 +49,12 @@ from diversion.models import (
     OutboxMessage,
     RequirementType,
 )
+from diversion.monitoring.period import Period, Scope
 
-# The SQL statements one report runs: organisations, orders, referrals, sessions (with their
+# The SQL statements one report runs when everything is counted live: the summary's last run
+# (diversion.monitoring.summary), organisations, orders, referrals, sessions (with their
 # reminders), compliance, texts, replies and monitoring answers.
-QUERIES = 8
+QUERIES = 9
 # The dispatcher's reason for a text not sent because she had opted out
 # (notifications.dispatcher._gate; a test keeps the two in step).
 OPTED_OUT_REASON = "she opted out of texts"
@@ -75,34 +76,14 @@ QUESTION_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Period:
-    """Whole days, first to last inclusive, in Europe/London."""
-
-    first: date
-    last: date
-
-    @property
-    def starts(self) -> datetime:
-        return datetime.combine(self.first, time(0), tzinfo=LONDON).astimezone(UTC)
-
-    @property
-    def ends(self) -> datetime:
-        """The instant just after the period: midnight after its last day."""
-        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=LONDON).astimezone(
-            UTC
-        )
-
-    def holds(self, column: Any) -> ColumnElement[bool]:
-        return and_(column >= self.starts, column < self.ends)
-
-
-Scope = Sequence[int] | None
-"""The organisations counted: their ids, or None for the whole partnership."""
-
-
 def _within(column: Any, scope: Scope) -> ColumnElement[bool]:
     return true() if scope is None else column.in_(list(scope))
+
+
+def _days(column: Any, by_day: bool) -> list[Any]:
+    """The London day of each row, first of the columns grouped by, when counting by day
+    (the summary, diversion.monitoring.summary); nothing otherwise."""
+    return [london_day(column).label("day")] if by_day else []
 
 
 def organisations(scope: Scope) -> list[tuple[int, str]]:
@@ -172,14 +153,16 @@ def _decision(orders: Sequence[Order]) -> ColumnElement[str]:
 
 
 def referral_counts(
-    scope: Scope, period: Period, orders: Sequence[Order]
-) -> list[tuple[int, int, str, int]]:
-    """Cases opened in the period: (organisation, order, decision, count)."""
+    scope: Scope, period: Period, orders: Sequence[Order], *, by_day: bool = False
+) -> list[tuple[Any, ...]]:
+    """Cases opened in the period: (organisation, order, decision, count), after the day
+    when `by_day`."""
     decision = _decision(orders).label("decision")
+    day = _days(Case.created_at, by_day)
     query = (
-        select(Case.organisation_id, Case.requirement_type_id, decision, func.count())
+        select(*day, Case.organisation_id, Case.requirement_type_id, decision, func.count())
         .where(period.holds(Case.created_at), _within(Case.organisation_id, scope))
-        .group_by(Case.organisation_id, Case.requirement_type_id, decision)
+        .group_by(*day, Case.organisation_id, Case.requirement_type_id, decision)
     )
     return [tuple(row) for row in db.session.execute(query)]  # type: ignore[misc]
 
@@ -228,7 +211,7 @@ def _what_became(status: Any, reason: Any) -> ColumnElement[int]:
     )
 
 
-def text_counts(scope: Scope, period: Period) -> list[tuple[int, str, int]]:
+def text_counts(scope: Scope, period: Period, *, by_day: bool = False) -> list[tuple[Any, ...]]:
     """Texts due in the period and settled (not waiting or in flight), by what became of
     them: (organisation, outcome, count). A text belongs to its case's organisation, or to
     her organisation when it is about no case.
@@ -240,33 +223,37 @@ def text_counts(scope: Scope, period: Period) -> list[tuple[int, str, int]]:
     ).scalar_subquery()
     organisation = func.coalesce(Case.organisation_id, her_organisation).label("org")
     outcome = _what_became(OutboxMessage.status, OutboxMessage.reason).label("outcome")
+    day = _days(OutboxMessage.send_at, by_day)
     query = (
-        select(organisation, outcome, func.count())
+        select(*day, organisation, outcome, func.count())
         .select_from(OutboxMessage)
         .outerjoin(Case, Case.id == OutboxMessage.case_id)
         .where(period.holds(OutboxMessage.send_at), _within(organisation, scope))
-        .group_by(organisation, outcome)
+        .group_by(*day, organisation, outcome)
     )
     return [
-        (org, BECAME[code], n)
-        for org, code, n in db.session.execute(query)
-        if BECAME[code] != "waiting"
+        (*row[:-3], row[-3], BECAME[row[-2]], row[-1])
+        for row in db.session.execute(query)
+        if BECAME[row[-2]] != "waiting"
     ]
 
 
-def reply_counts(scope: Scope, period: Period) -> list[tuple[int, str, int]]:
+def reply_counts(scope: Scope, period: Period, *, by_day: bool = False) -> list[tuple[Any, ...]]:
     """Texts received in the period by what they did: (organisation, action value, count)."""
+    day = _days(InboundMessage.received_at, by_day)
     query = (
-        select(InboundMessage.organisation_id, InboundMessage.action, func.count())
+        select(*day, InboundMessage.organisation_id, InboundMessage.action, func.count())
         .where(
             period.holds(InboundMessage.received_at),
             InboundMessage.organisation_id.is_not(None),
             _within(InboundMessage.organisation_id, scope),
         )
-        .group_by(InboundMessage.organisation_id, InboundMessage.action)
+        .group_by(*day, InboundMessage.organisation_id, InboundMessage.action)
     )
     return [
-        (org, action.value, n) for org, action, n in db.session.execute(query) if org is not None
+        (*row[:-3], row[-3], row[-2].value, row[-1])
+        for row in db.session.execute(query)
+        if row[-3] is not None
     ]
 
 
@@ -280,6 +267,7 @@ class Sessions:
     reminder: str  # what became of the reminder (BECAME), "none" when there was none
     wording: str | None  # the wording of a delivered reminder
     count: int
+    day: date | None = None  # when counted by day (the summary)
 
 
 # The appointments' query groups by one packed number rather than five columns: sorting
@@ -343,7 +331,9 @@ def _reminder_of(any_reminder: bool) -> tuple[Any, ColumnElement[int], ColumnEle
     )
 
 
-def session_counts(scope: Scope, period: Period, *, any_reminder: bool) -> list[Sessions]:
+def session_counts(
+    scope: Scope, period: Period, *, any_reminder: bool, by_day: bool = False
+) -> list[Sessions]:
     """Appointments in the period whose outcome is recorded, in one pass: by organisation,
     order, attended or not, what became of the reminder and the wording of a delivered one.
 
@@ -357,8 +347,9 @@ def session_counts(scope: Scope, period: Period, *, any_reminder: bool) -> list[
         + became
     ) * 2 + attended
     key_label, wording_label = key.label("key"), wording.label("wording")
+    day = _days(Appointment.starts_at, by_day)
     query = (
-        select(key_label, wording_label, func.count())
+        select(*day, key_label, wording_label, func.count())
         .select_from(Appointment)
         .join(Case, Case.id == Appointment.case_id)
         .outerjoin(target, condition)
@@ -367,25 +358,50 @@ def session_counts(scope: Scope, period: Period, *, any_reminder: bool) -> list[
             Appointment.status.in_(OUTCOMES),
             _within(Case.organisation_id, scope),
         )
-        .group_by(key_label, wording_label)
+        .group_by(*day, key_label, wording_label)
     )
     found = []
-    for packed, wording_value, n in db.session.execute(query):
+    for row in db.session.execute(query):
+        packed, wording_value, n = row[-3:]
         packed, went = divmod(packed, 2)
         packed, code = divmod(packed, 1 << REMINDER_BITS)
         organisation_id, order_id = divmod(packed, 1 << ORDER_BITS)
         status = "attended" if went else "did_not_attend"
-        found.append(Sessions(organisation_id, order_id, status, BECAME[code], wording_value, n))
+        found.append(
+            Sessions(
+                organisation_id,
+                order_id,
+                status,
+                BECAME[code],
+                wording_value,
+                n,
+                row[0] if by_day else None,
+            )
+        )
     return found
 
 
-def answer_counts(scope: Scope, period: Period) -> list[tuple[str, str | None, int, int, int]]:
+def answer_counts(
+    scope: Scope,
+    period: Period,
+    *,
+    as_of: date | None = None,
+    clients: Any = None,
+    written_by: datetime | None = None,
+    by_day: bool = False,
+) -> list[tuple[Any, ...]]:
     """Referrals and attendance by each monitoring answer, the answer still sealed:
-    (question, sealed answer or None when she has no record, referrals, attended, missed).
+    (question, sealed answer or None when she has no record, referrals, attended, missed);
+    with `by_day`, (day, organisation, ...) first.
 
-    Her answers are those of her latest record on or before the period's last day (by the
-    day recorded, then the moment, then the row). Referrals are cases opened in the period;
-    attendance is appointments in it with the outcome recorded."""
+    Her answers are those of her latest record on or before `as_of`, the period's last day
+    unless given (by the day recorded, then the moment, then the row). Referrals are cases
+    opened in the period; attendance is appointments in it with the outcome recorded.
+    `clients` (a select of client ids) counts only those women; `written_by` reads only
+    the records written by then (as the summary counted them)."""
+    mine = true() if clients is None else MonitoringRecord.client_id.in_(clients)
+    if written_by is not None:
+        mine = and_(mine, MonitoringRecord.recorded_at <= written_by)
     ranked = (
         select(
             MonitoringRecord.client_id.label("client_id"),
@@ -404,33 +420,43 @@ def answer_counts(scope: Scope, period: Period) -> list[tuple[str, str | None, i
             )
             .label("n"),
         )
-        .where(MonitoringRecord.recorded_on <= period.last)
+        .where(MonitoringRecord.recorded_on <= (as_of or period.last), mine)
         .subquery()
     )
+    hers = true() if clients is None else Case.client_id.in_(clients)
     attended = case((Appointment.status == AppointmentStatus.ATTENDED, 1), else_=0)
+    cases = _days(Case.created_at, by_day)
+    appointments = _days(Appointment.starts_at, by_day)
     facts = union_all(
         select(
+            *cases,
+            Case.organisation_id.label("org"),
             Case.client_id.label("client_id"),
             literal(1).label("referrals"),
             literal(0).label("attended"),
             literal(0).label("missed"),
-        ).where(period.holds(Case.created_at), _within(Case.organisation_id, scope)),
-        select(Case.client_id, literal(0), attended, 1 - attended)
+        ).where(period.holds(Case.created_at), _within(Case.organisation_id, scope), hers),
+        select(
+            *appointments, Case.organisation_id, Case.client_id, literal(0), attended, 1 - attended
+        )
         .join(Appointment, Appointment.case_id == Case.id)
         .where(
             period.holds(Appointment.starts_at),
             Appointment.status.in_(OUTCOMES),
             _within(Case.organisation_id, scope),
+            hers,
         ),
     ).subquery()
+    keys = [facts.c.day, facts.c.org] if by_day else []
     per_client = (
         select(
+            *keys,
             facts.c.client_id,
             func.sum(facts.c.referrals).label("referrals"),
             func.sum(facts.c.attended).label("attended"),
             func.sum(facts.c.missed).label("missed"),
         )
-        .group_by(facts.c.client_id)
+        .group_by(*keys, facts.c.client_id)
         .subquery()
     )
     joined = (
@@ -438,19 +464,21 @@ def answer_counts(scope: Scope, period: Period) -> list[tuple[str, str | None, i
         .outerjoin(ranked, and_(ranked.c.client_id == per_client.c.client_id, ranked.c.n == 1))
         .cte("answered")
     )
+    outer = [joined.c.day, joined.c.org] if by_day else []
     query = union_all(
         *(
             select(
+                *outer,
                 literal(name).label("question"),
                 joined.c[name].label("answer"),
                 func.sum(joined.c.referrals),
                 func.sum(joined.c.attended),
                 func.sum(joined.c.missed),
-            ).group_by(joined.c[name])
+            ).group_by(*outer, joined.c[name])
             for name in QUESTION_FIELDS
         )
     )
     return [
-        (question, answer, int(referrals or 0), int(attended or 0), int(missed or 0))
-        for question, answer, referrals, attended, missed in db.session.execute(query)
+        (*row[:-3], int(row[-3] or 0), int(row[-2] or 0), int(row[-1] or 0))
+        for row in db.session.execute(query)
     ]

@@ -18,12 +18,14 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from diversion.monitoring import queries
 from diversion.monitoring.answers import NOT_RECORDED, answer_tables
 from diversion.monitoring.effect import REMINDER_ROWS, Effect, effect_of, wording_words
 from diversion.monitoring.queries import Period, Scope, Sessions
+from diversion.monitoring.summary import Counted, gather
 from diversion.monitoring.tables import Derived, Spec, Table, grid_of, publish
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,10 @@ class Report:
     sections: tuple[Section, ...]
     effect: Effect
     any_reminder: bool
+    # When the summary the report read was counted, and the last day read from it (None:
+    # every figure was counted as the report was made).
+    counted_at: datetime | None = None
+    through_day: date | None = None
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -200,17 +206,17 @@ def _headline(
     scope: Scope,
     period: Period,
     rows: list[tuple[int, str]],
-    sessions: list[Sessions],
+    order_list: list[queries.Order],
+    counted: Counted,
 ) -> list[_Draft]:
     """Referrals, attendance, compliance, texts and replies: by order, and for the
     partnership by organisation too."""
     partnership = scope is None
-    order_list = queries.requirement_types()
     orders = [(order.id, order.name) for order in order_list]
-    referrals = queries.referral_counts(scope, period, order_list)
+    referrals = counted.referrals
     attendance = [
         (line.organisation_id, line.requirement_type_id, line.status, line.count)
-        for line in sessions
+        for line in counted.sessions
     ]
     compliance = queries.compliance_counts(scope, period)
     by_org: dict[str, Counter[tuple[object, str]]] = {}
@@ -225,10 +231,10 @@ def _headline(
             by_org[name][(org, column)] += n
             by_order[name][(order, column)] += n
     texts: Counter[tuple[object, str]] = Counter()
-    for org, outcome, n in queries.text_counts(scope, period):
+    for org, outcome, n in counted.texts:
         texts[(org, outcome)] += n
     replies: Counter[tuple[object, str]] = Counter()
-    for org, action, n in queries.reply_counts(scope, period):
+    for org, action, n in counted.replies:
         replies[(org, action)] += n
 
     def both(name: str, **kwargs: Any) -> tuple[Spec, ...]:
@@ -359,10 +365,11 @@ def build_report(*, scope: Scope, period: Period, any_reminder: bool = False) ->
     """The report for some organisations (None: the whole partnership) over a period."""
     partnership = scope is None
     rows = queries.organisations(scope)
-    sessions = queries.session_counts(scope, period, any_reminder=any_reminder)
-    headline = _headline(scope, period, rows, sessions)
-    reminder_specs = _reminders(sessions, any_reminder=any_reminder)
-    answer_specs = answer_tables(scope, period)
+    order_list = queries.requirement_types()
+    counted = gather(scope, period, orders=order_list, any_reminder=any_reminder)
+    headline = _headline(scope, period, rows, order_list, counted)
+    reminder_specs = _reminders(counted.sessions, any_reminder=any_reminder)
+    answer_specs = answer_tables(counted.answers)
     specs: list[Spec] = [
         *(spec for draft in headline for spec in draft.specs),
         *reminder_specs,
@@ -400,4 +407,6 @@ def build_report(*, scope: Scope, period: Period, any_reminder: bool = False) ->
         sections=tuple(sections),
         effect=effect,
         any_reminder=any_reminder,
+        counted_at=counted.counted_at,
+        through_day=counted.through_day,
     )

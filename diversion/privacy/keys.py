@@ -34,6 +34,7 @@ from sqlalchemy import (
     TableClause,
     Text,
     column,
+    delete,
     func,
     select,
     table,
@@ -43,7 +44,7 @@ from sqlalchemy import (
 from diversion import audit
 from diversion.crypto import CLEAR_MARKERS, ENCRYPTED_TYPES, DecryptionError, keyring
 from diversion.db import Base, db
-from diversion.models import Client
+from diversion.models import Client, MonitoringSummary, MonitoringSummaryRun
 from diversion.sealed import SealedChoice, open_sealed, seal
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,10 @@ def rotate_keys(*, batch_size: int = DEFAULT_BATCH_SIZE) -> RotationResult:
         current += skipped
         log.info("key rotation: %s.%s re-sealed", model_table.name, model_column.name)
     hashes = _recompute_mobile_hashes(batch_size=batch_size)
+    # The monitoring summary's answers are sealed under the old key: the report counts live
+    # until the scheduler counts it again (diversion.monitoring.summary).
+    db.session.execute(delete(MonitoringSummary))
+    db.session.execute(delete(MonitoringSummaryRun))
     result = RotationResult(reencrypted=rotated, already_current=current, hashes_recomputed=hashes)
     audit.add(
         "encryption_keys_rotated",

@@ -20,6 +20,7 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
         "retention",
         "at-risk-recheck",
         "texts-check-ahead",
+        "monitoring-summary",
     }
     assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
     assert jobs["text-message-dispatcher"].max_instances == 1

@@ -47,6 +47,8 @@ from diversion.models import (
     MessageStatus,
     MessageTemplate,
     MonitoringRecord,
+    MonitoringSummary,
+    MonitoringSummaryRun,
     OutboxMessage,
     OutgoingMail,
     OutgoingMailCase,
@@ -145,6 +147,8 @@ NOT_EXPORTED_TABLES = frozenset(
         "invitation",  # staff set-up links
         "receiving_number",  # the organisations' own numbers: not hers
         "inbound_message_worker",  # which staff inboxes hold a reply: ids of staff only
+        "monitoring_summary",  # counts per day, no person's id
+        "monitoring_summary_run",  # when those counts were made
     }
 )
 # Someone else's: never in her export.
@@ -322,8 +326,17 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
         ethnicity=MARKERS["monitoring_record.ethnicity"],
         drug_use="not_asked",
     )
+    # The monitoring summary: counts per day, no person's id (never in her export).
+    counted = MonitoringSummary(
+        day=date(2026, 12, 2), measure="text", organisation_id=world.project.id, k1="sent", c1=6
+    )
+    counted_run = MonitoringSummaryRun(
+        built_at=datetime(2026, 12, 3, 9, tzinfo=UTC), through_day=date(2026, 12, 2), rows=1
+    )
     s.add_all(
         [
+            counted,
+            counted_run,
             her_monitoring,
             her_task,
             her_notice,
