@@ -85,12 +85,16 @@ def claim_with(session: Session, *, job: str, period: str, now: datetime) -> boo
     return session.scalar(_insert(session, job=job, period=period, now=now, done=True)) is not None
 
 
-def claim(*, job: str, period: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> int | None:
+def claim(
+    *, job: str, period: str, now: datetime, stale_after: timedelta = STALE_AFTER
+) -> int | None:
     """Claim the period at once (committed) for work spread over several transactions: the
     claim's id, or None when the period is done or a run that is not stale holds it."""
     session = db.session
     session.rollback()  # the claim is its own transaction, seen by every scheduler at once
-    claim_id = session.scalar(_insert(session, job=job, period=period, now=now, done=False))
+    claim_id: int | None = session.scalar(
+        _insert(session, job=job, period=period, now=now, done=False)
+    )
     if claim_id is None:
         claim_id = session.scalar(
             update(JobRun)
@@ -116,10 +120,10 @@ def release(claim_id: int) -> None:
     session = db.session
     try:
         session.rollback()
-        session.execute(
-            delete(JobRun).where(JobRun.id == claim_id, JobRun.finished_at.is_(None))
-        )
+        session.execute(delete(JobRun).where(JobRun.id == claim_id, JobRun.finished_at.is_(None)))
         session.commit()
     except SQLAlchemyError as error:
         session.rollback()
-        log.warning("claim %s not released (%s): re-taken once stale", claim_id, type(error).__name__)
+        log.warning(
+            "claim %s not released (%s): re-taken once stale", claim_id, type(error).__name__
+        )

@@ -491,7 +491,8 @@ def retention_job() -> None:
     if not daily_run_due(now=now, last_run=last, at=DAILY_AT):
         return
     # The day is claimed in the run's own transaction (several schedulers: scheduling.ledger).
-    if not ledger.claim_with(db.session, job=JOB, period=ledger.daily_period(now, DAILY_AT), now=now):
+    period = ledger.daily_period(now, DAILY_AT)
+    if not ledger.claim_with(db.session, job=JOB, period=period, now=now):
         db.session.rollback()
         return
     run_retention(now=now, periods=configured_periods())

@@ -54,7 +54,7 @@ def in_thread(app: Flask, work, results: dict[str, object], key: str) -> threadi
         with app.app_context():
             try:
                 results[key] = work()
-            except Exception as error:  # noqa: BLE001  (reported to the test)
+            except Exception as error:  # reported to the test
                 results[key] = error
 
     thread = threading.Thread(target=run, daemon=True)
@@ -357,9 +357,7 @@ def test_retention_leaves_a_day_another_schedulers_run_has_claimed(
         assert erasure.last_run_at() is None
 
 
-def test_two_schedulers_running_retention_together_run_it_once(
-    app: Flask, make: Factory
-) -> None:
+def test_two_schedulers_running_retention_together_run_it_once(app: Flask, make: Factory) -> None:
     start = threading.Barrier(2)
     results: dict[str, object] = {}
 
