@@ -76,7 +76,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 """Every blueprint of the web app, registered in this order by create_app."""
 
 JOBS: tuple[process.Job, ...] = (
-    process.Job("database-check", 300, process.check_database),
+    # Each server's scheduler checks its own reach of the database (not one for all).
+    process.Job("database-check", 300, process.check_database, exclusive=False),
     process.Job("text-message-dispatcher", 30, text_jobs.dispatch_job),
     # Development only (SMS_SENDER "outbox"): delivery receipts for what the outbox "sent".
     process.Job("simulated-delivery-receipts", 10, text_jobs.simulated_receipts_job),

@@ -1268,3 +1268,21 @@ class MonitoringSummaryRun(Base):
     built_at: Mapped[datetime]
     through_day: Mapped[date]
     rows: Mapped[int]
+
+
+class JobRun(Base):
+    """The scheduler's ledger: one row per job and period it has claimed, so that a daily or
+    per-sitting-day job does its period's work once however many schedulers run
+    (scheduling.ledger). Holds no personal data: a job's name, a period such as a date or a
+    court id and a date, instants, and which process claimed it (host name and pid)."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_job_run_job_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[datetime]
+    # None while the run goes on, or after a crash (re-taken when stale: scheduling.ledger).
+    finished_at: Mapped[datetime | None]
+    claimed_by: Mapped[str] = mapped_column(String(120))

@@ -18,7 +18,9 @@ sessions. A plan at any of them means she can still finish; none means the case 
 
 Each case is checked and committed on its own, so one case that fails does not stop the rest;
 the log names its id only. Each run is recorded with an audit row (RUN_ACTION), which is
-what makes the job run once a day and catch up, once, after a missed morning.
+what makes the job run once a day and catch up, once, after a missed morning; with several
+schedulers, the run also claims its day in the ledger (scheduling.ledger) before it starts,
+so two that poll together, or one catching up, recheck once.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from diversion.cases.services import add_case_event
 from diversion.db import db
 from diversion.models import AuditEvent, Case
 from diversion.privacy.retention import daily_run_due
-from scheduling import calendar
+from scheduling import calendar, ledger
 from scheduling import queries as scheduling_queries
 from scheduling.booking import (
     at_risk_wording,
@@ -50,6 +52,7 @@ from scheduling.plan import NoPlan
 log = logging.getLogger(__name__)
 
 RUN_ACTION = "at_risk_check_run"
+JOB = "at-risk-recheck"
 # The job runs once a day, at the first poll after this time (London): before the working
 # day, so the morning's caseload shows what the night changed.
 DAILY_AT = time(6, 0)
@@ -165,12 +168,17 @@ def at_risk_job() -> None:
     db.session.rollback()  # end the read before the run's own transactions
     if not daily_run_due(now=now, last_run=last, at=DAILY_AT):
         return
-    run = recheck_at_risk(now=now)
+    claim_id = ledger.claim(job=JOB, period=ledger.daily_period(now, DAILY_AT), now=now)
+    if claim_id is None:
+        return  # another scheduler has done this morning's recheck, or is doing it
     session = db.session
     try:
+        run = recheck_at_risk(now=now)
         audit.add(RUN_ACTION, object_type="at_risk_check", detail=run.summary)
+        ledger.finish(claim_id, now=clock.now())
         session.commit()
     except BaseException:
         session.rollback()
+        ledger.release(claim_id)
         raise
     log.info("at-risk recheck: %s", run.summary)

@@ -3,7 +3,8 @@
 #
 #   scripts/stack.sh up     nginx (TLS, throw-away certificate) -> gunicorn (2 workers, ProxyFix)
 #                           -> PostgreSQL (owner and app roles), Redis for the sign-in counts,
-#                           the scheduler as its own process, SMTP to a local aiosmtpd (STARTTLS)
+#                           two schedulers side by side (as on two servers: each job's tick
+#                           runs in one of them at a time), SMTP to a local aiosmtpd (STARTTLS)
 #   scripts/stack.sh down   stops everything `up` started (the database stays)
 #   scripts/stack.sh drop   `down`, then drops the stack's database and roles
 #   scripts/stack.sh status what is running
@@ -28,7 +29,10 @@ DB_NAME="${STACK_DB:-diversion_stack}"
 DB_OWNER="${STACK_DB_OWNER:-${DB_NAME}_owner}"
 DB_APP="${STACK_DB_APP:-${DB_NAME}_app}"
 WORKERS="${STACK_WORKERS:-2}"
+SCHEDULERS="${STACK_SCHEDULERS:-2}"
 VENV_BIN="${VENV_BIN:-$ROOT/.venv/bin}"
+# This checkout's code, whichever checkout the virtualenv's editable install points at.
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 RUN="$STACK_DIR/run"
 LOGS="$STACK_DIR/logs"
@@ -183,11 +187,14 @@ up() {
     wait_for "gunicorn" 30 port_open "$APP_PORT"
   fi
 
-  if ! alive "$RUN/scheduler.pid"; then
-    say "scheduler (its own process)"
-    nohup "$VENV_BIN/flask" --app wsgi scheduler >"$LOGS/scheduler.log" 2>&1 &
-    echo $! >"$RUN/scheduler.pid"
-  fi
+  local n
+  for n in $(seq 1 "$SCHEDULERS"); do
+    if ! alive "$RUN/scheduler-$n.pid"; then
+      say "scheduler $n of $SCHEDULERS (its own process, as on a server of its own)"
+      nohup "$VENV_BIN/flask" --app wsgi scheduler >"$LOGS/scheduler-$n.log" 2>&1 &
+      echo $! >"$RUN/scheduler-$n.pid"
+    fi
+  done
 
   if ! alive "$RUN/nginx.pid"; then
     say "nginx (TLS) on https://127.0.0.1:$HTTPS_PORT"
@@ -199,7 +206,10 @@ up() {
   wait_for "the service over HTTPS" 30 \
     curl --silent --fail --cacert "$TLS/ca.crt" "https://127.0.0.1:$HTTPS_PORT/healthz"
   sleep 1
-  alive "$RUN/scheduler.pid" || { cat "$LOGS/scheduler.log" >&2; die "the scheduler stopped"; }
+  for n in $(seq 1 "$SCHEDULERS"); do
+    alive "$RUN/scheduler-$n.pid" \
+      || { cat "$LOGS/scheduler-$n.log" >&2; die "scheduler $n stopped"; }
+  done
   say "up: https://127.0.0.1:$HTTPS_PORT/ (certificate authority: $TLS/ca.crt)"
 }
 
@@ -221,7 +231,11 @@ down() {
     nginx -p "$RUN" -c "$RUN/nginx.conf" -s quit 2>/dev/null || true
   fi
   stop_pid nginx "$RUN/nginx.pid"
-  stop_pid scheduler "$RUN/scheduler.pid"
+  local pidfile
+  for pidfile in "$RUN"/scheduler*.pid; do
+    [ -e "$pidfile" ] || continue
+    stop_pid "$(basename "$pidfile" .pid)" "$pidfile"
+  done
   stop_pid gunicorn "$RUN/gunicorn.pid"
   stop_pid SMTP "$RUN/smtp.pid"
   stop_pid Redis "$RUN/redis.pid"
@@ -235,9 +249,21 @@ drop() {
   say "dropped database $DB_NAME and its roles"
 }
 
+schedulers() { # the scheduler pid files' names: those started, else those `up` starts
+  local found=() pidfile n
+  for pidfile in "$RUN"/scheduler*.pid; do
+    [ -e "$pidfile" ] && found+=("$(basename "$pidfile" .pid)")
+  done
+  if [ "${#found[@]}" = 0 ]; then
+    for n in $(seq 1 "$SCHEDULERS"); do found+=("scheduler-$n"); done
+  fi
+  echo "${found[@]}"
+}
+
 status() {
   local name
-  for name in nginx gunicorn scheduler redis smtp; do
+  # shellcheck disable=SC2046
+  for name in nginx gunicorn $(schedulers) redis smtp; do
     if alive "$RUN/$name.pid"; then say "$name running (pid $(cat "$RUN/$name.pid"))"; else say "$name stopped"; fi
   done
 }

@@ -17,7 +17,11 @@ Rules (domain.md, "Dates and windows" and "Attendance and compliance"):
 
 Both jobs are catch-up jobs, not alarms: they run every few minutes and do what is due and
 not yet done, recorded as OutgoingMail rows, so a scheduler that was down sends late rather
-than never, and never twice.
+than never, and never twice. With a scheduler on each of several servers, a job's ticks run
+one at a time (scheduling.job_lock), and each court's list for a sitting day is also claimed
+in the ledger (scheduling.ledger) in the transaction that queues it, so it goes once even if
+two ticks met. Reminders are once per worker per day (a worker whose report falls due later
+in the day is reminded then), so they keep to their mail rows and the job's lock.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from diversion.models import (
     OutgoingMailCase,
     User,
 )
+from scheduling import ledger
 from scheduling.calendar import (
     LONDON,
     add_working_days,
@@ -400,6 +405,9 @@ def send_lists(*, now: datetime, mailer: Mailer | None = None) -> list[int]:
         listing = sitting_day_list(court, day, user=None, today=today)
         if not listing.first_appearances and not listing.returning:
             continue
+        period = ledger.sitting_day_period(day, court.id)
+        if not ledger.claim_with(db.session, job=LIST_JOB, period=period, now=now):
+            continue  # another scheduler's tick queued this list
         lines = report_lines(
             [db.session.get(Case, line.case_id) for line in listing.returning], now=now
         )

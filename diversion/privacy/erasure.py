@@ -83,10 +83,12 @@ from diversion.privacy.retention import (
     periods_from,
     what_is_due,
 )
+from scheduling import ledger
 
 log = logging.getLogger(__name__)
 
 RUN_ACTION = "retention_run"
+JOB = "retention"
 ANONYMISED_ACTION = "client_anonymised"
 ANONYMISED_FIRST_NAME = "Anonymised"
 ANONYMISED_LAST_NAME = "client"
@@ -487,5 +489,10 @@ def retention_job() -> None:
     last = last_run_at()
     db.session.rollback()  # end the read before the run's own transaction
     if not daily_run_due(now=now, last_run=last, at=DAILY_AT):
+        return
+    # The day is claimed in the run's own transaction (several schedulers: scheduling.ledger).
+    period = ledger.daily_period(now, DAILY_AT)
+    if not ledger.claim_with(db.session, job=JOB, period=period, now=now):
+        db.session.rollback()
         return
     run_retention(now=now, periods=configured_periods())

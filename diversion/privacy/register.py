@@ -460,6 +460,13 @@ REGISTER: dict[str, Entry] = {
     "audit_event.detail": Entry(
         "Counts, codes and ids (never content)", ACCOUNTABILITY, AUDIT, True
     ),
+    # --- the scheduler's ledger: which job did which period's work (scheduling.ledger) ------
+    "job_run.id": _key(),
+    "job_run.job": _system("Which scheduled job"),
+    "job_run.period": _system("Which day or sitting day it did: a date, a court's id"),
+    "job_run.started_at": _system("When it started, to re-take a crashed run's claim"),
+    "job_run.finished_at": _system("When it finished"),
+    "job_run.claimed_by": _system("Which server process ran it (host name and pid)"),
 }
 
 

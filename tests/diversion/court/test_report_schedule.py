@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from diversion.court.reports import send_report, sign_off
 from diversion.court.schedule import (
+    LIST_JOB,
     LIST_KIND,
     REMINDER_KIND,
     ReportState,
@@ -30,10 +31,12 @@ from diversion.db import db
 from diversion.models import (
     AppointmentStatus,
     CaseEvent,
+    JobRun,
     MailStatus,
     OutgoingMail,
     OutgoingMailCase,
 )
+from scheduling.ledger import sitting_day_period
 from tests.conftest import World, make_app, sign_in
 from tests.diversion.mail.smtp_server import SmtpServer, free_port
 from tests.factories import Factory
@@ -200,6 +203,34 @@ def test_at_the_report_time_the_court_gets_the_list_and_unsent_reports_are_flagg
     assert (
         "Reports not yet sent by the report time: 1" in message.get_body(("plain",)).get_content()
     )
+
+
+def test_a_list_another_scheduler_has_queued_is_not_queued_again(
+    app: Flask, cases, world: World, make: Factory, smtp: SmtpServer
+) -> None:
+    # Two servers' ticks met: the other's transaction claimed this court's sitting day first.
+    make.session.add(
+        JobRun(
+            job=LIST_JOB,
+            period=sitting_day_period(RETURN, world.court.id),
+            started_at=DUE,
+            finished_at=DUE,
+            claimed_by="other-server:1",
+        )
+    )
+    make.session.commit()
+    with app.app_context():
+        assert send_lists(now=DUE) == []
+    assert smtp.received == []
+
+
+def test_a_list_queued_claims_its_court_and_sitting_day(
+    app: Flask, cases, world: World, make: Factory, smtp: SmtpServer
+) -> None:
+    with app.app_context():
+        assert len(send_lists(now=DUE)) == 1
+    periods = make.session.scalars(select(JobRun.period).where(JobRun.job == LIST_JOB)).all()
+    assert periods == [f"2026-12-30 court {world.court.id}"]
 
 
 def test_the_workers_home_shows_each_report_sent_or_overdue(

@@ -41,6 +41,7 @@ from diversion.models import (
     InboundMessageWorker,
     Invitation,
     InvitationPurpose,
+    JobRun,
     LapsedSession,
     MailStatus,
     MatchNotice,
@@ -149,6 +150,7 @@ NOT_EXPORTED_TABLES = frozenset(
         "inbound_message_worker",  # which staff inboxes hold a reply: ids of staff only
         "monitoring_summary",  # counts per day, no person's id
         "monitoring_summary_run",  # when those counts were made
+        "job_run",  # the scheduler's ledger of jobs run: no one's data
     }
 )
 # Someone else's: never in her export.
@@ -355,6 +357,7 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
             MessageTemplate(kind="booking_confirmation", body="Hi ((name))", updated_by_id=None),
             RecoveryCode(user_id=world.worker.id, code_hash="x" * 64),
             UserSession(token_hash="y" * 64, user_id=world.worker.id),
+            JobRun(job="retention", period="2026-12-18", started_at=NOW, claimed_by="host:1"),
             Invitation(
                 user_id=world.worker.id,
                 token_hash="z" * 64,
