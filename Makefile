@@ -33,6 +33,11 @@ $(STAMPS)/assets: package.json package-lock.json scripts/build-assets.mjs divers
 	node scripts/build-assets.mjs
 	@touch $@
 
+# The benchmarks' own packages (the `bench` extra: Locust for bench/load.py).
+$(STAMPS)/bench: $(STAMPS)/python | $(STAMPS)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@touch $@
+
 install: $(STAMPS)/python $(STAMPS)/assets pdf-libs
 
 assets: $(STAMPS)/assets
@@ -103,7 +108,8 @@ pytest: install browser services
 
 test: lint pytest
 
-bench: install
+# bench/load.py starts the production stack (scripts/stack.sh) on its own ports and database.
+bench: install services $(STAMPS)/bench
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
