@@ -185,17 +185,23 @@ def ensure_data(stack: BenchStack, *, rebuild: bool) -> int | None:
         log(f"{stack.database}: {found:,} clients, not {clients:,}: building it again")
         stack.script("drop")
         stack.script("up")
-    log(f"{stack.database}: generating {clients:,} clients, {appointments:,} appointments")
     started = clock.perf_counter()
     env = {**os.environ, **stack.owner_env()}
     generate = ["generate-data", "--clients", str(clients), "--appointments", str(appointments)]
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *generate, "--seed", str(SEED)],
-        cwd=ROOT,
-        env=env,
-        stdout=sys.stderr,
-        check=True,
-    )
+    for attempt in (1, 2, 3):  # PostgreSQL may be restarted under it by another benchmark
+        log(f"{stack.database}: generating {clients:,} clients, {appointments:,} appointments")
+        built = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *generate, "--seed", str(SEED)],
+            cwd=ROOT,
+            env=env,
+            stdout=sys.stderr,
+            check=attempt == 3,
+        )
+        if built.returncode == 0:
+            break
+        log(f"generate-data failed (attempt {attempt}): dropping the database, again")
+        stack.script("drop")
+        stack.script("up")
     admin = ["psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", stack.database]
     subprocess.run([*admin, "-c", "VACUUM ANALYZE"], check=True)
     return round(clock.perf_counter() - started)

@@ -115,9 +115,7 @@ def plant_booking_case(worker: User, *, court: Court, today: date) -> Case:
             select(Case.client_id).where(Case.worker_id == worker.id).order_by(Case.id).limit(1)
         )
         client = db.session.get(Client, client_id)
-        requirement = db.session.scalar(
-            select(RequirementType).where(RequirementType.code == "CD")
-        )
+        requirement = db.session.scalar(select(RequirementType).where(RequirementType.code == "CD"))
         if client is None or requirement is None:
             raise LookupError("no client or requirement type to plant a booking case on")
         case = Case(
