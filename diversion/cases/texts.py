@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from diversion.db import db
@@ -61,13 +61,15 @@ def _in_inbox_of(user: User) -> ColumnElement[bool]:
     (organisation None) are nobody's here: administrators see them under Administration."""
     own = InboundMessage.organisation_id == user.organisation_id
     if user.role is Role.WORKER:
+        # Her replies as one set of ids, each half read from its worker index: written as
+        # `worker_id = her OR id IN (shared)`, PostgreSQL reads every reply of the
+        # organisation instead (54 ms against 6.5 ms for the menu's count at 100,000
+        # clients, on every page: bench/load.py).
+        hers = select(InboundMessage.id).where(InboundMessage.worker_id == user.id)
         shared_with_her = select(InboundMessageWorker.inbound_message_id).where(
             InboundMessageWorker.worker_id == user.id
         )
-        return and_(
-            own,
-            or_(InboundMessage.worker_id == user.id, InboundMessage.id.in_(shared_with_her)),
-        )
+        return and_(own, InboundMessage.id.in_(union(hers, shared_with_her)))
     if user.role is Role.MANAGER:
         return own
     return false()  # court, CPS and administrators never see an organisation's replies
