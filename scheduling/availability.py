@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from diversion.formatting import LONDON
 from scheduling.calendar import is_bank_holiday
@@ -187,6 +188,31 @@ def _closed_days(closures: Sequence[DateRange], first_day: date, last_day: date)
     return days
 
 
+# WeeklyHours as a value that can key a cache: (weekday, ((opens, closes), ...)), sorted.
+_HoursKey = tuple[tuple[int, tuple[tuple[time, time], ...]], ...]
+
+
+def _hours_key(hours: WeeklyHours) -> _HoursKey:
+    return tuple(
+        sorted(
+            (weekday, tuple((p[0], p[1]) for p in periods)) for weekday, periods in hours.items()
+        )
+    )
+
+
+@lru_cache(maxsize=8192)
+def _working_time(
+    day: date, venue: _HoursKey, working: _HoursKey, breaks: _HoursKey
+) -> tuple[Interval, ...]:
+    """The venue open AND her working, minus her breaks, on one day (before bank holidays,
+    closures, leave and bookings). Kept per day and pattern: the booking page asks it for
+    every caseworker of the organisation, most of them on the same hours."""
+    working_time = intersect_intervals(
+        local_periods(day, dict(venue)), local_periods(day, dict(working))
+    )
+    return tuple(subtract_intervals(working_time, local_periods(day, dict(breaks))))
+
+
 def free_time(
     *,
     first_day: date,
@@ -207,13 +233,11 @@ def free_time(
     # Rule (docs "Booking"): free when the venue is open AND the worker is working, minus
     # her breaks, on days that are neither bank holidays nor venue closures.
     open_time: list[Interval] = []
+    venue, working, away = _hours_key(venue_hours), _hours_key(working_hours), _hours_key(breaks)
     day = first_day
     while day <= last_day:
         if not is_bank_holiday(day) and day not in closed:
-            working = intersect_intervals(
-                local_periods(day, venue_hours), local_periods(day, working_hours)
-            )
-            open_time.extend(subtract_intervals(working, local_periods(day, breaks)))
+            open_time.extend(_working_time(day, venue, working, away))
         day += _ONE_DAY
     # Days follow each other in time, so this only joins periods that touch at midnight.
     open_time = merge_intervals(open_time)
