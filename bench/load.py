@@ -123,7 +123,11 @@ class BenchStack:
             "VENV_BIN": str(Path(sys.executable).parent),
         }
         subprocess.run(
-            ["bash", str(STACK), action], cwd=ROOT, env=env, stdout=sys.stderr, check=True
+            ["bash", str(STACK), action],
+            cwd=ROOT,
+            env=env,
+            stdout=sys.stderr,
+            check=action != "down",
         )
 
     def settings(self) -> dict[str, str]:

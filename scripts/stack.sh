@@ -215,8 +215,8 @@ up() {
 
 stop_pid() { # stop_pid NAME PIDFILE
   local pid
-  if alive "$2"; then
-    pid="$(cat "$2")"
+  # nginx removes its own pid file as it quits: gone between the check and the read is stopped.
+  if alive "$2" && pid="$(cat "$2" 2>/dev/null)"; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
