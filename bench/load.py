@@ -122,13 +122,9 @@ class BenchStack:
             "STACK_SCHEDULERS": "0",
             "VENV_BIN": str(Path(sys.executable).parent),
         }
-        subprocess.run(
-            ["bash", str(STACK), action],
-            cwd=ROOT,
-            env=env,
-            stdout=sys.stderr,
-            check=action != "down",
-        )
+        down = action == "down"  # a stumble stopping the stack must not lose the figures
+        command = ["bash", str(STACK), action]
+        subprocess.run(command, cwd=ROOT, env=env, stdout=sys.stderr, check=not down)
 
     def settings(self) -> dict[str, str]:
         lines = (STACK_DIR / "env").read_text().splitlines()
