@@ -86,8 +86,14 @@ def test_a_report_from_the_summary_is_the_report_counted_live(
         assert report.counted_at is None
 
 
-def test_shorter_periods_inside_the_summary_are_counted_as_live(app: Flask, seeded: Seeded) -> None:
-    periods = [Period(date(2026, 3, 1), date(2026, 3, 31)), Period(date(2025, 11, 1), LAST)]
+def test_periods_inside_the_summary_are_counted_as_live(app: Flask, seeded: Seeded) -> None:
+    periods = [
+        Period(date(2026, 3, 1), date(2026, 3, 31)),  # a whole month: its month row
+        Period(date(2025, 11, 1), LAST),
+        Period(date(2026, 2, 10), date(2026, 5, 20)),  # days, whole months, days
+        Period(date(2026, 3, 5), date(2026, 3, 20)),  # days only
+        Period(date(2026, 6, 30), date(2026, 6, 30)),  # one day (30 June, 23:30 BST)
+    ]
     live = [reports(app, [None], period) for period in periods]
 
     build(app, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
@@ -176,14 +182,17 @@ def test_the_summary_counts_an_evening_session_on_its_london_day(
 
     with app.app_context():
         rows = db.session.execute(
-            select(MonitoringSummary.day, MonitoringSummary.c1).where(
+            select(MonitoringSummary.grain, MonitoringSummary.day, MonitoringSummary.c1).where(
                 MonitoringSummary.measure == "session"
             )
         ).all()
     assert sorted(rows) == [
-        (date(2026, 3, 29), 1),
-        (date(2026, 3, 30), 1),
-        (date(2026, 10, 25), 1),
+        ("day", date(2026, 3, 29), 1),
+        ("day", date(2026, 3, 30), 1),
+        ("day", date(2026, 10, 25), 1),
+        # Whole months to 30 November: March's two, and October's one.
+        ("month", date(2026, 3, 1), 2),
+        ("month", date(2026, 10, 1), 1),
     ]
 
 
