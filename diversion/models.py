@@ -731,11 +731,14 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("appointment_id", "kind", name="uq_outbox_message_appointment_kind"),
         Index("ix_outbox_message_due", "status", "send_at"),
+        # A case's texts of a kind and status about a moment (the court list's reminders):
+        # also every look-up by case alone.
+        Index("ix_outbox_message_case_kind", "case_id", "kind", "status", "event_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     kind: Mapped[str] = mapped_column(String(40))
     send_at: Mapped[datetime]
