@@ -13,6 +13,7 @@ from diversion.cases.facts import compliance_of
 from diversion.db import db
 from diversion.formatting import LONDON
 from diversion.models import (
+    Appointment,
     Case,
     CaseStatus,
     Client,
@@ -198,12 +199,13 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
             # Only what the list shows of her: never her number or her notes, which would
             # also be decrypted for nothing.
             joinedload(Case.client).load_only(
-                Client.first_name, Client.last_name, Client.date_of_birth
+                Client.first_name, Client.last_name, Client.date_of_birth, raiseload=True
             ),
             # The few orders once, not their settings (JSON) again on every case's row.
             selectinload(Case.requirement_type),
             # Case.court is the court passed in: already in the session, never loaded again.
-            selectinload(Case.appointments),
+            # Her own reason for a missed session stays hers: never read for the court.
+            selectinload(Case.appointments).defer(Appointment.reason, raiseload=True),
             selectinload(Case.lapsed_sessions),
         )
     )
