@@ -11,11 +11,13 @@ JSON object (docs/performance.md):
 - ``lag_p95_s``: from a text's due time (send_at) to the fake receiving it, 95th percentile;
 - ``recovery_s``: from the SIGKILL of the scheduler holding the dispatcher's lock to the fake
   receiving a text that the survivor claimed (one not left `sending` by the dead one);
-- ``db_recovery_s``: from the end of ``pg_ctlcluster VERSION main restart`` to both the first
+- ``db_recovery_s``: from the end of ``pg_ctlcluster VERSION failover restart`` to both the first
   200 from the app's /healthz (gunicorn, polled every 0.2 s) and the fake receiving a text
   claimed after the restart; neither the app nor the survivor is restarted.
 
-The run: a database of its own (``bench_failover``, dropped first and at the end), migrated
+The run: a database of its own (``bench_failover``, dropped first and at the end) in a
+PostgreSQL cluster of its own (``failover`` on port 5439, made with ``pg_createcluster`` when
+missing, so the restart cuts no one else's connections), migrated
 with ``flask db upgrade`` and filled by devtools/failover_data.py: 10,000 texts falling due
 over ``--spread`` seconds (each client, case and appointment its own), and the daily jobs due.
 The fake Twilio (tests/notifications/fake_twilio.py) runs in a child process and notes when
@@ -72,7 +74,10 @@ from notifications.dispatcher import IN_FLIGHT_GRACE
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 DATABASE = "bench_failover"
-PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+# A cluster of the bench's own (pg_createcluster, trust on loopback), so that restarting it
+# cuts no one else's connections.
+CLUSTER = "failover"
+PG = {"host": "127.0.0.1", "port": "5439", "user": "postgres"}
 COUNT = 10_000
 SPREAD_S = 120.0
 DISPATCHER = "text-message-dispatcher"
@@ -164,16 +169,28 @@ def database_url(name: str) -> str:
     )
 
 
-def cluster() -> str:
-    """The version of the cluster named main on port 5432 (pg_lsclusters)."""
-    out = subprocess.run(
+def own_cluster() -> str:
+    """The bench's own PostgreSQL cluster (CLUSTER, on PG's port), made and started if need
+    be: restarting it disturbs no one else's databases. Its version."""
+    listed = subprocess.run(
         ["pg_lsclusters", "--no-header"], check=True, capture_output=True, text=True
-    ).stdout
-    for line in out.splitlines():
-        fields = line.split()
-        if fields[1] == "main" and fields[2] == PG["port"]:
-            return fields[0]
-    raise Failed("no PostgreSQL cluster 'main' on port 5432")
+    ).stdout.split("\n")
+    found = [line.split() for line in listed if line.split()[1:2] == [CLUSTER]]
+    if not found:
+        version = max(line.split()[0] for line in listed if line.strip())
+        log(f"creating PostgreSQL cluster {version}/{CLUSTER} on port {PG['port']}")
+        subprocess.run(
+            ["pg_createcluster", version, CLUSTER, "-p", PG["port"], "--", "--auth=trust"],
+            check=True,
+            stdout=sys.stderr,
+        )
+        found = [[version, CLUSTER, PG["port"], "down"]]
+    version, _, port, status = found[0][:4]
+    if port != PG["port"]:
+        raise Failed(f"cluster {version}/{CLUSTER} listens on {port}, not {PG['port']}")
+    if status != "online":
+        subprocess.run(["pg_ctlcluster", version, CLUSTER, "start"], check=True)
+    return version
 
 
 def free_port() -> int:
@@ -187,6 +204,8 @@ def environment(name: str, fake_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
+        # A crash of the interpreter itself (a C extension's) leaves its threads' stacks.
+        "PYTHONFAULTHANDLER": "1",
         "DIVERSION_ENV": "development",
         "DATABASE_URL": database_url(name),
         "SMS_SENDER": "twilio",
@@ -274,11 +293,11 @@ def drive(
                 f" {len(events['dead'])} texts left in flight"
             )
         if "kill" in events and received >= args.restart_at:
-            version = cluster()
-            log(f"restarting PostgreSQL {version}/main at {received} received")
+            version = args.version
+            log(f"restarting PostgreSQL {version}/{CLUSTER} at {received} received")
             events["restart_begin"] = time.time()
             subprocess.run(
-                ["pg_ctlcluster", version, "main", "restart"], check=True, stdout=sys.stderr
+                ["pg_ctlcluster", version, CLUSTER, "restart"], check=True, stdout=sys.stderr
             )
             events["restart_done"] = time.time()
             events["stuck"] = in_flight(app)
@@ -361,6 +380,7 @@ def figures(
 
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     loads = [os.getloadavg()]
+    args.version = own_cluster()
     pg("dropdb", "--if-exists", DATABASE)
     pg("createdb", DATABASE)
     fake = FakeProcess()
