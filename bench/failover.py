@@ -359,7 +359,9 @@ def figures(
         "texts_received_twice": text_twice,
         "daily_jobs_twice": daily_twice,
         "daily_jobs": daily,
-        "daily_jobs_not_run": [
+        # Not finished by the end: still running (the at-risk recheck of 10,000 cases takes
+        # minutes) or claimed by the killed scheduler (re-taken after ledger.STALE_AFTER).
+        "daily_jobs_not_finished": [
             name for name, n in daily.items() if n == 0 and "unfinished" not in name
         ],
         "settled_otherwise": dict(otherwise),
