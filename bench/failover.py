@@ -27,7 +27,8 @@ sends. Once ``--kill-at`` texts have arrived, the scheduler holding the dispatch
 lock is killed with SIGKILL; once ``--restart-at`` have, PostgreSQL is restarted. The texts the
 dead scheduler had claimed stay `sending` until IN_FLIGHT_GRACE (5 minutes) has passed, when
 the survivor asks the fake whether it has them, so the run then waits for every text to settle
-(at most the grace and three minutes after the restart). About 9 minutes in all.
+(at most the grace and three minutes after the restart). About 10 minutes in all; it needs
+root and Debian's PostgreSQL server packages (pg_createcluster, pg_ctlcluster).
 """
 
 from __future__ import annotations
