@@ -483,7 +483,12 @@ def dispatch_once(
         report=report,
         concurrency=concurrency,
     )
-    log.info(
+    # A pass that found nothing (most of them, every 5 seconds) is a debug line only.
+    done = any(
+        (report.sent, report.skipped, report.held, report.failed, report.retry, report.reconciled)
+    )
+    log.log(
+        logging.INFO if done else logging.DEBUG,
         "dispatch: %d sent, %d skipped, %d held, %d failed, %d retry, %d reconciled",
         len(report.sent),
         len(report.skipped),
