@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, literal, select
+from sqlalchemy import literal, select
 
 from diversion import clock
 from diversion.db import UTCDateTime, db, london_day
@@ -23,6 +23,7 @@ from diversion.monitoring.report import Report, build_report
 from diversion.privacy.keys import rotate_keys
 from tests.conftest import World
 from tests.diversion.monitoring.seeded import FIRST, LAST, Seeded, seed
+from tests.diversion.monitoring.test_report import statements
 from tests.factories import Factory
 
 PERIOD = Period(FIRST, LAST)
@@ -194,21 +195,6 @@ def test_the_summary_counts_an_evening_session_on_its_london_day(
         ("month", date(2026, 3, 1), 2),
         ("month", date(2026, 10, 1), 1),
     ]
-
-
-def statements(app: Flask, period: Period) -> int:
-    with app.app_context():
-        seen: list[str] = []
-
-        def count(*_args: object) -> None:
-            seen.append("sql")
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            build_report(scope=None, period=period)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen)
 
 
 def test_a_report_from_the_summary_runs_a_fixed_few_queries(app: Flask, seeded: Seeded) -> None:
