@@ -36,10 +36,8 @@ import cProfile
 import io
 import json
 import logging
-import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time as clock
 from collections.abc import Callable, Iterator
@@ -54,9 +52,18 @@ from flask import Flask, g, render_template, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
+from devtools.bench_support import (
+    Target,
+    bench_app,
+    exists,
+    flask_command,
+    fresh_database,
+    is_postgres,
+    log,
+    size_mb,
+)
 from devtools.bulk import COURT_NAME, LIAISON_EMAIL, LIST_CASES, LIST_DAY, SMALL_LIST_SHARE
 from diversion import clock as app_clock
-from diversion.app import create_app
 from diversion.court.queries import sitting_day_list
 from diversion.db import db
 from diversion.models import Appointment, Client, Court, User
@@ -72,10 +79,6 @@ SMALL_CASES = max(2, LIST_CASES // SMALL_LIST_SHARE)
 TEMPLATE = "court/list.html"
 TARGET = {"ratio": "<= 3", "queries": "constant"}
 RATIO_TARGET = 3.0
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def median_ms(call: Callable[[], object], *, repeats: int = 7, budget_s: float = 0.5) -> float:
@@ -99,27 +102,6 @@ def median_ms(call: Callable[[], object], *, repeats: int = 7, budget_s: float =
 
 
 # -- the data set ----------------------------------------------------------------------------
-
-
-def database_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def flask_command(path: Path, *args: str) -> None:
-    """Run one of the project's flask commands on the benchmark's database (its output to
-    stderr, so that stdout keeps only the JSON)."""
-    env = {**os.environ, "DATABASE_URL": database_url(path)}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=sys.stderr,
-        check=True,
-    )
-
-
-def bench_app(path: Path) -> Flask:
-    return create_app({"DATABASE_URL": database_url(path), "RATELIMIT_ENABLED": False})
 
 
 def describe(app: Flask) -> dict[str, int]:
@@ -161,9 +143,9 @@ def expected(clients: int, appointments: int) -> dict[str, int]:
     }
 
 
-def cached_database(path: Path, wanted: dict[str, int]) -> bool:
+def cached_database(path: Target, wanted: dict[str, int]) -> bool:
     """Whether the database at `path` can be reused: migrated, with the expected counts."""
-    if not path.exists():
+    if not exists(path):
         return False
     log(f"Reusing {path}: migrating it and checking its counts")
     try:
@@ -180,11 +162,9 @@ def cached_database(path: Path, wanted: dict[str, int]) -> bool:
     return True
 
 
-def build_database(path: Path, clients: int, appointments: int) -> float:
+def build_database(path: Target, clients: int, appointments: int) -> float:
     """Build the data set with the project's commands; return how long it took (seconds)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (path, path.with_name(path.name + "-journal")):
-        stale.unlink(missing_ok=True)
+    fresh_database(path)
     log(f"Building {path} (a few minutes)")
     started = clock.perf_counter()
     flask_command(path, "db", "upgrade")
@@ -285,7 +265,7 @@ def profile_pages(web: FlaskClient, url: str, pages: int = 20) -> list[list[Any]
     ]
 
 
-def measure(path: Path, *, profile: bool) -> dict[str, Any]:
+def measure(path: Target, *, profile: bool) -> dict[str, Any]:
     app = bench_app(path)
     logging.getLogger().setLevel(logging.WARNING)  # no INFO line per request on stderr
     court = court_of(app)
@@ -356,14 +336,16 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--appointments", type=int, default=APPOINTMENTS)
     parser.add_argument(
-        "--database", type=Path, default=DATABASE, help="where the SQLite file is kept"
+        "--database",
+        default=str(DATABASE),
+        help="where the SQLite file is kept, or a PostgreSQL URL (its database is rebuilt)",
     )
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
-    path: Path = args.database.resolve()
+    path: Target = args.database if is_postgres(args.database) else Path(args.database).resolve()
     wanted = expected(args.clients, args.appointments)
     build_s = None
     if args.rebuild or not cached_database(path, wanted):
@@ -386,8 +368,8 @@ def main() -> int:
                 "small_cases": SMALL_CASES,
                 "clients": args.clients,
                 "appointments": args.appointments,
-                "database": "sqlite",
-                "database_mb": round(path.stat().st_size / 1e6),
+                "database": "postgresql" if is_postgres(path) else "sqlite",
+                "database_mb": round(size_mb(path)),
                 "build_s": round(build_s) if build_s is not None else None,
                 "target": TARGET,
             }

@@ -120,9 +120,9 @@ class Failed(Exception):
 # -- the fake Twilio, in a process of its own ------------------------------------------------
 
 
-def _serve_fake(conn: Connection) -> None:
+def _serve_fake(conn: Connection, answer_after: float = 0.0) -> None:
     """Child process: run FakeTwilio and answer the parent's questions about what it got."""
-    with FakeTwilio() as fake:
+    with FakeTwilio(answer_after=answer_after) as fake:
         conn.send(fake.url)
         while True:
             command, argument = conn.recv()
@@ -139,10 +139,10 @@ def _serve_fake(conn: Connection) -> None:
 class FakeProcess:
     """The fake Twilio server in a child process; `received(since)` lists what it accepted."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, answer_after: float = 0.0) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve_fake, args=(child,), daemon=True)
+        self._process = context.Process(target=_serve_fake, args=(child, answer_after), daemon=True)
         self._process.start()
         self.url: str = self._answer()
 

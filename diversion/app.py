@@ -78,7 +78,10 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 JOBS: tuple[process.Job, ...] = (
     # Each server's scheduler checks its own reach of the database (not one for all).
     process.Job("database-check", 300, process.check_database, exclusive=False),
-    process.Job("text-message-dispatcher", 30, text_jobs.dispatch_job),
+    # Texts: every 5 seconds, each tick sending while whole passes are due (notifications.jobs).
+    process.Job(
+        "text-message-dispatcher", text_jobs.DISPATCH_EVERY_SECONDS, text_jobs.dispatch_job
+    ),
     # Development only (SMS_SENDER "outbox"): delivery receipts for what the outbox "sent".
     process.Job("simulated-delivery-receipts", 10, text_jobs.simulated_receipts_job),
     # Reports and lists to the court and the CPS: what is waiting, and retries of failures.

@@ -731,11 +731,14 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("appointment_id", "kind", name="uq_outbox_message_appointment_kind"),
         Index("ix_outbox_message_due", "status", "send_at"),
+        # A case's texts of a kind and status about a moment (the court list's reminders):
+        # also every look-up by case alone.
+        Index("ix_outbox_message_case_kind", "case_id", "kind", "status", "event_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     kind: Mapped[str] = mapped_column(String(40))
     send_at: Mapped[datetime]
@@ -1219,9 +1222,9 @@ class MonitoringRecord(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("diversion_case.id"))
-    recorded_on: Mapped[date]
+    recorded_on: Mapped[date] = mapped_column(index=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     work_pattern: Mapped[str] = mapped_column(SealedChoice("work_pattern"))
     contacts: Mapped[str] = mapped_column(SealedChoice("contacts"))
     housing_status: Mapped[str] = mapped_column(SealedChoice("housing_status"))
@@ -1244,9 +1247,12 @@ class MonitoringSummary(Base):
     (diversion.monitoring.summary.MEASURES); a monitoring answer stays sealed (k2)."""
 
     __tablename__ = "monitoring_summary"
-    __table_args__ = (Index("ix_monitoring_summary_day", "day", "measure"),)
+    __table_args__ = (Index("ix_monitoring_summary_grain_day", "grain", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "day": the counts of one day; "month": of a whole month, `day` its first day (the
+    # same counts summed, so that a long period reads a row a month).
+    grain: Mapped[str] = mapped_column(String(5))
     day: Mapped[date]
     measure: Mapped[str] = mapped_column(String(16))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))

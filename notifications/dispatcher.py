@@ -417,12 +417,13 @@ def send_batch(
     if not ready:
         return
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for start in range(0, len(ready), RECORD_EVERY):
-            chunk = ready[start : start + RECORD_EVERY]
-            outcomes = list(pool.map(lambda item: _call_provider(item, sender), chunk))
-            for item, outcome in zip(chunk, outcomes, strict=True):
-                _record(item, outcome, now=now, report=report)
-            db.session.commit()
+        # Every call is handed to the pool at once, so the threads keep sending while this
+        # thread records and commits the answers already in (in order, every RECORD_EVERY).
+        outcomes = pool.map(lambda item: _call_provider(item, sender), ready)
+        for done, (item, outcome) in enumerate(zip(ready, outcomes, strict=True), start=1):
+            _record(item, outcome, now=now, report=report)
+            if done % RECORD_EVERY == 0 or done == len(ready):
+                db.session.commit()
 
 
 def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport) -> None:
@@ -482,7 +483,12 @@ def dispatch_once(
         report=report,
         concurrency=concurrency,
     )
-    log.info(
+    # A pass that found nothing (most of them, every 5 seconds) is a debug line only.
+    done = any(
+        (report.sent, report.skipped, report.held, report.failed, report.retry, report.reconciled)
+    )
+    log.log(
+        logging.INFO if done else logging.DEBUG,
         "dispatch: %d sent, %d skipped, %d held, %d failed, %d retry, %d reconciled",
         len(report.sent),
         len(report.skipped),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, true
 
 from diversion import clock
 from diversion.db import db
@@ -69,6 +69,7 @@ def _rows(span: Period) -> list[dict[str, Any]]:
     def add(day: Any, measure: str, org: int, order: int | None = None, **keys: Any) -> None:
         rows.append(
             {
+                "grain": "day",
                 "day": _day(day),
                 "measure": measure,
                 "organisation_id": org,
@@ -108,10 +109,37 @@ def _rows(span: Period) -> list[dict[str, Any]]:
     return rows
 
 
+COUNTS = ("c1", "c2", "c3")
+KEYS = ("measure", "organisation_id", "requirement_type_id", "k1", "k2", "k3")
+
+
+def _months(rows: list[dict[str, Any]], through: date) -> list[dict[str, Any]]:
+    """The day rows of every whole month up to `through`, summed into a row a month."""
+    summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        first = row["day"].replace(day=1)
+        if _month_end(first) > through:
+            continue
+        key = (first, *(row[k] for k in KEYS))
+        found = summed.get(key)
+        if found is None:
+            summed[key] = {**row, "grain": "month", "day": first}
+        else:
+            for c in COUNTS:
+                found[c] += row[c]
+    return list(summed.values())
+
+
+def _month_end(first: date) -> date:
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
 def build_summary(*, now: datetime) -> MonitoringSummaryRun:
     """Count every whole London day before `now` again and replace the summary with it."""
     through = now.astimezone(LONDON).date() - timedelta(days=1)
     rows = _rows(Period(EARLIEST, through))
+    rows += _months(rows, through)
     session = db.session
     try:
         session.execute(delete(MonitoringSummary))
@@ -182,6 +210,23 @@ def _live(scope: Scope, period: Period, orders: list[Order], any_reminder: bool)
     )
 
 
+def _grains(covered: Period) -> ColumnElement[bool]:
+    """The rows that count the covered days once: a row a month for its whole months, and
+    the days before and after them."""
+    s = MonitoringSummary
+    first = covered.first if covered.first.day == 1 else _month_end(covered.first)
+    first = first if first.day == 1 else first + timedelta(days=1)
+    last = _month_end(covered.last)
+    last = last if last == covered.last else covered.last.replace(day=1) - timedelta(days=1)
+    if first > last:  # no whole month inside
+        return and_(s.grain == "day", s.day >= covered.first, s.day <= covered.last)
+    return or_(
+        and_(s.grain == "month", s.day >= first, s.day <= last),
+        and_(s.grain == "day", s.day >= covered.first, s.day < first),
+        and_(s.grain == "day", s.day > last, s.day <= covered.last),
+    )
+
+
 def _summed(scope: Scope, covered: Period, any_reminder: bool) -> Counted:
     """The summary's counts over whole days, grouped as the live queries group them."""
     s = MonitoringSummary
@@ -199,8 +244,7 @@ def _summed(scope: Scope, covered: Period, any_reminder: bool) -> Counted:
             func.sum(s.c3),
         )
         .where(
-            s.day >= covered.first,
-            s.day <= covered.last,
+            _grains(covered),
             s.measure.in_(("referral", sessions, "text", "reply", "answer")),
             true() if scope is None else s.organisation_id.in_(list(scope)),
         )

@@ -1,6 +1,7 @@
 """monitoring summary: the report's counts per London day, built by the scheduler
 
-Issue 17. monitoring_summary holds grouped counts per Europe/London day (no person's id;
+Issue 17. monitoring_summary holds grouped counts per Europe/London day, and per whole month
+(the same counts summed) so that a long period reads a row a month (no person's id;
 monitoring answers stay sealed); monitoring_summary_run says when they were counted and the
 last whole day they hold. Going back drops both: the report counts everything live again.
 
@@ -26,6 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "monitoring_summary",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("grain", sa.String(length=5), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("measure", sa.String(length=16), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
@@ -48,7 +50,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitoring_summary")),
     )
-    op.create_index("ix_monitoring_summary_day", "monitoring_summary", ["day", "measure"])
+    op.create_index("ix_monitoring_summary_grain_day", "monitoring_summary", ["grain", "day"])
+    # The report finds the women whose answers changed since the count by these.
+    op.create_index("ix_monitoring_record_recorded_on", "monitoring_record", ["recorded_on"])
+    op.create_index("ix_monitoring_record_recorded_at", "monitoring_record", ["recorded_at"])
     op.create_table(
         "monitoring_summary_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,5 +66,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("monitoring_summary_run")
-    op.drop_index("ix_monitoring_summary_day", table_name="monitoring_summary")
+    op.drop_index("ix_monitoring_record_recorded_at", table_name="monitoring_record")
+    op.drop_index("ix_monitoring_record_recorded_on", table_name="monitoring_record")
+    op.drop_index("ix_monitoring_summary_grain_day", table_name="monitoring_summary")
     op.drop_table("monitoring_summary")

@@ -20,6 +20,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -71,8 +72,12 @@ class FakeTwilio:
         account_sid: str = ACCOUNT_SID,
         auth_token: str = AUTH_TOKEN,
         clock: Callable[[], datetime] = _wall_clock,
+        answer_after: float = 0.0,
     ) -> None:
         self.account_sid = account_sid
+        # Seconds each new message waits before it is answered, as the real API's round trip
+        # (about 100 ms) does: benchmarks of several dispatchers need it (bench/).
+        self.answer_after = answer_after
         self.auth_token = auth_token
         # Twilio's own clock (aware): every timestamp it gives; a test may replace it.
         self.clock = clock
@@ -256,6 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode()
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        if self.twilio.answer_after:
+            time.sleep(self.twilio.answer_after)
         self._answer(lambda: self.twilio._create(form))
 
     def do_GET(self) -> None:

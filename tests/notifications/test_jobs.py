@@ -9,7 +9,8 @@ import time_machine
 from sqlalchemy import select
 
 from diversion.models import AuditEvent, MessageStatus, OutboxMessage, WorkingPeriod
-from notifications.jobs import dispatch_job, simulated_receipts_job
+from notifications.jobs import dispatch_job, drain, simulated_receipts_job
+from notifications.senders import OutboxSender
 from tests.conftest import World, sign_in
 from tests.factories import Factory
 
@@ -159,3 +160,25 @@ def test_no_receipts_are_simulated_for_twilio_or_for_other_ids(app, make: Factor
         MessageStatus.DELIVERED,
         MessageStatus.SENT,
     ]
+
+
+# --- A tick sends while whole passes are due ------------------------------------------------
+
+
+def test_a_tick_sends_pass_after_pass_while_whole_passes_are_due(app, make: Factory, world: World):
+    rows = [_due_confirmation(make, world, f"+4477009001{n:02d}") for n in range(5)]
+    sender = OutboxSender()
+    with app.app_context(), time_machine.travel(SENT_AT, tick=False):
+        assert drain(sender, limit=2) == 3  # 2, 2, then 1: fewer than a whole pass, so it stops
+    assert [r.status for r in _rows(make, *rows)] == [MessageStatus.SENT] * 5
+    assert len(sender.messages) == 5
+
+
+def test_a_tick_stops_starting_passes_when_its_time_is_up(app, make: Factory, world: World):
+    rows = [_due_confirmation(make, world, f"+4477009002{n:02d}") for n in range(5)]
+    sender = OutboxSender()
+    with app.app_context(), time_machine.travel(SENT_AT, tick=False):
+        assert drain(sender, seconds=0, limit=2) == 1
+    statuses = [r.status for r in _rows(make, *rows)]
+    assert statuses.count(MessageStatus.SENT) == 2
+    assert statuses.count(MessageStatus.PENDING) == 3

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask
 
+from diversion.config import load
 from notifications.senders import (
     OutboxSender,
     PermanentSendError,
@@ -299,6 +301,21 @@ def test_make_sender_builds_a_twilio_sender_that_sends(fake: FakeTwilio) -> None
     assert message["sid"] == result.provider_id
     assert message["from"] == FROM
     assert message["status_callback"] == CALLBACK
+
+
+def test_twilio_s_address_can_come_from_the_environment(
+    fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """TWILIO_API_BASE is read from the environment like every Twilio setting (a test or a
+    benchmark's processes point the real client at a fake this way)."""
+    monkeypatch.setenv("TWILIO_API_BASE", fake.url)
+    app = Flask(__name__, instance_path=str(tmp_path))
+    load(app, None)
+    sender = make_sender({**TWILIO_CONFIG, "TWILIO_API_BASE": app.config["TWILIO_API_BASE"]})
+
+    sender.send(to=MOBILE, body=BODY, reference="outbox-1")
+
+    assert [message["to"] for message in fake.messages] == [MOBILE]
 
 
 def test_make_sender_rejects_an_unknown_sender() -> None:

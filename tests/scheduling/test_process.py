@@ -7,7 +7,7 @@ from datetime import timedelta
 from scheduling.process import build_scheduler, jobs_of
 
 
-def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
+def test_the_scheduler_runs_the_text_dispatcher_every_5_seconds(app):
     scheduler = build_scheduler(app)
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
@@ -22,7 +22,7 @@ def test_the_scheduler_runs_the_text_dispatcher_every_30_seconds(app):
         "texts-check-ahead",
         "monitoring-summary",
     }
-    assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=30)
+    assert jobs["text-message-dispatcher"].trigger.interval == timedelta(seconds=5)
     assert jobs["text-message-dispatcher"].max_instances == 1
     assert jobs["simulated-delivery-receipts"].trigger.interval == timedelta(seconds=10)
     assert jobs["mail-delivery"].trigger.interval == timedelta(seconds=60)

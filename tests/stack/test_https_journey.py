@@ -22,7 +22,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from diversion.models import WorkingPeriod
+from diversion.models import Role, WorkingPeriod
 from tests.browser.axe import check_accessibility
 from tests.conftest import two_factor_code
 from tests.factories import PASSWORD
@@ -158,6 +158,39 @@ def test_a_worker_signs_in_opens_a_case_records_the_outcome_books_and_signs_out_
         text = log.read_text(errors="replace")
         for planted in ("Rhea", "Stanton", worker.email):
             assert planted not in text, f"{planted!r} is in {log.name}"
+
+
+def test_a_commissioner_reads_the_partnerships_figures_counted_by_the_schedulers(
+    stack: Stack, page: Page
+) -> None:
+    """The monitoring report over HTTPS, read from the summary one of the stack's schedulers
+    counted when it started (the monitoring-summary job)."""
+    make = stack.make
+    project = make.organisation(name="Quayside Diversion Project")
+    commissioner = make.user(
+        organisation=project,
+        role=Role.COMMISSIONER,
+        name="Cass Commissioner",
+        email="cass.commissioner@example.test",
+    )
+    for _ in range(120):  # the schedulers count it as they start
+        make.session.rollback()  # a fresh snapshot each look
+        if make.session.scalar(text("SELECT count(*) FROM monitoring_summary_run")):
+            break
+        sleep(0.5)
+    else:
+        pytest.fail("no scheduler counted the monitoring summary")
+
+    page.goto(stack.at("/"))
+    page.get_by_label("Email address").fill(commissioner.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code", exact=True).fill(two_factor_code(stack.app, commissioner))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Monitoring: the partnership")).to_be_visible()
+    expect(page.locator("#counted-at")).to_contain_text("were counted at")
+    check_accessibility(page)
+    expect(page.locator("#table-referrals-by-order")).to_be_visible()
 
 
 @pytest.mark.parametrize(

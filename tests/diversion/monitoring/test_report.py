@@ -196,26 +196,28 @@ def test_a_managers_report_counts_her_organisation_only(app: Flask, seeded: Seed
     assert [line.label for line in tables["texts"].lines] == [seeded.riverside.name]
 
 
+def statements(app: Flask, period: Period = PERIOD) -> int:
+    """The SQL statements one report over `period` sends."""
+    with app.app_context():
+        seen: list[str] = []
+
+        def count(*_args: object) -> None:
+            seen.append("sql")
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            build_report(scope=None, period=period)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+
 def test_the_report_runs_the_same_few_queries_however_much_data(
     app: Flask, make: Factory, world: World
 ) -> None:
-    def statements() -> int:
-        with app.app_context():
-            seen: list[str] = []
-
-            def count(*_args: object) -> None:
-                seen.append("sql")
-
-            event.listen(db.engine, "before_cursor_execute", count)
-            try:
-                build_report(scope=None, period=PERIOD)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count)
-            return len(seen)
-
-    empty = statements()
+    empty = statements(app)
     seed(make, world)
-    assert statements() == empty == queries.QUERIES
+    assert statements(app) == empty == queries.QUERIES
 
 
 def test_the_opted_out_reason_is_the_dispatchers() -> None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, literal, select
+from sqlalchemy import literal, select
 
 from diversion import clock
 from diversion.db import UTCDateTime, db, london_day
@@ -23,6 +23,7 @@ from diversion.monitoring.report import Report, build_report
 from diversion.privacy.keys import rotate_keys
 from tests.conftest import World
 from tests.diversion.monitoring.seeded import FIRST, LAST, Seeded, seed
+from tests.diversion.monitoring.test_report import statements
 from tests.factories import Factory
 
 PERIOD = Period(FIRST, LAST)
@@ -86,8 +87,14 @@ def test_a_report_from_the_summary_is_the_report_counted_live(
         assert report.counted_at is None
 
 
-def test_shorter_periods_inside_the_summary_are_counted_as_live(app: Flask, seeded: Seeded) -> None:
-    periods = [Period(date(2026, 3, 1), date(2026, 3, 31)), Period(date(2025, 11, 1), LAST)]
+def test_periods_inside_the_summary_are_counted_as_live(app: Flask, seeded: Seeded) -> None:
+    periods = [
+        Period(date(2026, 3, 1), date(2026, 3, 31)),  # a whole month: its month row
+        Period(date(2025, 11, 1), LAST),
+        Period(date(2026, 2, 10), date(2026, 5, 20)),  # days, whole months, days
+        Period(date(2026, 3, 5), date(2026, 3, 20)),  # days only
+        Period(date(2026, 6, 30), date(2026, 6, 30)),  # one day (30 June, 23:30 BST)
+    ]
     live = [reports(app, [None], period) for period in periods]
 
     build(app, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
@@ -176,30 +183,18 @@ def test_the_summary_counts_an_evening_session_on_its_london_day(
 
     with app.app_context():
         rows = db.session.execute(
-            select(MonitoringSummary.day, MonitoringSummary.c1).where(
+            select(MonitoringSummary.grain, MonitoringSummary.day, MonitoringSummary.c1).where(
                 MonitoringSummary.measure == "session"
             )
         ).all()
     assert sorted(rows) == [
-        (date(2026, 3, 29), 1),
-        (date(2026, 3, 30), 1),
-        (date(2026, 10, 25), 1),
+        ("day", date(2026, 3, 29), 1),
+        ("day", date(2026, 3, 30), 1),
+        ("day", date(2026, 10, 25), 1),
+        # Whole months to 30 November: March's two, and October's one.
+        ("month", date(2026, 3, 1), 2),
+        ("month", date(2026, 10, 1), 1),
     ]
-
-
-def statements(app: Flask, period: Period) -> int:
-    with app.app_context():
-        seen: list[str] = []
-
-        def count(*_args: object) -> None:
-            seen.append("sql")
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            build_report(scope=None, period=period)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen)
 
 
 def test_a_report_from_the_summary_runs_a_fixed_few_queries(app: Flask, seeded: Seeded) -> None:

@@ -330,7 +330,12 @@ def seeded(app: Flask, make: Factory, world: World) -> Seeded:
     )
     # The monitoring summary: counts per day, no person's id (never in her export).
     counted = MonitoringSummary(
-        day=date(2026, 12, 2), measure="text", organisation_id=world.project.id, k1="sent", c1=6
+        grain="day",
+        day=date(2026, 12, 2),
+        measure="text",
+        organisation_id=world.project.id,
+        k1="sent",
+        c1=6,
     )
     counted_run = MonitoringSummaryRun(
         built_at=datetime(2026, 12, 3, 9, tzinfo=UTC), through_day=date(2026, 12, 2), rows=1
