@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from diversion.cases import rules
 from diversion.cases.compliance import AppointmentFact, CaseFacts, Compliance, compliance
@@ -11,25 +11,34 @@ from diversion.cases.queries import window_of
 from diversion.formatting import LONDON
 from diversion.models import (
     Appointment,
+    AppointmentStatus,
     Case,
 )
 
 
+def appointment_fact(
+    session_number: int, starts_at: datetime, status: AppointmentStatus, court_wording: str | None
+) -> AppointmentFact:
+    """What the compliance rule needs of an appointment; its day is the London date."""
+    return AppointmentFact(
+        session_number=session_number,
+        day=starts_at.astimezone(LONDON).date(),
+        status=status.value,
+        court_wording=court_wording,
+    )
+
+
 def appointment_facts(appointments: Iterable[Appointment]) -> tuple[AppointmentFact, ...]:
-    """What the compliance rule needs of each appointment; its day is the London date."""
+    """What the compliance rule needs of each appointment."""
     return tuple(
-        AppointmentFact(
-            session_number=a.session_number,
-            day=a.starts_at.astimezone(LONDON).date(),
-            status=a.status.value,
-            court_wording=a.court_wording,
-        )
+        appointment_fact(a.session_number, a.starts_at, a.status, a.court_wording)
         for a in appointments
     )
 
 
-def case_facts(case: Case) -> CaseFacts:
-    """A case as the compliance rule reads it.
+def case_facts(case: Case, *, appointments: tuple[AppointmentFact, ...] | None = None) -> CaseFacts:
+    """A case as the compliance rule reads it: with its appointments' facts when the caller
+    read them as rows (a court list, say), else from its appointments.
 
     Reads only attributes: a caller that loaded the appointments, court and requirement type
     (a court list, say) pays no query per case."""
@@ -42,11 +51,15 @@ def case_facts(case: Case) -> CaseFacts:
         lapsed=rules.lapsed_numbers(case),
         window_start=window.court_date if window else None,
         last_day=window.last_appointment_date if window else None,
-        appointments=appointment_facts(case.appointments),
+        appointments=(
+            appointments if appointments is not None else appointment_facts(case.appointments)
+        ),
     )
 
 
-def compliance_of(case: Case, *, today: date) -> Compliance:
+def compliance_of(
+    case: Case, *, today: date, appointments: tuple[AppointmentFact, ...] | None = None
+) -> Compliance:
     """A case's compliance on `today` (Europe/London), by the one rule
-    (diversion.cases.compliance)."""
-    return compliance(case_facts(case), today=today)
+    (diversion.cases.compliance); `appointments` as case_facts takes them."""
+    return compliance(case_facts(case, appointments=appointments), today=today)

@@ -7,6 +7,9 @@ court, agreements and lapses pays no query per case.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from diversion.cases import orders
@@ -15,9 +18,36 @@ from diversion.models import Case, CaseStatus, CourtOutcome, RequirementType
 from scheduling import calendar
 from scheduling.calendar import Window
 
+# Inside `remembered_rules()`, each requirement type's rules are built once (a list of 200
+# cases of four types reads them 600 times); outside it, every call reads the settings afresh.
+_REMEMBERED: ContextVar[dict[int, tuple[RequirementType, OrderRules]] | None] = ContextVar(
+    "remembered_rules", default=None
+)
+
+
+@contextmanager
+def remembered_rules() -> Iterator[None]:
+    """Build each requirement type's rules once within the block: for a read of many cases
+    that changes no requirement type (a sitting-day list, say)."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
 
 def rules_of(kind: RequirementType) -> OrderRules:
     """A requirement type's settings as the order rules read them."""
+    remembered = _REMEMBERED.get()
+    if remembered is None:
+        return _rules_of(kind)
+    found = remembered.get(id(kind))
+    if found is None or found[0] is not kind:  # the same object, not a reused id
+        found = remembered[id(kind)] = (kind, _rules_of(kind))
+    return found[1]
+
+
+def _rules_of(kind: RequirementType) -> OrderRules:
     sessions = list(kind.sessions or [])
     return OrderRules(
         window_rule=kind.window_rule.value,

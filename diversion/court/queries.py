@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from diversion.cases.compliance import Compliance
-from diversion.cases.facts import compliance_of
+from diversion.cases.compliance import AppointmentFact, Compliance
+from diversion.cases.facts import appointment_fact, compliance_of
+from diversion.cases.rules import remembered_rules
 from diversion.db import db
 from diversion.formatting import LONDON
 from diversion.models import (
@@ -160,6 +161,27 @@ def _current_report_ids(case_ids: list[int]) -> dict[int, int]:
     return latest
 
 
+def _appointment_facts(case_ids: list[int]) -> dict[int, tuple[AppointmentFact, ...]]:
+    """Case id to what the compliance rule reads of its appointments, read as rows: never
+    her own reason for a missed session, which stays hers."""
+    if not case_ids:
+        return {}
+    found: dict[int, list[AppointmentFact]] = {}
+    for case_id, number, starts_at, status, wording in db.session.execute(
+        select(
+            Appointment.case_id,
+            Appointment.session_number,
+            Appointment.starts_at,
+            Appointment.status,
+            Appointment.court_wording,
+        )
+        .where(Appointment.case_id.in_(case_ids))
+        .order_by(Appointment.case_id, Appointment.starts_at, Appointment.id)
+    ):
+        found.setdefault(case_id, []).append(appointment_fact(number, starts_at, status, wording))
+    return {case_id: tuple(facts) for case_id, facts in found.items()}
+
+
 def sitting_day_list(court: Court, day: date, *, user: User | None, today: date) -> SittingDayList:
     """The list for one court and sitting day, in a fixed number of queries (at most four,
     however many cases): the cases with their clients, requirement types and appointments,
@@ -187,7 +209,10 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
         and_(Case.court_id == court.id, Case.return_date == day),
     )
     query = (
-        select(Case)
+        # Her name and date of birth as columns: only what the list shows of her, never her
+        # number or her notes (which would also be decrypted for nothing), and no object.
+        select(Case, Client.first_name, Client.last_name, Client.date_of_birth)
+        .join(Client, Client.id == Case.client_id)
         .where(on_the_day)
         .where(
             or_(
@@ -196,16 +221,9 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
             )
         )
         .options(
-            # Only what the list shows of her: never her number or her notes, which would
-            # also be decrypted for nothing.
-            joinedload(Case.client).load_only(
-                Client.first_name, Client.last_name, Client.date_of_birth, raiseload=True
-            ),
             # The few orders once, not their settings (JSON) again on every case's row.
             selectinload(Case.requirement_type),
             # Case.court is the court passed in: already in the session, never loaded again.
-            # Her own reason for a missed session stays hers: never read for the court.
-            selectinload(Case.appointments).defer(Appointment.reason, raiseload=True),
             selectinload(Case.lapsed_sessions),
         )
     )
@@ -215,14 +233,12 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
         query = query.where(Case.organisation_id == user.organisation_id)
     elif user.role not in (Role.COURT_LIAISON, Role.CPS):
         query = query.where(false())
-    cases = sorted(
-        db.session.scalars(query).unique(),
-        key=lambda case: (
-            case.client.last_name.casefold(),
-            case.client.first_name.casefold(),
-            case.id,
-        ),
+    rows = sorted(
+        db.session.execute(query).all(),
+        key=lambda row: (row.last_name.casefold(), row.first_name.casefold(), row.Case.id),
     )
+    names = {row.Case.id: (f"{row.first_name} {row.last_name}", row.date_of_birth) for row in rows}
+    cases = [row.Case for row in rows]
     first = [
         case
         for case in cases
@@ -232,33 +248,37 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
     returning = [case for case in cases if case.id not in first_ids and case.return_date == day]
     reminded = _reminded_case_ids([case.id for case in first], day)
     reports = _current_report_ids([case.id for case in returning])
-    return SittingDayList(
-        court=court,
-        day=day,
-        first_appearances=[
-            FirstAppearance(
-                case_id=case.id,
-                client_id=case.client_id,
-                name=case.client.full_name,
-                date_of_birth=case.client.date_of_birth,
-                court_reference=case.court_reference,
-                hearing_date=day,
-                reminded=case.id in reminded,
-            )
-            for case in first
-        ],
-        returning=[
-            ReturningCase(
-                case_id=case.id,
-                client_id=case.client_id,
-                name=case.client.full_name,
-                date_of_birth=case.client.date_of_birth,
-                court_reference=case.court_reference,
-                court_date=case.outcome_hearing_date,
-                return_date=day,
-                compliance=compliance_of(case, today=today),
-                report_id=reports.get(case.id),
-            )
-            for case in returning
-        ],
-    )
+    attendance = _appointment_facts([case.id for case in returning])
+    with remembered_rules():  # each order's rules once, not three times a case
+        return SittingDayList(
+            court=court,
+            day=day,
+            first_appearances=[
+                FirstAppearance(
+                    case_id=case.id,
+                    client_id=case.client_id,
+                    name=names[case.id][0],
+                    date_of_birth=names[case.id][1],
+                    court_reference=case.court_reference,
+                    hearing_date=day,
+                    reminded=case.id in reminded,
+                )
+                for case in first
+            ],
+            returning=[
+                ReturningCase(
+                    case_id=case.id,
+                    client_id=case.client_id,
+                    name=names[case.id][0],
+                    date_of_birth=names[case.id][1],
+                    court_reference=case.court_reference,
+                    court_date=case.outcome_hearing_date,
+                    return_date=day,
+                    compliance=compliance_of(
+                        case, today=today, appointments=attendance.get(case.id, ())
+                    ),
+                    report_id=reports.get(case.id),
+                )
+                for case in returning
+            ],
+        )
