@@ -73,6 +73,11 @@ def _remote_addr() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+def who() -> dict[str, Any]:
+    """The actor and address columns of a row written now (none outside a request)."""
+    return {"user_id": _actor_id(), "remote_addr": _remote_addr()}
+
+
 def add(
     action: str,
     *,

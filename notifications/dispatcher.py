@@ -26,7 +26,6 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 
-from diversion import audit
 from diversion.db import db
 from diversion.formatting import LONDON
 from diversion.models import (
@@ -38,6 +37,7 @@ from diversion.models import (
     OutboxMessage,
 )
 from notifications import spacing, tasks
+from notifications.answers import Accepted, audit_sent
 from notifications.batch import Batch, load, recent_texts, safe_times_of
 from notifications.case_hearing import next_hearing_at
 from notifications.outbox import REASON_CASE_CLOSED, REASON_COURT_DATE_CHANGED
@@ -180,18 +180,6 @@ def _gate(
     if confirmed is None or (today - confirmed).days > SAFE_TO_TEXT_DAYS:
         return MessageStatus.HELD, "number not confirmed safe to text in the last 90 days"
     return None
-
-
-def _audit_sent(message: OutboxMessage, detail: str | None = None) -> None:
-    """One audit row per text that went: which message, to whose record, of what kind; never
-    its words or number. Written in the transaction that marks the message sent."""
-    audit.add(
-        "text_sent",
-        object_type="outbox_message",
-        object_id=message.id,
-        client_id=message.client_id,
-        detail=f"{message.kind}; {detail}" if detail else message.kind,
-    )
 
 
 @dataclass
@@ -347,8 +335,11 @@ def _call_provider(ready: _Ready, sender: Sender) -> object:
         return error
 
 
-def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchReport) -> None:
-    """Record what the provider answered for one message (committed by the caller)."""
+def _record(
+    ready: _Ready, outcome: object, *, now: datetime, report: DispatchReport, accepted: Accepted
+) -> None:
+    """Record what the provider answered for one message (written and committed by the
+    caller: an acceptance through `accepted`, anything else through the ORM)."""
     message = ready.message
     if isinstance(outcome, TransientSendError):
         if outcome.status is None and message.attempts < MAX_ATTEMPTS:
@@ -376,10 +367,7 @@ def _record(ready: _Ready, outcome: object, *, now: datetime, report: DispatchRe
         message.set_status(MessageStatus.FAILED, f"provider refused (code {outcome.code})", now=now)
         report.failed.append(message.id)
         return
-    message.provider_id = getattr(outcome, "provider_id", None)
-    message.sent_at = now
-    message.set_status(MessageStatus.SENT, None, now=now)
-    _audit_sent(message)
+    accepted.add(message, getattr(outcome, "provider_id", None))
     report.sent.append(message.id)
 
 
@@ -416,13 +404,15 @@ def send_batch(
     db.session.commit()
     if not ready:
         return
+    accepted = Accepted(now)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         # Every call is handed to the pool at once, so the threads keep sending while this
         # thread records and commits the answers already in (in order, every RECORD_EVERY).
         outcomes = pool.map(lambda item: _call_provider(item, sender), ready)
         for done, (item, outcome) in enumerate(zip(ready, outcomes, strict=True), start=1):
-            _record(item, outcome, now=now, report=report)
+            _record(item, outcome, now=now, report=report, accepted=accepted)
             if done % RECORD_EVERY == 0 or done == len(ready):
+                accepted.write()
                 db.session.commit()
 
 
@@ -459,7 +449,7 @@ def reconcile_in_flight(*, sender: Sender, now: datetime, report: DispatchReport
             message.set_status(
                 MessageStatus.SENT, "confirmed with the provider after an interruption", now=now
             )
-            _audit_sent(message, detail="confirmed with the provider after an interruption")
+            audit_sent(message, detail="confirmed with the provider after an interruption")
         else:
             message.set_status(
                 MessageStatus.PENDING,
