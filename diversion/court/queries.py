@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.cases.compliance import AppointmentFact, Compliance
 from diversion.cases.facts import appointment_fact, compliance_of
@@ -223,7 +224,6 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
         .options(
             # The few orders once, not their settings (JSON) again on every case's row.
             selectinload(Case.requirement_type),
-            # Case.court is the court passed in: already in the session, never loaded again.
             selectinload(Case.lapsed_sessions),
         )
     )
@@ -239,6 +239,8 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
     )
     names = {row.Case.id: (f"{row.first_name} {row.last_name}", row.date_of_birth) for row in rows}
     cases = [row.Case for row in rows]
+    for case in cases:  # the court passed in, without an identity-map look-up for each case
+        set_committed_value(case, "court", court)
     first = [
         case
         for case in cases
