@@ -106,6 +106,12 @@ def make_engine(url: str, *, hide_parameters: bool = True) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
         kwargs["pool_pre_ping"] = True
+        # No Kerberos here: libpq would otherwise try a GSSAPI-encrypted connection first on
+        # every connect, and the Kerberos library bundled with psycopg's binary wheel has
+        # crashed processes whose threads reconnect at once (psycopg issue 1213), as the
+        # schedulers' job threads do after a database restart.
+        if url.startswith("postgresql") and "gssencmode" not in url:
+            kwargs["connect_args"] = {"gssencmode": "disable"}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
