@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import select
 
@@ -96,37 +98,41 @@ def candidates_at(
     is worked out only when a search reads it (slots.Deferred): a booking page whose
     allocated worker has room never works out her colleagues'.
     """
-    staff = select(User.id).where(
+    staff = (
         User.organisation_id == organisation_id,
         User.active.is_(True),
         User.role.in_([Role.WORKER, Role.MANAGER]),
+        *(() if only_worker_id is None else (User.id == only_worker_id,)),
     )
-    if only_worker_id is not None:
-        staff = staff.where(User.id == only_worker_id)
-    # The same caseworkers in each read, named by the subquery rather than by hundreds of ids.
-    ids = staff.scalar_subquery()
-    workers = list(
-        db.session.execute(select(User.id, User.name).where(User.id.in_(ids)).order_by(User.id))
-    )
-    workers.sort(key=lambda w: (w[0] != preferred_worker_id, w[1]))
-    patterns: dict[int, list[tuple[int, time, time, bool]]] = {w[0]: [] for w in workers}
-    for user_id, weekday, starts, ends, is_break in db.session.execute(
+    # Plain rows, no ORM objects: hundreds a page. Through the session, so that what this
+    # transaction changed (an appointment just cancelled, say) is flushed before the reads.
+    read = db.session.execute
+    # Each caseworker with her weekly pattern, one row a period (one with none if she has none).
+    rows = read(
         select(
-            WorkingPeriod.user_id,
+            User.id,
+            User.name,
             WorkingPeriod.weekday,
             WorkingPeriod.starts,
             WorkingPeriod.ends,
             WorkingPeriod.is_break,
         )
-        .where(WorkingPeriod.user_id.in_(ids))
-        .order_by(WorkingPeriod.user_id, WorkingPeriod.weekday, WorkingPeriod.starts)
-    ):
-        patterns[user_id].append((weekday, starts, ends, is_break))
+        .outerjoin(WorkingPeriod, WorkingPeriod.user_id == User.id)
+        .where(*staff)
+        .order_by(User.id, WorkingPeriod.weekday, WorkingPeriod.starts)
+    ).all()
+    workers = [
+        (worker_id, name, tuple(p[2:] for p in periods if p[2] is not None))
+        for (worker_id, name), periods in groupby(rows, key=itemgetter(0, 1))
+    ]
+    workers.sort(key=lambda w: (w[0] != preferred_worker_id, w[1]))
+    # The same caseworkers in the other reads, named by a subquery, not by hundreds of ids.
+    ids = select(User.id).where(*staff).scalar_subquery()
     # Look past the window too, so that "no plan" can say when the next free slot is.
     search_last = last_day + timedelta(days=horizon_days)
     lo, hi = _day_start(first_day), _day_start(search_last + timedelta(days=1))
     busy: dict[int, list[_Span]] = {}
-    for worker_id, appointment_id, starts, ends in db.session.execute(
+    for worker_id, appointment_id, starts, ends in read(
         select(Appointment.worker_id, Appointment.id, Appointment.starts_at, Appointment.ends_at)
         .where(Appointment.worker_id.in_(ids), Appointment.status.in_(LIVE))
         .where(Appointment.ends_at > lo, Appointment.starts_at < hi)
@@ -134,7 +140,7 @@ def candidates_at(
         if appointment_id not in ignore:
             busy.setdefault(worker_id, []).append((starts, ends))
     away: dict[int, list[_Span]] = {}
-    for user_id, starts, ends in db.session.execute(
+    for user_id, starts, ends in read(
         select(Absence.user_id, Absence.starts_at, Absence.ends_at)
         .where(Absence.user_id.in_(ids))
         .where(Absence.starts_at < hi, Absence.ends_at > lo)
@@ -145,8 +151,7 @@ def candidates_at(
     # Each pattern's working time over the days, and from now plus notice (the bound).
     working: dict[_Pattern, tuple[list[Interval], list[Interval]]] = {}
     out = []
-    for worker_id, name in workers:
-        pattern = tuple(patterns[worker_id])
+    for worker_id, name, pattern in workers:
         if pattern not in working:
             hours = open_time(
                 first_day=first_day,
