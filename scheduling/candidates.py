@@ -92,11 +92,12 @@ def candidates_at(
 ) -> list[Candidate]:
     """Free time of the preferred (allocated) worker first, then her colleagues, at a venue.
 
-    Four reads whatever the staff (the caseworkers, their patterns, their bookings and
-    leave over the days, as plain rows). The working time of each weekly pattern is worked
-    out once (most caseworkers share one) and is each candidate's bound; her own free time
-    is worked out only when a search reads it (slots.Deferred): a booking page whose
-    allocated worker has room never works out her colleagues'.
+    Three reads whatever the staff, as plain rows (the caseworkers with their weekly
+    patterns, their bookings and their leave over the days), and the venue's closures. The
+    working time of each pattern is worked out once (most caseworkers share one) and is the
+    bound of everyone on it; a caseworker's own free time is worked out only when a search
+    reads it (slots.Deferred), so a booking page whose allocated worker has room never works
+    out her colleagues'.
     """
     staff = (
         User.organisation_id == organisation_id,
