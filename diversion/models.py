@@ -601,7 +601,12 @@ class Case(Base):
 
 class Appointment(Base):
     __tablename__ = "appointment"
-    __table_args__ = (Index("ix_appointment_worker_starts", "worker_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_appointment_worker_starts", "worker_id", "starts_at"),
+        # A worker's bookings that end after a moment (her free time from today on): without
+        # it, "starts before the horizon" reads her whole history (migration 18c0c0de0003).
+        Index("ix_appointment_worker_ends", "worker_id", "ends_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("diversion_case.id"), index=True)

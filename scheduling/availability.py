@@ -30,9 +30,11 @@ __all__ = [
     "WeeklyHours",
     "clip_intervals",
     "free_time",
+    "free_within",
     "intersect_intervals",
     "local_periods",
     "merge_intervals",
+    "open_time",
     "subtract_intervals",
 ]
 
@@ -213,6 +215,56 @@ def _working_time(
     return tuple(subtract_intervals(working_time, local_periods(day, dict(breaks))))
 
 
+def open_time(
+    *,
+    first_day: date,
+    last_day: date,
+    venue_hours: WeeklyHours,
+    venue_closures: Sequence[DateRange],
+    working_hours: WeeklyHours,
+    breaks: WeeklyHours,
+) -> list[Interval]:
+    """When a worker on this weekly pattern works at a venue over local days
+    first_day..last_day, before her leave, her bookings and the notice a booking needs.
+
+    The same for every worker on the same pattern: the booking page works it out once per
+    pattern, not once per caseworker (scheduling.candidates).
+    """
+    closed = _closed_days(venue_closures, first_day, last_day)
+    # Rule (docs "Booking"): free when the venue is open AND the worker is working, minus
+    # her breaks, on days that are neither bank holidays nor venue closures.
+    working: list[Interval] = []
+    venue, hours, away = _hours_key(venue_hours), _hours_key(working_hours), _hours_key(breaks)
+    day = first_day
+    while day <= last_day:
+        if not is_bank_holiday(day) and day not in closed:
+            working.extend(_working_time(day, venue, hours, away))
+        day += _ONE_DAY
+    # Days follow each other in time, so this only joins periods that touch at midnight.
+    return merge_intervals(working)
+
+
+def free_within(
+    working: Sequence[Interval],
+    *,
+    absences: Sequence[Interval],
+    busy: Sequence[Interval],
+    now: datetime,
+    min_notice: timedelta = DEFAULT_MIN_NOTICE,
+) -> list[Interval]:
+    """A worker's free time: her working time (open_time) less her leave and bookings, from
+    now plus notice. With no leave or bookings, it is her working time from then on: the
+    most free time any worker on her pattern can have (scheduling.slots.Candidate.bound)."""
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    # Rule: never while she is on leave or booked elsewhere. One sort of everything blocked,
+    # then one sweep, rather than a pass per booking.
+    blocked = merge_intervals([*absences, *busy])
+    free = subtract_intervals(working, blocked)
+    # Rule: a booking needs min_notice, so nothing starts before now + min_notice.
+    return clip_intervals(free, now + min_notice)
+
+
 def free_time(
     *,
     first_day: date,
@@ -229,21 +281,12 @@ def free_time(
     """Find when a worker can be booked at a venue over local days first_day..last_day."""
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    closed = _closed_days(venue_closures, first_day, last_day)
-    # Rule (docs "Booking"): free when the venue is open AND the worker is working, minus
-    # her breaks, on days that are neither bank holidays nor venue closures.
-    open_time: list[Interval] = []
-    venue, working, away = _hours_key(venue_hours), _hours_key(working_hours), _hours_key(breaks)
-    day = first_day
-    while day <= last_day:
-        if not is_bank_holiday(day) and day not in closed:
-            open_time.extend(_working_time(day, venue, working, away))
-        day += _ONE_DAY
-    # Days follow each other in time, so this only joins periods that touch at midnight.
-    open_time = merge_intervals(open_time)
-    # Rule: never while she is on leave or booked elsewhere. One sort of everything blocked,
-    # then one sweep, rather than a pass per booking.
-    blocked = merge_intervals([*absences, *busy])
-    free = subtract_intervals(open_time, blocked)
-    # Rule: a booking needs min_notice, so nothing starts before now + min_notice.
-    return clip_intervals(free, now + min_notice)
+    working = open_time(
+        first_day=first_day,
+        last_day=last_day,
+        venue_hours=venue_hours,
+        venue_closures=venue_closures,
+        working_hours=working_hours,
+        breaks=breaks,
+    )
+    return free_within(working, absences=absences, busy=busy, now=now, min_notice=min_notice)

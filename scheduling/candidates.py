@@ -9,18 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from diversion.db import db
-from diversion.models import Absence, Appointment, AppointmentStatus, Role, User, Venue
+from diversion.models import (
+    Absence,
+    Appointment,
+    AppointmentStatus,
+    Role,
+    User,
+    Venue,
+    WorkingPeriod,
+)
 from scheduling import calendar
-from scheduling.availability import DateRange, Interval, free_time
-from scheduling.slots import Candidate
+from scheduling.availability import DateRange, Interval, free_within, open_time
+from scheduling.slots import Candidate, Deferred
 
 MIN_NOTICE = timedelta(hours=2)
 LIVE = (AppointmentStatus.BOOKED,)
+
+# A weekly pattern as rows (weekday, starts, ends, is_break), in the relationship's order.
+_Pattern = tuple[tuple[int, time, time, bool], ...]
+_Span = tuple[datetime, datetime]
 
 
 def _hours(periods: Sequence[tuple[int, time, time]]) -> dict[int, list[tuple[time, time]]]:
@@ -45,6 +59,25 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), calendar.LONDON)
 
 
+def _free(
+    working: Sequence[Interval],
+    bound: Sequence[Interval],
+    away: Sequence[_Span],
+    busy: Sequence[_Span],
+    now: datetime,
+) -> Sequence[Interval]:
+    """One worker's free time from her pattern's working time, her leave and her bookings."""
+    if not away and not busy:
+        return bound  # nothing of hers to take out: her pattern's working time from now on
+    return free_within(
+        working,
+        absences=[Interval(s, e) for s, e in away],
+        busy=[Interval(s, e) for s, e in busy],
+        now=now,
+        min_notice=MIN_NOTICE,
+    )
+
+
 def candidates_at(
     *,
     organisation_id: int,
@@ -57,54 +90,85 @@ def candidates_at(
     horizon_days: int = 28,
     only_worker_id: int | None = None,
 ) -> list[Candidate]:
-    """Free time of the preferred (allocated) worker first, then her colleagues, at a venue."""
-    query = (
-        select(User)
-        .where(User.organisation_id == organisation_id, User.active.is_(True))
-        .where(User.role.in_([Role.WORKER, Role.MANAGER]))
-        .options(selectinload(User.working_periods))
+    """Free time of the preferred (allocated) worker first, then her colleagues, at a venue.
+
+    Three reads whatever the staff, as plain rows (the caseworkers with their weekly
+    patterns, their bookings and their leave over the days), and the venue's closures. The
+    working time of each pattern is worked out once (most caseworkers share one) and is the
+    bound of everyone on it; a caseworker's own free time is worked out only when a search
+    reads it (slots.Deferred), so a booking page whose allocated worker has room never works
+    out her colleagues'.
+    """
+    staff = (
+        User.organisation_id == organisation_id,
+        User.active.is_(True),
+        User.role.in_([Role.WORKER, Role.MANAGER]),
+        *(() if only_worker_id is None else (User.id == only_worker_id,)),
     )
-    if only_worker_id is not None:
-        query = query.where(User.id == only_worker_id)
-    workers = list(db.session.scalars(query))
-    workers.sort(key=lambda u: (u.id != preferred_worker_id, u.name))
+    # Plain rows, no ORM objects: hundreds a page. Through the session, so that what this
+    # transaction changed (an appointment just cancelled, say) is flushed before the reads.
+    read = db.session.execute
+    # Each caseworker with her weekly pattern, one row a period (one with none if she has none).
+    rows = read(
+        select(
+            User.id,
+            User.name,
+            WorkingPeriod.weekday,
+            WorkingPeriod.starts,
+            WorkingPeriod.ends,
+            WorkingPeriod.is_break,
+        )
+        .outerjoin(WorkingPeriod, WorkingPeriod.user_id == User.id)
+        .where(*staff)
+        .order_by(User.id, WorkingPeriod.weekday, WorkingPeriod.starts)
+    ).all()
+    workers = [
+        (worker_id, name, tuple(p[2:] for p in periods if p[2] is not None))
+        for (worker_id, name), periods in groupby(rows, key=itemgetter(0, 1))
+    ]
+    workers.sort(key=lambda w: (w[0] != preferred_worker_id, w[1]))
+    # The same caseworkers in the other reads, named by a subquery, not by hundreds of ids.
+    ids = select(User.id).where(*staff).scalar_subquery()
     # Look past the window too, so that "no plan" can say when the next free slot is.
     search_last = last_day + timedelta(days=horizon_days)
     lo, hi = _day_start(first_day), _day_start(search_last + timedelta(days=1))
-    ids = [w.id for w in workers]
-    busy_rows = db.session.execute(
+    busy: dict[int, list[_Span]] = {}
+    for worker_id, appointment_id, starts, ends in read(
         select(Appointment.worker_id, Appointment.id, Appointment.starts_at, Appointment.ends_at)
         .where(Appointment.worker_id.in_(ids), Appointment.status.in_(LIVE))
-        .where(Appointment.starts_at < hi, Appointment.ends_at > lo)
-    ).all()
-    absence_rows = db.session.execute(
+        .where(Appointment.ends_at > lo, Appointment.starts_at < hi)
+    ):
+        if appointment_id not in ignore:
+            busy.setdefault(worker_id, []).append((starts, ends))
+    away: dict[int, list[_Span]] = {}
+    for user_id, starts, ends in read(
         select(Absence.user_id, Absence.starts_at, Absence.ends_at)
         .where(Absence.user_id.in_(ids))
         .where(Absence.starts_at < hi, Absence.ends_at > lo)
-    ).all()
+    ):
+        away.setdefault(user_id, []).append((starts, ends))
     closures = [DateRange(c.first_day, c.last_day) for c in venue.closures]
     opening = venue_hours(venue)
+    # Each pattern's working time over the days, and from now plus notice (the bound).
+    working: dict[_Pattern, tuple[list[Interval], list[Interval]]] = {}
     out = []
-    for worker in workers:
-        busy = [Interval(s, e) for w, a, s, e in busy_rows if w == worker.id and a not in ignore]
-        away = [Interval(s, e) for w, s, e in absence_rows if w == worker.id]
-        free = free_time(
-            first_day=first_day,
-            last_day=search_last,
-            venue_hours=opening,
-            venue_closures=closures,
-            working_hours=_hours(
-                [(p.weekday, p.starts, p.ends) for p in worker.working_periods if not p.is_break]
-            ),
-            breaks=_hours(
-                [(p.weekday, p.starts, p.ends) for p in worker.working_periods if p.is_break]
-            ),
-            absences=away,
-            busy=busy,
-            now=now,
-            min_notice=MIN_NOTICE,
-        )
-        out.append(Candidate(worker_id=worker.id, name=worker.name, free=free))
+    for worker_id, name, pattern in workers:
+        if pattern not in working:
+            hours = open_time(
+                first_day=first_day,
+                last_day=search_last,
+                venue_hours=opening,
+                venue_closures=closures,
+                working_hours=_hours([(d, s, e) for d, s, e, is_break in pattern if not is_break]),
+                breaks=_hours([(d, s, e) for d, s, e, is_break in pattern if is_break]),
+            )
+            working[pattern] = (
+                hours,
+                free_within(hours, absences=[], busy=[], now=now, min_notice=MIN_NOTICE),
+            )
+        hours, bound = working[pattern]
+        free = partial(_free, hours, bound, away.get(worker_id, ()), busy.get(worker_id, ()), now)
+        out.append(Candidate(worker_id=worker_id, name=name, free=Deferred(free), bound=bound))
     return out
 
 

@@ -21,6 +21,7 @@ from scheduling.slots import (
     Pool,
     SessionSpec,
     Slot,
+    earliest_day_over,
     earliest_over,
     local_date,
     local_midnight,
@@ -84,13 +85,13 @@ def _free_days(
 ) -> tuple[date, ...]:
     days: list[date] = []
     while True:
-        found = earliest_over(
+        day = earliest_day_over(
             pool, not_before=not_before, before=before, duration=session.duration, step=step
         )
-        if found is None:
+        if day is None:
             return tuple(days)
-        days.append(local_date(found.start))
-        not_before = local_midnight(days[-1] + _ONE_DAY)
+        days.append(day)
+        not_before = local_midnight(day + _ONE_DAY)
 
 
 def _day_slots(

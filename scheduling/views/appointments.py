@@ -87,10 +87,6 @@ def _default_venue(case: Case, venues: list[Venue]) -> Venue:
     return venues[0]
 
 
-def _worker_names(organisation_id: int) -> dict[int, str]:
-    return {u.id: u.name for u in admin_queries.caseworkers(organisation_id)}
-
-
 # --- booking -------------------------------------------------------------------------------
 
 
@@ -170,7 +166,7 @@ def book(case_id: int) -> Response | str:
         venue=venue,
         window=window,
         gap_days=case.requirement_type.min_gap_days,
-        names=_worker_names(_holder(case)),
+        names=scheduling_queries.caseworker_names(_holder(case)),
         slot_value=slot_value,
         days_left=calendar.days_left(clock.today(), window.last_day) if window else None,
         is_plan=isinstance(result, Choices),

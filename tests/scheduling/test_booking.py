@@ -7,12 +7,25 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from diversion.db import db
-from diversion.models import Appointment, AppointmentStatus, Case, User, Venue, WorkingPeriod
+from diversion.models import (
+    Absence,
+    Appointment,
+    AppointmentStatus,
+    Case,
+    User,
+    Venue,
+    VenueClosure,
+    WorkingPeriod,
+)
 from scheduling import booking
+from scheduling.availability import DateRange, Interval, free_time
+from scheduling.candidates import candidates_at, venue_hours
 from scheduling.hooks import appointment_changed
 from scheduling.plan import NoPlan, Plan
+from scheduling.slots import Deferred
 from tests.conftest import World
 from tests.factories import Factory
 
@@ -43,6 +56,13 @@ def venue(make: Factory, world: World) -> Venue:
 def case(make: Factory, world: World, venue: Venue) -> Case:
     client = make.client(organisation=world.project)
     return make.accepted_case(client=client, court=world.court, worker=world.worker)
+
+
+def hours_of(periods: list[WorkingPeriod]) -> dict[int, list[tuple[time, time]]]:
+    out: dict[int, list[tuple[time, time]]] = {}
+    for period in periods:
+        out.setdefault(period.weekday, []).append((period.starts, period.ends))
+    return out
 
 
 def load(app: Flask, model: type, ident: int):
@@ -284,3 +304,95 @@ def test_after_an_attended_assessment_the_care_plan_proposal_keeps_the_gap(
             slots=plan.slots,
             now=thursday,
         )
+
+
+def test_each_candidate_is_free_as_her_own_pattern_leave_and_bookings_say(
+    app, case, venue, world, make
+):
+    """candidates_at shares each pattern's working time and works a worker's free time out
+    only when it is read: the same free time as availability.free_time gives her."""
+    for day in (0, 1, 2):  # the colleague works Monday to Wednesday, 10:00 to 16:00
+        make.session.add(
+            WorkingPeriod(user_id=world.colleague.id, weekday=day, starts=time(10), ends=time(16))
+        )
+    make.session.add(
+        VenueClosure(venue_id=venue.id, first_day=date(2026, 12, 14), last_day=date(2026, 12, 15))
+    )
+    make.session.add(
+        Absence(
+            user_id=world.colleague.id,
+            starts_at=datetime(2026, 12, 7, 0, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 12, 8, 0, 0, tzinfo=UTC),
+        )
+    )
+    make.session.commit()
+    at = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    kept = make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.colleague,
+        starts_at=at,
+        ends_at=at + hour,
+        status=AppointmentStatus.BOOKED,
+    )
+    moved = make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.worker,
+        starts_at=at,
+        ends_at=at + hour,
+        status=AppointmentStatus.BOOKED,
+    )
+    make.appointment(
+        case=case,
+        venue=venue,
+        worker=world.worker,
+        starts_at=at + 2 * hour,
+        ends_at=at + 3 * hour,
+        status=AppointmentStatus.CANCELLED_BY_CLIENT,
+    )
+    with app.app_context():
+        the_venue = load(app, Venue, venue.id)
+        candidates = candidates_at(
+            organisation_id=world.project.id,
+            preferred_worker_id=world.worker.id,
+            venue=the_venue,
+            first_day=date(2026, 12, 2),
+            last_day=date(2026, 12, 24),
+            now=NOW,
+            ignore={moved.id},
+        )
+        # The allocated worker first, then by name; the manager has no pattern, no time.
+        assert [c.worker_id for c in candidates] == [
+            world.worker.id,
+            world.colleague.id,
+            world.manager.id,
+        ]
+        assert not any(c.free.computed for c in candidates if isinstance(c.free, Deferred))
+        for candidate in candidates:
+            worker = load(app, User, candidate.worker_id)
+            periods = worker.working_periods
+            expected = free_time(
+                first_day=date(2026, 12, 2),
+                last_day=date(2027, 1, 21),  # 28 days past the window, for "no plan"
+                venue_hours=venue_hours(the_venue),
+                venue_closures=[DateRange(date(2026, 12, 14), date(2026, 12, 15))],
+                working_hours=hours_of([p for p in periods if not p.is_break]),
+                breaks=hours_of([p for p in periods if p.is_break]),
+                absences=[
+                    Interval(a.starts_at, a.ends_at)
+                    for a in db.session.scalars(select(Absence).where(Absence.user_id == worker.id))
+                ],
+                busy=[Interval(kept.starts_at, kept.ends_at)]
+                if worker.id == world.colleague.id
+                else [],
+                now=NOW,
+            )
+            assert list(candidate.free) == expected
+            assert candidate.bound is not None
+            assert all(
+                any(b.start <= i.start and i.end <= b.end for b in candidate.bound)
+                for i in expected
+            )
+        assert list(candidates[1].free) != list(candidates[1].bound)  # her leave, her booking
