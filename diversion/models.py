@@ -7,14 +7,17 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
+    ColumnElement,
     Enum,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
     func,
 )
@@ -476,6 +479,38 @@ class ClientAlias(Base):
     name: Mapped[str] = mapped_column(String(200))
 
     client: Mapped[Client] = relationship(back_populates="aliases")
+
+
+# The client search (diversion.cases.queries.search_clients) matches each word anywhere in her
+# lowered names and other names: `lower(name) LIKE '%word%'`. On PostgreSQL a trigram index
+# (pg_trgm, GIN) on each lowered name answers that without reading every client; SQLite has
+# no such index, and none is made there (migration 18c0c0de0004).
+TRIGRAM_EXTENSION = "pg_trgm"
+
+
+def _trigram_index(name: str, column: ColumnElement[str | None]) -> Index:
+    lowered = f"{name}_lowered"
+    return Index(
+        name,
+        func.lower(column).label(lowered),
+        postgresql_using="gin",
+        postgresql_ops={lowered: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
+TRIGRAM_INDEXES = (
+    _trigram_index("ix_client_first_name_trgm", Client.__table__.c.first_name),
+    _trigram_index("ix_client_last_name_trgm", Client.__table__.c.last_name),
+    _trigram_index("ix_client_text_name_trgm", Client.__table__.c.text_name),
+    _trigram_index("ix_client_alias_name_trgm", ClientAlias.__table__.c.name),
+)
+event.listen(
+    Client.__table__,
+    "before_create",
+    DDL(f"CREATE EXTENSION IF NOT EXISTS {TRIGRAM_EXTENSION}").execute_if(  # type: ignore[no-untyped-call]
+        dialect="postgresql"
+    ),
+)
 
 
 class ClientNameKey(Base):

@@ -3,11 +3,12 @@ of queries."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, any_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 
 from diversion.cases import rules
 from diversion.crypto import lookup_hash
@@ -90,6 +91,37 @@ def open_cases_of(client: Client) -> list[Case]:
     return list(db.session.scalars(query))
 
 
+# A word pg_trgm can find by its trigram index: one with a run of three letters or digits
+# (a shorter word has no trigram, and the index would be read whole).
+_INDEXABLE = re.compile(r"[^\W_]{3}")
+
+
+def _word_matches(word: str, *, postgresql: bool) -> ColumnElement[bool]:
+    """The word anywhere in her first name, last name, the name texts use or an other name,
+    case ignored.
+
+    On PostgreSQL a word of three letters or more is written so that each arm can use its
+    trigram index (diversion.models.TRIGRAM_INDEXES): her other names as `id = ANY(ARRAY(...))`,
+    which PostgreSQL can OR with the names' index scans into one bitmap (and AND with the other
+    words'), where EXISTS could only filter. The planner still walks the name index in order
+    instead when a word matches so many clients that fifty are soon found. A shorter word
+    keeps EXISTS: no index can help it, and a plan kept for a longer word must never read a
+    trigram index whole for it."""
+    pattern = _like(word)
+
+    def like(
+        column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
+    ) -> ColumnElement[bool]:
+        return func.lower(column).like(pattern, escape="\\")
+
+    other_names = select(ClientAlias.client_id).where(like(ClientAlias.name))
+    if postgresql and _INDEXABLE.search(word):
+        alias_match = Client.id == any_(func.array(other_names.scalar_subquery()))
+    else:
+        alias_match = other_names.where(ClientAlias.client_id == Client.id).exists()
+    return or_(like(Client.first_name), like(Client.last_name), like(Client.text_name), alias_match)
+
+
 def search_clients(
     *, organisation_id: int, text: str | None, date_of_birth: date | None
 ) -> list[Client]:
@@ -101,22 +133,9 @@ def search_clients(
     if mobile is not None:
         query = query.where(Client.mobile_hash == lookup_hash(mobile))
     words = (text or "").split()[:5] if mobile is None else []
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     for word in words:
-        pattern = _like(word)
-        alias_match = (
-            select(ClientAlias.id)
-            .where(ClientAlias.client_id == Client.id)
-            .where(func.lower(ClientAlias.name).like(pattern, escape="\\"))
-            .exists()
-        )
-        query = query.where(
-            or_(
-                func.lower(Client.first_name).like(pattern, escape="\\"),
-                func.lower(Client.last_name).like(pattern, escape="\\"),
-                func.lower(Client.text_name).like(pattern, escape="\\"),
-                alias_match,
-            )
-        )
+        query = query.where(_word_matches(word, postgresql=postgresql))
     if date_of_birth is not None:
         query = query.where(Client.date_of_birth == date_of_birth)
     query = (
