@@ -15,10 +15,8 @@ from werkzeug.routing import Map
 from werkzeug.routing.converters import IntegerConverter
 from werkzeug.wrappers import Response
 
-from diversion.cases.flags import unread_notice_count
-from diversion.cases.partnership import waiting_count
-from diversion.cases.queries import has_shared_cases
-from diversion.cases.texts import unread_reply_count
+from diversion.cases.menu import MenuCounts
+from diversion.cases.menu import menu_counts as count_for_menu
 from diversion.fields import MAX_ID
 from diversion.formatting import format_date, format_datetime, format_time
 from diversion.models import Role, User
@@ -26,30 +24,25 @@ from diversion.models import Role, User
 log = logging.getLogger(__name__)
 
 
-def _inbox_text(user: User) -> str:
+def menu_counts(user: User) -> MenuCounts:
+    """The menu's counts for the signed-in user (diversion.cases.menu), read once a request:
+    the GOV.UK page template renders its header twice (the first time to see whether it is
+    empty), and the home page shows the unread replies too."""
+    counted = g.get("_menu_counts")
+    if counted is not None and counted[0] == user.id:
+        return counted[1]
+    try:
+        counts = count_for_menu(user)
+    except SQLAlchemyError:  # an error page after a database failure still renders
+        log.warning("could not count unread replies, shared cases and transfers for the menu")
+        counts = MenuCounts()
+    g._menu_counts = (user.id, counts)
+    return counts
+
+
+def _inbox_text(counts: MenuCounts) -> str:
     """The inbox's menu item, with the unread count in words a screen reader says."""
-    try:
-        unread = unread_reply_count(user) + unread_notice_count(user)
-    except SQLAlchemyError:  # an error page after a database failure still renders
-        log.warning("could not count unread replies for the menu")
-        return "Inbox"
-    return f"Inbox ({unread} unread)" if unread else "Inbox"
-
-
-def _transfers_waiting(user: User) -> int:
-    try:
-        return waiting_count(user)
-    except SQLAlchemyError:  # an error page after a database failure still renders
-        log.warning("could not count transfers waiting for the menu")
-        return 0
-
-
-def _has_shared_cases(user: User) -> bool:
-    try:
-        return has_shared_cases(user)
-    except SQLAlchemyError:  # an error page after a database failure still renders
-        log.warning("could not check for shared cases for the menu")
-        return False
+    return f"Inbox ({counts.unread} unread)" if counts.unread else "Inbox"
 
 
 class DatabaseId(IntegerConverter):
@@ -79,14 +72,15 @@ def navigation() -> list[dict[str, Any]]:
     path = request.path
     items: list[tuple[str, str]] = []
     if user.role in (Role.WORKER, Role.MANAGER):
+        counts = menu_counts(user)
         items += [("Home", "/home"), ("Clients", "/clients"), ("Diary", "/diary")]
-        items.append((_inbox_text(user), "/inbox"))
+        items.append((_inbox_text(counts), "/inbox"))
         items.append(("Court lists", "/court"))
-        if _has_shared_cases(user):
+        if counts.shared_cases:
             # Cases another agency shares with hers ("Shared with us"): only when there are
             # some, so a project that is nobody's partner keeps its menu to one line.
             items.append(("Shared", "/shared"))
-        waiting = _transfers_waiting(user)
+        waiting = counts.transfers_waiting
         if waiting:
             # Transfers other organisations asked of hers: only while some wait.
             items.append((f"Transfers ({waiting} waiting)", "/transfers"))

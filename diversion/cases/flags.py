@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 from sqlalchemy.orm import joinedload
 
 from diversion import audit
@@ -216,15 +216,13 @@ def notices_for(user: User, *, limit: int = NOTICE_LIMIT) -> list[MatchNotice]:
     )
 
 
-def unread_notice_count(user: User) -> int:
-    """How many match notices in the user's inbox nobody has read yet."""
+def unread_notices(user: User) -> Select[tuple[int]]:
+    """How many match notices in the user's inbox nobody has read yet: the statement, for the
+    menu (diversion.cases.menu)."""
     return (
-        db.session.scalar(
-            select(func.count(MatchNotice.id))
-            .where(_notices_of(user))
-            .where(MatchNotice.read_at.is_(None))
-        )
-        or 0
+        select(func.count(MatchNotice.id))
+        .where(_notices_of(user))
+        .where(MatchNotice.read_at.is_(None))
     )
 
 

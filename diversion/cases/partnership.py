@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, false, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -208,18 +208,15 @@ def requests_made(user: User, *, limit: int = RECENT_TRANSFERS) -> list[ClientTr
     )
 
 
-def waiting_count(user: User) -> int:
-    """How many transfers wait for the user's organisation to decide (for the menu)."""
-    if not user.is_caseworker:
-        return 0
-    return (
-        db.session.scalar(
-            select(func.count(ClientTransfer.id))
-            .where(ClientTransfer.from_organisation_id == user.organisation_id)
-            .where(ClientTransfer.status == TransferStatus.PENDING)
-        )
-        or 0
+def transfers_waiting(user: User) -> Select[tuple[int]]:
+    """How many transfers wait for the user's organisation to decide: the statement, for the
+    menu (diversion.cases.menu); none for a non-caseworker."""
+    query = (
+        select(func.count(ClientTransfer.id))
+        .where(ClientTransfer.from_organisation_id == user.organisation_id)
+        .where(ClientTransfer.status == TransferStatus.PENDING)
     )
+    return query if user.is_caseworker else query.where(false())
 
 
 def transfer_to_decide(user: User, transfer_id: int) -> ClientTransfer | None:

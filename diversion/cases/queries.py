@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, any_, func, or_, select
+from sqlalchemy import ColumnElement, Select, any_, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 
 from diversion.cases import rules
@@ -389,19 +389,15 @@ def partner_case_for(user: User, case_id: int) -> Case | None:
     )
 
 
-def has_shared_cases(user: User) -> bool:
-    """Whether another agency shares an open case with the user's organisation."""
-    if not user.is_caseworker:
-        return False
-    return (
-        db.session.scalar(
-            select(Case.id)
-            .where(Case.partner_organisation_id == user.organisation_id)
-            .where(Case.status.in_(OPEN_STATUSES))
-            .limit(1)
-        )
-        is not None
+def shared_cases(user: User) -> Select[tuple[int]]:
+    """Open cases another agency shares with the user's organisation: the statement, for the
+    menu to ask whether there are any (diversion.cases.menu); none for a non-caseworker."""
+    query = (
+        select(Case.id)
+        .where(Case.partner_organisation_id == user.organisation_id)
+        .where(Case.status.in_(OPEN_STATUSES))
     )
+    return query if user.is_caseworker else query.where(false())
 
 
 def shared_with(user: User) -> list[Case]:

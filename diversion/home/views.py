@@ -14,6 +14,7 @@ from diversion.fields import query_id
 from diversion.home import overview as overview_filter
 from diversion.home import queries as home_queries
 from diversion.models import Role
+from diversion.web import menu_counts
 
 bp = Blueprint("home", __name__)
 
@@ -48,7 +49,7 @@ def caseload() -> str:
         waiting=waiting,
         reports=reports,
         text_problems=texts.messages_needing_attention(g.user, now=now),
-        unread_replies=texts.unread_reply_count(g.user),
+        unread_replies=menu_counts(g.user).unread_replies,
         calls=calls.open_tasks_for(g.user),
     )
 
