@@ -24,11 +24,16 @@ from diversion.models import Role, User
 log = logging.getLogger(__name__)
 
 
+# Where a request keeps its menu counts: its own WSGI environ, never `g`, which requests
+# share when they run inside one application context (as tests' requests may).
+_MENU_COUNTS = "diversion.menu_counts"
+
+
 def menu_counts(user: User) -> MenuCounts:
     """The menu's counts for the signed-in user (diversion.cases.menu), read once a request:
     the GOV.UK page template renders its header twice (the first time to see whether it is
     empty), and the home page shows the unread replies too."""
-    counted = g.get("_menu_counts")
+    counted: tuple[int, MenuCounts] | None = request.environ.get(_MENU_COUNTS)
     if counted is not None and counted[0] == user.id:
         return counted[1]
     try:
@@ -36,7 +41,7 @@ def menu_counts(user: User) -> MenuCounts:
     except SQLAlchemyError:  # an error page after a database failure still renders
         log.warning("could not count unread replies, shared cases and transfers for the menu")
         counts = MenuCounts()
-    g._menu_counts = (user.id, counts)
+    request.environ[_MENU_COUNTS] = (user.id, counts)
     return counts
 
 
