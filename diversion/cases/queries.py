@@ -91,22 +91,23 @@ def open_cases_of(client: Client) -> list[Case]:
     return list(db.session.scalars(query))
 
 
-# A word pg_trgm can find by its trigram index: one with a run of three letters or digits
-# (a shorter word has no trigram, and the index would be read whole).
-_INDEXABLE = re.compile(r"[^\W_]{3}")
+# A word pg_trgm can find by its trigram index: one with three ASCII letters or digits in a
+# row (a shorter word has no trigram, and the index would be read whole; other letters count
+# only where the database's locale says they are letters).
+_INDEXABLE = re.compile(r"[A-Za-z0-9]{3}")
 
 
 def _word_matches(word: str, *, postgresql: bool) -> ColumnElement[bool]:
     """The word anywhere in her first name, last name, the name texts use or an other name,
     case ignored.
 
-    On PostgreSQL a word of three letters or more is written so that each arm can use its
-    trigram index (diversion.models.TRIGRAM_INDEXES): her other names as `id = ANY(ARRAY(...))`,
-    which PostgreSQL can OR with the names' index scans into one bitmap (and AND with the other
+    On PostgreSQL a word `_INDEXABLE` finds is written so that each arm can use its trigram
+    index (diversion.models.TRIGRAM_INDEXES): her other names as `id = ANY(ARRAY(...))`, which
+    PostgreSQL can OR with the names' index scans into one bitmap (and AND with the other
     words'), where EXISTS could only filter. The planner still walks the name index in order
-    instead when a word matches so many clients that fifty are soon found. A shorter word
-    keeps EXISTS: no index can help it, and a plan kept for a longer word must never read a
-    trigram index whole for it."""
+    instead when a word matches so many clients that fifty are soon found. Any other word
+    keeps EXISTS: no index can help it, and a plan kept for a longer word (psycopg prepares a
+    statement run five times) must never read a trigram index whole for it."""
     pattern = _like(word)
 
     def like(
