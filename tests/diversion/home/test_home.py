@@ -9,7 +9,9 @@ from html import unescape
 
 import pytest
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from diversion.models import CaseStatus, Client, CourtOutcome
 from tests.conftest import World, sign_in
@@ -396,3 +398,27 @@ def test_a_worker_sees_only_her_own_cases_in_the_overview(web: FlaskClient, worl
     }
     assert 'name="worker"' not in response.get_data(as_text=True)
     assert web.get(f"/caseload?worker={world.colleague.id}").status_code == 404
+
+
+def test_the_menus_counts_are_read_once_a_page_and_shared_with_home(
+    app: Flask, web: FlaskClient, world: World
+) -> None:
+    """The page template renders its header twice (the first time to see whether it is
+    empty), and home shows the unread replies too: one statement counts them all."""
+    sign_in(web, world.worker)
+    engine = app.extensions["diversion.db"][0]
+    sent: list[str] = []
+
+    def listener(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for page in ("/home", "/diary", "/clients"):
+            assert web.get(page).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+    counting = [s for s in sent if "FROM inbound_message" in s]
+    assert len(counting) == 3  # one a page
+    assert all("match_notice" in s and "client_transfer" in s for s in counting)
