@@ -12,7 +12,7 @@ extension (PostgreSQL 13 and later), so the database's owner, who runs the migra
 indexes and leaves the extension, which other objects may use.
 
 Revision ID: 18c0c0de0004
-Revises: 18b0c0de0002
+Revises: 18c0c0de0003
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "18c0c0de0004"
-down_revision = "18b0c0de0002"
+down_revision = "18c0c0de0003"
 branch_labels = None
 depends_on = None
 
