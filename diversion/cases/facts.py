@@ -36,19 +36,27 @@ def appointment_facts(appointments: Iterable[Appointment]) -> tuple[AppointmentF
     )
 
 
-def case_facts(case: Case, *, appointments: tuple[AppointmentFact, ...] | None = None) -> CaseFacts:
-    """A case as the compliance rule reads it: with its appointments' facts when the caller
-    read them as rows (a court list, say), else from its appointments.
+def case_facts(
+    case: Case,
+    *,
+    appointments: tuple[AppointmentFact, ...] | None = None,
+    lapsed: frozenset[int] | None = None,
+) -> CaseFacts:
+    """A case as the compliance rule reads it: with its appointments' facts and its lapsed
+    session numbers when the caller read them as rows (a court list, say), else from its
+    appointments and lapses.
 
     Reads only attributes: a caller that loaded the appointments, court and requirement type
     (a court list, say) pays no query per case."""
     window = window_of(case)
-    required = rules.required_numbers(case)
+    if lapsed is None:
+        lapsed = rules.lapsed_numbers(case)
+    required = rules.required_numbers(case, lapsed=lapsed)
     return CaseFacts(
         case_status=case.status.value,
         required_sessions=len(required),
         required_numbers=required,
-        lapsed=rules.lapsed_numbers(case),
+        lapsed=lapsed,
         window_start=window.court_date if window else None,
         last_day=window.last_appointment_date if window else None,
         appointments=(
@@ -58,8 +66,12 @@ def case_facts(case: Case, *, appointments: tuple[AppointmentFact, ...] | None =
 
 
 def compliance_of(
-    case: Case, *, today: date, appointments: tuple[AppointmentFact, ...] | None = None
+    case: Case,
+    *,
+    today: date,
+    appointments: tuple[AppointmentFact, ...] | None = None,
+    lapsed: frozenset[int] | None = None,
 ) -> Compliance:
     """A case's compliance on `today` (Europe/London), by the one rule
-    (diversion.cases.compliance); `appointments` as case_facts takes them."""
-    return compliance(case_facts(case, appointments=appointments), today=today)
+    (diversion.cases.compliance); `appointments` and `lapsed` as case_facts takes them."""
+    return compliance(case_facts(case, appointments=appointments, lapsed=lapsed), today=today)

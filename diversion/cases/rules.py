@@ -118,12 +118,13 @@ def lapsed_numbers(case: Case) -> frozenset[int]:
     return frozenset(lapse.session_number for lapse in case.lapsed_sessions)
 
 
-def required_numbers(case: Case) -> tuple[int, ...]:
-    """The session numbers this case must attend (chosen count, less lapsed sessions)."""
+def required_numbers(case: Case, *, lapsed: frozenset[int] | None = None) -> tuple[int, ...]:
+    """The session numbers this case must attend (chosen count, less lapsed sessions; the
+    lapsed numbers as given, when the caller read them as rows)."""
     return orders.required_sessions(
         rules_of(case.requirement_type),
         chosen=case.sessions_required,
-        lapsed=lapsed_numbers(case),
+        lapsed=lapsed_numbers(case) if lapsed is None else lapsed,
     )
 
 

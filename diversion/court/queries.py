@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.cases.compliance import AppointmentFact, Compliance
@@ -21,8 +20,10 @@ from diversion.models import (
     Client,
     ComplianceReport,
     Court,
+    LapsedSession,
     MessageStatus,
     OutboxMessage,
+    RequirementType,
     Role,
     User,
 )
@@ -183,6 +184,28 @@ def _appointment_facts(case_ids: list[int]) -> dict[int, tuple[AppointmentFact, 
     return {case_id: tuple(facts) for case_id, facts in found.items()}
 
 
+def _requirement_types(ids: set[int]) -> dict[int, RequirementType]:
+    """The few orders of a list's cases, once each (not their JSON settings on every row)."""
+    if not ids:
+        return {}
+    found = db.session.scalars(select(RequirementType).where(RequirementType.id.in_(ids)))
+    return {kind.id: kind for kind in found}
+
+
+def _lapsed_numbers(case_ids: list[int]) -> dict[int, frozenset[int]]:
+    """Case id to its lapsed session numbers, read as rows."""
+    if not case_ids:
+        return {}
+    found: dict[int, set[int]] = {}
+    for case_id, number in db.session.execute(
+        select(LapsedSession.case_id, LapsedSession.session_number).where(
+            LapsedSession.case_id.in_(case_ids)
+        )
+    ):
+        found.setdefault(case_id, set()).add(number)
+    return {case_id: frozenset(numbers) for case_id, numbers in found.items()}
+
+
 def sitting_day_list(court: Court, day: date, *, user: User | None, today: date) -> SittingDayList:
     """The list for one court and sitting day, in a fixed number of queries (at most four,
     however many cases): the cases with their clients, requirement types and appointments,
@@ -221,11 +244,6 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
                 Case.return_date == day,
             )
         )
-        .options(
-            # The few orders once, not their settings (JSON) again on every case's row.
-            selectinload(Case.requirement_type),
-            selectinload(Case.lapsed_sessions),
-        )
     )
     if user is None:
         pass  # the court's own copy
@@ -239,8 +257,10 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
     )
     names = {row.Case.id: (f"{row.first_name} {row.last_name}", row.date_of_birth) for row in rows}
     cases = [row.Case for row in rows]
-    for case in cases:  # the court passed in, without an identity-map look-up for each case
-        set_committed_value(case, "court", court)
+    kinds = _requirement_types({case.requirement_type_id for case in cases})
+    for case in cases:  # set, not looked up in the identity map case by case
+        set_committed_value(case, "court", court)  # the court passed in
+        set_committed_value(case, "requirement_type", kinds[case.requirement_type_id])
     first = [
         case
         for case in cases
@@ -251,6 +271,7 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
     reminded = _reminded_case_ids([case.id for case in first], day)
     reports = _current_report_ids([case.id for case in returning])
     attendance = _appointment_facts([case.id for case in returning])
+    lapses = _lapsed_numbers([case.id for case in returning])
     with remembered_rules():  # each order's rules once, not three times a case
         return SittingDayList(
             court=court,
@@ -277,7 +298,10 @@ def sitting_day_list(court: Court, day: date, *, user: User | None, today: date)
                     court_date=case.outcome_hearing_date,
                     return_date=day,
                     compliance=compliance_of(
-                        case, today=today, appointments=attendance.get(case.id, ())
+                        case,
+                        today=today,
+                        appointments=attendance.get(case.id, ()),
+                        lapsed=lapses.get(case.id, frozenset()),
                     ),
                     report_id=reports.get(case.id),
                 )
