@@ -19,6 +19,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    make_url,
     text,
 )
 from sqlalchemy.engine import Engine
@@ -55,7 +56,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -110,8 +111,14 @@ def make_engine(url: str, *, hide_parameters: bool = True) -> Engine:
         # every connect, and the Kerberos library bundled with psycopg's binary wheel has
         # crashed processes whose threads reconnect at once (psycopg issue 1213), as the
         # schedulers' job threads do after a database restart.
-        if url.startswith("postgresql") and "gssencmode" not in url:
-            kwargs["connect_args"] = {"gssencmode": "disable"}
+        connect: dict[str, Any] = {} if "gssencmode" in url else {"gssencmode": "disable"}
+        # The session's zone is plain UTC (a server default such as Etc/UTC is the same
+        # instant but a ZoneInfo, whose conversion costs ten times more on every instant
+        # read: 7 ms on a 200-case list). Any options the URL gives are kept.
+        given = make_url(url).query.get("options")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        connect["options"] = f"{given} -c timezone=UTC" if given else "-c timezone=UTC"
+        kwargs["connect_args"] = connect
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

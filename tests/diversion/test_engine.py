@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -34,5 +35,18 @@ def test_postgresql_connections_never_try_gssapi_encryption() -> None:
             assert raw is not None
             options = {o.keyword: o.val for o in raw.pgconn.info}
             assert options[b"gssencmode"] == b"disable"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+def test_postgresql_sessions_read_instants_in_plain_utc_and_keep_the_urls_options() -> None:
+    engine = make_engine(_postgres_url())  # its URL sets synchronous_commit for the tests
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            assert connection.execute(text("SHOW synchronous_commit")).scalar() == "off"
+            instant = connection.execute(text("SELECT now()")).scalar()
+            assert instant.tzinfo is UTC
     finally:
         engine.dispose()
